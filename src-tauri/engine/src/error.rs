@@ -1,0 +1,120 @@
+//! The engine's one error type. Every variant carries a stable `code()` so a
+//! front end (CLI, desktop app) can react to the kind of failure without
+//! parsing the message, and every message says what the user can do next.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "{tool} was not found. Install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`) or set the path in settings / --ffmpeg"
+    )]
+    ToolMissing { tool: &'static str },
+
+    #[error("{path}: file not found")]
+    InputMissing { path: PathBuf },
+
+    #[error("{path}: the file is empty (0 bytes); choose the original recording again")]
+    InputEmpty { path: PathBuf },
+
+    #[error("{path}: not a video or audio file ffmpeg can read ({detail})")]
+    InputNotMedia { path: PathBuf, detail: String },
+
+    #[error("{path}: the file has no playable video stream")]
+    InputNoVideo { path: PathBuf },
+
+    #[error("{path}: the video has zero duration (is the recording truncated?)")]
+    InputZeroDuration { path: PathBuf },
+
+    #[error("{file}: invalid field `{field}`: {reason}")]
+    ProfileInvalid {
+        file: String,
+        field: String,
+        reason: String,
+    },
+
+    #[error("unknown {what} `{id}`; available: {available}")]
+    UnknownId {
+        what: &'static str,
+        id: String,
+        available: String,
+    },
+
+    #[error("cannot plan the {platform} variant: {reason}")]
+    Plan { platform: String, reason: String },
+
+    #[error("{0}")]
+    InvalidArgument(String),
+
+    #[error(
+        "no installed font can draw {chars:?}; install fonts-noto-cjk or choose a font file in settings (--font)"
+    )]
+    FontMissing { chars: String },
+
+    #[error("ffmpeg failed ({status}) while rendering {output}:\n{stderr_tail}")]
+    RenderFailed {
+        output: PathBuf,
+        status: String,
+        stderr_tail: String,
+    },
+
+    #[error("the disk is full while writing {path}; free some space and retry the job")]
+    DiskFull { path: PathBuf },
+
+    #[error("the render was cancelled")]
+    Cancelled,
+
+    #[error("another studio process is already running jobs in {data_dir}; wait for it or stop it")]
+    Busy { data_dir: PathBuf },
+
+    #[error("{what} {id} does not exist")]
+    NotFound { what: &'static str, id: i64 },
+
+    #[error("database error: {0}")]
+    Store(#[from] rusqlite::Error),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl EngineError {
+    /// A stable, machine-readable code: the UI maps these to localised text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::ToolMissing { .. } => "tool_missing",
+            Self::InputMissing { .. } => "input_missing",
+            Self::InputEmpty { .. } => "input_empty",
+            Self::InputNotMedia { .. } => "input_not_media",
+            Self::InputNoVideo { .. } => "input_no_video",
+            Self::InputZeroDuration { .. } => "input_zero_duration",
+            Self::ProfileInvalid { .. } => "profile_invalid",
+            Self::UnknownId { .. } => "unknown_id",
+            Self::Plan { .. } => "plan_invalid",
+            Self::InvalidArgument(_) => "invalid_argument",
+            Self::FontMissing { .. } => "font_missing",
+            Self::RenderFailed { .. } => "render_failed",
+            Self::DiskFull { .. } => "disk_full",
+            Self::Cancelled => "cancelled",
+            Self::Busy { .. } => "busy",
+            Self::NotFound { .. } => "not_found",
+            Self::Store(_) => "store",
+            Self::Io { .. } => "io",
+        }
+    }
+
+    /// Wraps an I/O error with what we were doing, so the message names the file.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// The engine's result type.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -1,0 +1,13 @@
+//! Repurpose Studio's engine: one master asset in, platform-ready variants
+//! out. No UI here: the desktop shell and the `studio` CLI both call this.
+
+pub mod assets;
+pub mod disclaimer;
+pub mod error;
+pub mod plan;
+pub mod platform;
+pub mod probe;
+pub mod text;
+pub mod tools;
+
+pub use error::{EngineError, Result};

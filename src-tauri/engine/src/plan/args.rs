@@ -1,0 +1,206 @@
+//! A plan as ffmpeg arguments. Short clips seek on the input (`-ss` before
+//! `-i`) so their cost does not grow with the master's length; user text is
+//! never part of a filtergraph (the disclaimer arrives as a picture).
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use super::geometry::reframe_chain;
+use super::{PlacedOverlay, VariantPlan};
+
+fn secs(v: f64) -> String {
+    format!("{v:.3}")
+}
+
+fn overlay_filter(base: &str, overlay: &PlacedOverlay, input_index: usize, output: &str) -> String {
+    let enable = match (overlay.start > 0.0, overlay.end) {
+        (_, Some(end)) => format!(":enable='between(t,{},{})'", secs(overlay.start), secs(end)),
+        (true, None) => format!(":enable='gte(t,{})'", secs(overlay.start)),
+        (false, None) => String::new(),
+    };
+    format!(
+        "[{base}][{input_index}:v]overlay=x={}:y={}{enable}[{output}]",
+        overlay.x, overlay.y
+    )
+}
+
+impl VariantPlan {
+    /// Arguments (after the program name) that render the video to `output`.
+    pub fn ffmpeg_args(&self, output: &Path) -> Vec<OsString> {
+        let mut args: Vec<OsString> = Vec::new();
+        for seg in &self.segments {
+            if seg.start > 0.0 {
+                args.extend(["-ss".into(), secs(seg.start).into()]);
+            }
+            args.extend(["-t".into(), secs(seg.duration()).into()]);
+            args.push("-i".into());
+            args.push(self.master.clone().into_os_string());
+        }
+        let mut next_input = self.segments.len();
+        let overlay_input = self.overlay.as_ref().map(|o| {
+            args.push("-i".into());
+            args.push(o.source.path.clone().into_os_string());
+            next_input += 1;
+            next_input - 1
+        });
+        let silent_input = self.silent_audio.then(|| {
+            let source = format!("anullsrc=r={}:cl=stereo", self.encoder.audio_sample_rate);
+            args.extend(
+                ["-f", "lavfi", "-t", &secs(self.duration), "-i", &source].map(OsString::from),
+            );
+            next_input
+        });
+
+        let mut graph = Vec::new();
+        let n = self.segments.len();
+        let with_audio = self.master_has_audio;
+        let (video_in, audio_map) = if n == 1 {
+            ("0:v:0".to_owned(), with_audio.then(|| "0:a:0".to_owned()))
+        } else {
+            let mut inputs = String::new();
+            for i in 0..n {
+                inputs.push_str(&format!("[{i}:v:0]"));
+                if with_audio {
+                    inputs.push_str(&format!("[{i}:a:0]"));
+                }
+            }
+            let a = usize::from(with_audio);
+            let outputs = if with_audio {
+                "[cat_v][cat_a]"
+            } else {
+                "[cat_v]"
+            };
+            graph.push(format!("{inputs}concat=n={n}:v=1:a={a}{outputs}"));
+            ("cat_v".to_owned(), with_audio.then(|| "[cat_a]".to_owned()))
+        };
+        graph.push(reframe_chain(
+            self.reframe,
+            self.focus,
+            (self.source_width, self.source_height),
+            (self.width, self.height),
+            &video_in,
+            "framed",
+        ));
+        graph.push(format!("[framed]fps={}[timed]", self.fps));
+        match (&self.overlay, overlay_input) {
+            (Some(o), Some(i)) => {
+                graph.push(overlay_filter("timed", o, i, "marked"));
+                graph.push("[marked]format=yuv420p[vout]".into());
+            }
+            _ => graph.push("[timed]format=yuv420p[vout]".into()),
+        }
+        let audio_map = audio_map.or_else(|| silent_input.map(|i| format!("{i}:a:0")));
+
+        let e = &self.encoder;
+        let gop = ((self.keyframe_interval * f64::from(self.fps)).round() as u32).max(1);
+        let mut tail: Vec<String> = vec![
+            "-filter_complex".into(),
+            graph.join(";"),
+            "-map".into(),
+            "[vout]".into(),
+        ];
+        if let Some(a) = audio_map {
+            tail.extend(["-map".into(), a]);
+        }
+        tail.extend(
+            [
+                "-c:v",
+                "libx264",
+                "-preset",
+                &e.x264_preset,
+                "-crf",
+                &e.crf.to_string(),
+                "-maxrate",
+                &format!("{}k", e.max_bitrate_kbps),
+                "-bufsize",
+                &format!("{}k", e.max_bitrate_kbps * 2),
+                "-profile:v",
+                "high",
+                "-pix_fmt",
+                "yuv420p",
+                "-g",
+                &gop.to_string(),
+            ]
+            .map(str::to_owned),
+        );
+        if self.master_has_audio || self.silent_audio {
+            tail.extend(
+                [
+                    "-c:a",
+                    "aac",
+                    "-b:a",
+                    &format!("{}k", e.audio_bitrate_kbps),
+                    "-ar",
+                    &e.audio_sample_rate.to_string(),
+                    "-ac",
+                    "2",
+                ]
+                .map(str::to_owned),
+            );
+        }
+        tail.extend(
+            [
+                "-movflags",
+                "+faststart",
+                "-map_metadata",
+                "-1",
+                "-map_chapters",
+                "-1",
+                "-f",
+                "mp4",
+                "-y",
+            ]
+            .map(str::to_owned),
+        );
+        args.extend(tail.into_iter().map(OsString::from));
+        args.push(output.as_os_str().to_owned());
+        args
+    }
+
+    /// Arguments that write the cover JPEG to `output`: one frame, seeking
+    /// on the input, through the same reframing as the video.
+    pub fn cover_args(&self, output: &Path) -> Vec<OsString> {
+        let c = &self.cover;
+        let mut args: Vec<OsString> = ["-ss", &secs(c.at), "-i"].map(OsString::from).to_vec();
+        args.push(self.master.clone().into_os_string());
+        let mut graph = vec![reframe_chain(
+            self.reframe,
+            self.focus,
+            (self.source_width, self.source_height),
+            (c.width, c.height),
+            "0:v:0",
+            "framed",
+        )];
+        match &c.overlay {
+            Some(o) => {
+                args.push("-i".into());
+                args.push(o.source.path.clone().into_os_string());
+                graph.push(overlay_filter("framed", o, 1, "marked"));
+                graph.push("[marked]format=yuvj420p[cover]".into());
+            }
+            None => graph.push("[framed]format=yuvj420p[cover]".into()),
+        }
+        args.extend(
+            [
+                "-filter_complex",
+                &graph.join(";"),
+                "-map",
+                "[cover]",
+                "-frames:v",
+                "1",
+                "-q:v",
+                "2",
+                "-c:v",
+                "mjpeg",
+                "-f",
+                "image2",
+                "-update",
+                "1",
+                "-y",
+            ]
+            .map(OsString::from),
+        );
+        args.push(output.as_os_str().to_owned());
+        args
+    }
+}

@@ -1,0 +1,397 @@
+//! Platform profiles: everything we know about a platform's frame, duration,
+//! encoder settings, safe zones and text limits, loaded from data files so a
+//! new platform (or a corrected figure) needs no new build.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::assets::{AssetRecord, load_records, unknown};
+use crate::error::{EngineError, Result};
+
+/// One platform, as described by `assets/platforms/<id>.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformProfile {
+    pub id: String,
+    /// Display name in Chinese (the UI's default language).
+    pub name: String,
+    pub name_en: String,
+    /// Present when the platform takes video variants.
+    pub video: Option<VideoSpec>,
+    pub encoder: Option<EncoderSpec>,
+    pub cover: Option<CoverSpec>,
+    pub safe_zone: SafeZone,
+    pub text: TextLimits,
+}
+
+/// The frame and timing of a video variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoSpec {
+    pub width: u32,
+    pub height: u32,
+    /// Seconds; absent means "the whole master" (e.g. Bilibili's full version).
+    pub target_duration: Option<f64>,
+    /// The platform's upload limit in seconds.
+    pub max_duration: f64,
+    pub fps: u32,
+    #[serde(default)]
+    pub reframe: ReframeMode,
+    /// A keyframe at least this often, in seconds.
+    #[serde(default = "default_keyframe_interval")]
+    pub keyframe_interval: f64,
+    /// Give masters without sound a silent AAC track (most apps expect one).
+    #[serde(default = "yes")]
+    pub silent_audio_if_missing: bool,
+}
+
+/// x264/AAC settings for a platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncoderSpec {
+    pub x264_preset: String,
+    pub crf: u32,
+    pub max_bitrate_kbps: u32,
+    pub audio_bitrate_kbps: u32,
+    #[serde(default = "default_sample_rate")]
+    pub audio_sample_rate: u32,
+}
+
+/// The cover image size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverSpec {
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Margins, in pixels of the profile's frame, that the platform's own buttons
+/// and captions cover; disclaimers and burned text stay inside them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafeZone {
+    pub top: u32,
+    pub bottom: u32,
+    pub left: u32,
+    pub right: u32,
+}
+
+/// How a platform counts the length of titles and bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CountingRule {
+    /// One per Unicode scalar value.
+    #[default]
+    Chars,
+    /// Xiaohongshu's web counter: non-ASCII counts 2, ASCII 1, length = ceil(total / 2).
+    HalfWidthUnits,
+}
+
+/// Text limits for titles, bodies and tags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextLimits {
+    #[serde(default)]
+    pub counting: CountingRule,
+    pub title_max: u32,
+    pub body_max: Option<u32>,
+    pub tags_max: u32,
+}
+
+/// How a master with another aspect ratio fills the platform's frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReframeMode {
+    /// Scale to cover the frame and crop around the focus point.
+    #[default]
+    Crop,
+    /// The whole picture, over a blurred, zoomed copy of itself.
+    BlurredFill,
+    /// The whole picture with black bars.
+    Fit,
+}
+
+impl std::str::FromStr for ReframeMode {
+    type Err = EngineError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "crop" => Ok(Self::Crop),
+            "blurred-fill" | "blur" => Ok(Self::BlurredFill),
+            "fit" => Ok(Self::Fit),
+            other => Err(EngineError::InvalidArgument(format!(
+                "unknown reframe mode `{other}`; use crop, blurred-fill or fit"
+            ))),
+        }
+    }
+}
+
+fn default_keyframe_interval() -> f64 {
+    2.0
+}
+fn default_sample_rate() -> u32 {
+    48_000
+}
+fn yes() -> bool {
+    true
+}
+
+const X264_PRESETS: &[&str] = &[
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
+
+impl AssetRecord for PlatformProfile {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn validate(&self, file: &str) -> Result<()> {
+        let bad = |field: &str, reason: String| EngineError::ProfileInvalid {
+            file: file.to_owned(),
+            field: field.to_owned(),
+            reason,
+        };
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(bad("id", "use lowercase letters, digits and '-'".into()));
+        }
+        if let Some(v) = &self.video {
+            for (field, value) in [("video.width", v.width), ("video.height", v.height)] {
+                if !(16..=7680).contains(&value) || value % 2 != 0 {
+                    return Err(bad(
+                        field,
+                        format!("{value} must be an even number between 16 and 7680"),
+                    ));
+                }
+            }
+            if !(1..=120).contains(&v.fps) {
+                return Err(bad(
+                    "video.fps",
+                    format!("{} must be between 1 and 120", v.fps),
+                ));
+            }
+            if !(v.max_duration > 0.0) {
+                return Err(bad("video.max_duration", "must be positive".into()));
+            }
+            if let Some(t) = v.target_duration
+                && !(t > 0.0 && t <= v.max_duration)
+            {
+                return Err(bad(
+                    "video.target_duration",
+                    format!("{t} must be positive and at most max_duration"),
+                ));
+            }
+            if !(v.keyframe_interval > 0.0) {
+                return Err(bad("video.keyframe_interval", "must be positive".into()));
+            }
+            if self.safe_zone.left + self.safe_zone.right >= v.width / 2
+                || self.safe_zone.top + self.safe_zone.bottom >= v.height / 2
+            {
+                return Err(bad(
+                    "safe_zone",
+                    "margins leave less than half the frame".into(),
+                ));
+            }
+            let enc = self
+                .encoder
+                .as_ref()
+                .ok_or_else(|| bad("encoder", "required with [video]".into()))?;
+            if !X264_PRESETS.contains(&enc.x264_preset.as_str()) {
+                return Err(bad(
+                    "encoder.x264_preset",
+                    format!(
+                        "`{}` is not one of {}",
+                        enc.x264_preset,
+                        X264_PRESETS.join(", ")
+                    ),
+                ));
+            }
+            if enc.crf > 51 {
+                return Err(bad("encoder.crf", format!("{} must be 0..=51", enc.crf)));
+            }
+            if !(32..=320).contains(&enc.audio_bitrate_kbps) {
+                return Err(bad(
+                    "encoder.audio_bitrate_kbps",
+                    format!("{} must be 32..=320", enc.audio_bitrate_kbps),
+                ));
+            }
+            if ![44_100, 48_000].contains(&enc.audio_sample_rate) {
+                return Err(bad(
+                    "encoder.audio_sample_rate",
+                    "use 44100 or 48000".into(),
+                ));
+            }
+            if enc.max_bitrate_kbps < 100 {
+                return Err(bad(
+                    "encoder.max_bitrate_kbps",
+                    "must be at least 100".into(),
+                ));
+            }
+            let cover = self
+                .cover
+                .ok_or_else(|| bad("cover", "required with [video]".into()))?;
+            for (field, value) in [("cover.width", cover.width), ("cover.height", cover.height)] {
+                if !(16..=7680).contains(&value) || value % 2 != 0 {
+                    return Err(bad(
+                        field,
+                        format!("{value} must be an even number between 16 and 7680"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// All known platforms, shipped and user-defined.
+#[derive(Debug, Clone)]
+pub struct PlatformCatalog {
+    profiles: BTreeMap<String, PlatformProfile>,
+}
+
+impl PlatformCatalog {
+    /// Shipped profiles plus `*.toml` files in `user_dir` (which override by id).
+    pub fn load(user_dir: Option<&Path>) -> Result<Self> {
+        Ok(Self {
+            profiles: load_records("platforms", user_dir)?,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Result<&PlatformProfile> {
+        self.profiles
+            .get(id)
+            .ok_or_else(|| unknown("platform", id, &self.profiles))
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &PlatformProfile> {
+        self.profiles.values()
+    }
+
+    /// Profiles with a `[video]` section, i.e. those a video master can target.
+    pub fn video_platforms(&self) -> impl Iterator<Item = &PlatformProfile> {
+        self.all().filter(|p| p.video.is_some())
+    }
+}
+
+impl TextLimits {
+    /// Length of `text` under this platform's counting rule.
+    pub fn count(&self, text: &str) -> usize {
+        match self.counting {
+            CountingRule::Chars => text.chars().count(),
+            CountingRule::HalfWidthUnits => {
+                let units: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+                units.div_ceil(2)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_profiles_load_and_include_the_standard_set() {
+        let catalog = PlatformCatalog::load(None).unwrap();
+        for id in [
+            "douyin",
+            "xiaohongshu",
+            "bilibili",
+            "weixin-channels",
+            "kuaishou",
+        ] {
+            let p = catalog.get(id).unwrap();
+            assert!(p.video.is_some(), "{id} has video");
+        }
+        let douyin = catalog.get("douyin").unwrap().video.clone().unwrap();
+        assert_eq!(
+            (douyin.width, douyin.height, douyin.target_duration),
+            (1080, 1920, Some(15.0))
+        );
+        assert_eq!(
+            catalog
+                .get("bilibili")
+                .unwrap()
+                .video
+                .as_ref()
+                .unwrap()
+                .target_duration,
+            None
+        );
+    }
+
+    #[test]
+    fn user_profile_overrides_and_bad_field_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped =
+            toml::to_string(PlatformCatalog::load(None).unwrap().get("douyin").unwrap()).unwrap();
+        std::fs::write(
+            dir.path().join("douyin.toml"),
+            shipped.replace("veryfast", "ultrafast"),
+        )
+        .unwrap();
+        let catalog = PlatformCatalog::load(Some(dir.path())).unwrap();
+        assert_eq!(
+            catalog
+                .get("douyin")
+                .unwrap()
+                .encoder
+                .as_ref()
+                .unwrap()
+                .x264_preset,
+            "ultrafast"
+        );
+
+        std::fs::write(
+            dir.path().join("bad.toml"),
+            shipped
+                .replace("crf = 23", "crf = 99")
+                .replace("id = \"douyin\"", "id = \"bad\""),
+        )
+        .unwrap();
+        let err = PlatformCatalog::load(Some(dir.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bad.toml") && err.contains("encoder.crf"),
+            "{err}"
+        );
+
+        std::fs::write(
+            dir.path().join("bad.toml"),
+            shipped.replace("width = 1080", "width = \"wide\""),
+        )
+        .unwrap();
+        let err = PlatformCatalog::load(Some(dir.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bad.toml") && err.contains("width"), "{err}");
+    }
+
+    #[test]
+    fn xiaohongshu_counting_rule() {
+        let limits = TextLimits {
+            counting: CountingRule::HalfWidthUnits,
+            title_max: 20,
+            body_max: Some(1000),
+            tags_max: 10,
+        };
+        assert_eq!(limits.count("Claude 4.6发布，AI助手又进化了"), 15);
+        assert_eq!(limits.count("a"), 1);
+        assert_eq!(limits.count("中"), 1);
+        assert_eq!(limits.count("中a"), 2);
+    }
+}

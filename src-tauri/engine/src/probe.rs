@@ -1,0 +1,322 @@
+//! Reads a master's streams with ffprobe and classifies unusable inputs with
+//! errors a user can act on.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+use crate::tools::{MediaTools, spawn_error};
+
+/// What the planner needs to know about a master.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    /// Absolute path, so ffmpeg never reads a leading `name:` as a protocol.
+    pub path: PathBuf,
+    pub container: String,
+    pub duration: f64,
+    pub size_bytes: u64,
+    pub video: VideoInfo,
+    pub audio: Option<AudioInfo>,
+}
+
+/// The first video stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoInfo {
+    pub codec: String,
+    /// Coded size, before rotation.
+    pub width: u32,
+    pub height: u32,
+    /// Clockwise degrees the player turns the picture (0, 90, 180, 270).
+    pub rotation: u32,
+    /// Upright size as shown to the viewer (rotation and pixel aspect applied).
+    pub display_width: u32,
+    pub display_height: u32,
+    /// Average frames per second.
+    pub frame_rate: f64,
+    /// As ffprobe reports it, e.g. `30000/1001`.
+    pub frame_rate_text: String,
+    /// True when the nominal and average rates differ (phone recordings).
+    pub variable_frame_rate: bool,
+    pub pix_fmt: Option<String>,
+}
+
+/// The first audio stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioInfo {
+    pub codec: String,
+    pub channels: u32,
+    pub sample_rate: u32,
+}
+
+#[derive(Deserialize)]
+struct ProbeJson {
+    #[serde(default)]
+    streams: Vec<StreamJson>,
+    format: Option<FormatJson>,
+}
+
+#[derive(Deserialize)]
+struct FormatJson {
+    format_name: Option<String>,
+    duration: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StreamJson {
+    codec_type: Option<String>,
+    codec_name: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+    r_frame_rate: Option<String>,
+    avg_frame_rate: Option<String>,
+    sample_aspect_ratio: Option<String>,
+    pix_fmt: Option<String>,
+    channels: Option<u32>,
+    sample_rate: Option<String>,
+    duration: Option<String>,
+    #[serde(default)]
+    side_data_list: Vec<serde_json::Value>,
+    #[serde(default)]
+    tags: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    disposition: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Probes `path` with ffprobe.
+pub fn probe(tools: &MediaTools, path: &Path) -> Result<MediaInfo> {
+    let path = std::path::absolute(path)
+        .map_err(|e| EngineError::io(format!("resolving {}", path.display()), e))?;
+    let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => EngineError::InputMissing { path: path.clone() },
+        _ => EngineError::io(format!("reading {}", path.display()), e),
+    })?;
+    if meta.is_dir() {
+        return Err(EngineError::InputNotMedia {
+            path,
+            detail: "it is a folder".into(),
+        });
+    }
+    if meta.len() == 0 {
+        return Err(EngineError::InputEmpty { path });
+    }
+    let output = tools
+        .ffprobe_command()
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
+        .arg(&path)
+        .output()
+        .map_err(|e| spawn_error("ffprobe", &path.display().to_string(), e))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(EngineError::InputNotMedia {
+            detail: describe_probe_error(&stderr, &path),
+            path,
+        });
+    }
+    let parsed: ProbeJson =
+        serde_json::from_slice(&output.stdout).map_err(|e| EngineError::InputNotMedia {
+            path: path.clone(),
+            detail: format!("unreadable ffprobe output: {e}"),
+        })?;
+    from_probe_json(parsed, path, meta.len())
+}
+
+/// ffprobe prefixes errors with the path; keep only what it says about the file.
+fn describe_probe_error(stderr: &str, path: &Path) -> String {
+    let shown = path.display().to_string();
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("unknown format");
+    let line = line
+        .strip_prefix(&shown)
+        .map(|l| l.trim_start_matches(':').trim())
+        .unwrap_or(line.trim());
+    if line.contains("moov atom not found") {
+        format!(
+            "{line}: the file is incomplete, e.g. a recording that was cut off or a copy that did not finish"
+        )
+    } else {
+        line.to_owned()
+    }
+}
+
+fn from_probe_json(parsed: ProbeJson, path: PathBuf, size_bytes: u64) -> Result<MediaInfo> {
+    let is_picture = |s: &&StreamJson| {
+        s.disposition
+            .get("attached_pic")
+            .and_then(serde_json::Value::as_i64)
+            == Some(1)
+    };
+    let video_stream = parsed
+        .streams
+        .iter()
+        .filter(|s| s.codec_type.as_deref() == Some("video"))
+        .find(|s| !is_picture(s))
+        .ok_or_else(|| EngineError::InputNoVideo { path: path.clone() })?;
+    let audio_stream = parsed
+        .streams
+        .iter()
+        .find(|s| s.codec_type.as_deref() == Some("audio"));
+    let format = parsed.format.as_ref();
+    let duration = format
+        .and_then(|f| f.duration.as_deref())
+        .or(video_stream.duration.as_deref())
+        .and_then(|d| d.parse::<f64>().ok())
+        .filter(|d| d.is_finite())
+        .unwrap_or(0.0);
+    if duration <= 0.0 {
+        return Err(EngineError::InputZeroDuration { path });
+    }
+    let (width, height) = match (video_stream.width, video_stream.height) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
+        _ => return Err(EngineError::InputNoVideo { path }),
+    };
+    let rotation = rotation_of(video_stream);
+    let sar = video_stream
+        .sample_aspect_ratio
+        .as_deref()
+        .and_then(parse_ratio)
+        .filter(|r| *r > 0.0)
+        .unwrap_or(1.0);
+    let shown_width = ((f64::from(width) * sar).round() as u32).max(2);
+    let (display_width, display_height) = if rotation % 180 == 90 {
+        (height, shown_width)
+    } else {
+        (shown_width, height)
+    };
+    let avg = video_stream
+        .avg_frame_rate
+        .as_deref()
+        .and_then(parse_ratio)
+        .filter(|r| *r > 0.0);
+    let nominal = video_stream
+        .r_frame_rate
+        .as_deref()
+        .and_then(parse_ratio)
+        .filter(|r| *r > 0.0);
+    let frame_rate = avg.or(nominal).unwrap_or(30.0);
+    let variable_frame_rate =
+        matches!((avg, nominal), (Some(a), Some(n)) if (a - n).abs() > 0.01 * n);
+    let frame_rate_text = video_stream
+        .avg_frame_rate
+        .clone()
+        .filter(|t| parse_ratio(t).is_some_and(|r| r > 0.0))
+        .or_else(|| video_stream.r_frame_rate.clone())
+        .unwrap_or_default();
+    Ok(MediaInfo {
+        path,
+        container: format
+            .and_then(|f| f.format_name.clone())
+            .unwrap_or_default(),
+        duration,
+        size_bytes,
+        video: VideoInfo {
+            codec: video_stream.codec_name.clone().unwrap_or_default(),
+            width,
+            height,
+            rotation,
+            display_width,
+            display_height,
+            frame_rate,
+            frame_rate_text,
+            variable_frame_rate,
+            pix_fmt: video_stream.pix_fmt.clone(),
+        },
+        audio: audio_stream.map(|a| AudioInfo {
+            codec: a.codec_name.clone().unwrap_or_default(),
+            channels: a.channels.unwrap_or(0),
+            sample_rate: a
+                .sample_rate
+                .as_deref()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0),
+        }),
+    })
+}
+
+/// Clockwise rotation a player applies: the display matrix's angle is
+/// counter-clockwise, the legacy `rotate` tag clockwise.
+fn rotation_of(stream: &StreamJson) -> u32 {
+    let from_matrix = stream
+        .side_data_list
+        .iter()
+        .find_map(|sd| sd.get("rotation").and_then(serde_json::Value::as_f64));
+    let degrees = match from_matrix {
+        Some(ccw) => -ccw,
+        None => stream
+            .tags
+            .get("rotate")
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0),
+    };
+    let quarter_turns = (degrees / 90.0).round() as i64;
+    (quarter_turns.rem_euclid(4) * 90) as u32
+}
+
+fn parse_ratio(text: &str) -> Option<f64> {
+    let (num, den) = text.split_once('/').unwrap_or((text, "1"));
+    let (num, den): (f64, f64) = (num.trim().parse().ok()?, den.trim().parse().ok()?);
+    (den != 0.0).then(|| num / den)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(json: serde_json::Value) -> StreamJson {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn rotation_from_display_matrix_and_tag() {
+        assert_eq!(
+            rotation_of(&stream(
+                serde_json::json!({"side_data_list": [{"rotation": -90}]})
+            )),
+            90
+        );
+        assert_eq!(
+            rotation_of(&stream(
+                serde_json::json!({"side_data_list": [{"rotation": 90}]})
+            )),
+            270
+        );
+        assert_eq!(
+            rotation_of(&stream(serde_json::json!({"tags": {"rotate": "180"}}))),
+            180
+        );
+        assert_eq!(rotation_of(&stream(serde_json::json!({}))), 0);
+    }
+
+    #[test]
+    fn rotated_portrait_video_reports_upright_size() {
+        let parsed: ProbeJson = serde_json::from_value(serde_json::json!({
+            "streams": [{"codec_type": "video", "codec_name": "h264", "width": 1280, "height": 720,
+                          "r_frame_rate": "30000/1001", "avg_frame_rate": "30000/1001",
+                          "side_data_list": [{"rotation": -90}]}],
+            "format": {"format_name": "mov,mp4", "duration": "3.0"}
+        }))
+        .unwrap();
+        let info = from_probe_json(parsed, PathBuf::from("/x.mp4"), 10).unwrap();
+        assert_eq!(
+            (
+                info.video.display_width,
+                info.video.display_height,
+                info.video.rotation
+            ),
+            (720, 1280, 90)
+        );
+        assert!((info.video.frame_rate - 29.97).abs() < 0.01);
+        assert!(info.audio.is_none());
+    }
+}

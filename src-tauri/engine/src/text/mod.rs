@@ -1,0 +1,231 @@
+//! CJK-capable text layout over the system's fonts (cosmic-text shapes and
+//! wraps, tiny-skia draws), shared by video overlays and note cards so both
+//! break lines and pick fonts the same way.
+
+use std::path::PathBuf;
+
+use cosmic_text::{
+    Align, Attrs, Buffer, Color, Family, FontSystem, Metrics, Shaping, SwashCache, Wrap,
+};
+use serde::{Deserialize, Serialize};
+use tiny_skia::Pixmap;
+
+use crate::error::{EngineError, Result};
+
+/// The family that draws Simplified Chinese glyph forms from the Noto CJK
+/// collections (face 0 of the .ttc is Japanese).
+const PREFERRED_FAMILY: &str = "Noto Sans CJK SC";
+
+/// Which fonts to lay text out with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FontConfig {
+    /// Extra font files; the first one's family becomes the primary font.
+    #[serde(default)]
+    pub font_files: Vec<PathBuf>,
+}
+
+/// Loaded fonts plus glyph cache; loading system fonts takes a while, so one
+/// of these is built once and reused.
+pub struct TextEngine {
+    fonts: FontSystem,
+    cache: SwashCache,
+    family: String,
+}
+
+impl std::fmt::Debug for TextEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextEngine")
+            .field("family", &self.family)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One laid-out line, in pixels relative to the text box's top-left corner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineBox {
+    pub text: String,
+    pub top: f32,
+    pub height: f32,
+    pub left: f32,
+    pub width: f32,
+}
+
+/// A block of text to lay out.
+#[derive(Debug, Clone)]
+pub struct TextBlock<'a> {
+    pub text: &'a str,
+    pub font_px: f32,
+    pub line_height: f32,
+    pub max_width: f32,
+    pub centered: bool,
+    pub bold: bool,
+}
+
+/// Text that has been shaped and wrapped, ready to measure or draw.
+pub struct Laid {
+    buffer: Buffer,
+    lines: Vec<LineBox>,
+}
+
+impl std::fmt::Debug for Laid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Laid")
+            .field("lines", &self.lines)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Laid {
+    pub fn lines(&self) -> &[LineBox] {
+        &self.lines
+    }
+    pub fn height(&self) -> f32 {
+        self.lines.last().map_or(0.0, |l| l.top + l.height)
+    }
+    pub fn width(&self) -> f32 {
+        self.lines.iter().map(|l| l.width).fold(0.0, f32::max)
+    }
+}
+
+impl TextEngine {
+    /// Loads the system fonts plus `config`'s files.
+    pub fn new(config: &FontConfig) -> Result<Self> {
+        let mut fonts = FontSystem::new();
+        let mut family = None;
+        for file in &config.font_files {
+            let ids = fonts
+                .db_mut()
+                .load_font_source(cosmic_text::fontdb::Source::File(file.clone()));
+            if ids.is_empty() {
+                return Err(EngineError::InvalidArgument(format!(
+                    "{}: not a font file this app can read",
+                    file.display()
+                )));
+            }
+            if family.is_none() {
+                family = ids
+                    .first()
+                    .and_then(|id| fonts.db().face(*id))
+                    .and_then(|face| face.families.first().map(|(name, _)| name.clone()));
+            }
+        }
+        let family = family
+            .or_else(|| {
+                fonts
+                    .db()
+                    .faces()
+                    .any(|f| f.families.iter().any(|(n, _)| n == PREFERRED_FAMILY))
+                    .then(|| PREFERRED_FAMILY.to_owned())
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            fonts,
+            cache: SwashCache::new(),
+            family,
+        })
+    }
+
+    /// The primary family, empty when falling back to the system sans-serif.
+    pub fn family(&self) -> &str {
+        &self.family
+    }
+
+    /// Shapes and wraps `block`; fails naming any character no font can draw.
+    pub fn layout(&mut self, block: &TextBlock<'_>) -> Result<Laid> {
+        let metrics = Metrics::new(block.font_px, block.font_px * block.line_height);
+        let mut buffer = Buffer::new(&mut self.fonts, metrics);
+        let family = if self.family.is_empty() {
+            Family::SansSerif
+        } else {
+            Family::Name(&self.family)
+        };
+        let mut attrs = Attrs::new().family(family);
+        if block.bold {
+            attrs = attrs.weight(cosmic_text::Weight::BOLD);
+        }
+        buffer.set_wrap(Wrap::WordOrGlyph);
+        buffer.set_size(Some(block.max_width), None);
+        let align = if block.centered {
+            Some(Align::Center)
+        } else {
+            Some(Align::Left)
+        };
+        buffer.set_text(block.text, &attrs, Shaping::Advanced, align);
+        buffer.shape_until_scroll(&mut self.fonts, false);
+
+        let mut missing = String::new();
+        let mut lines = Vec::new();
+        for run in buffer.layout_runs() {
+            let left = run.glyphs.iter().map(|g| g.x).fold(f32::INFINITY, f32::min);
+            let right = run
+                .glyphs
+                .iter()
+                .map(|g| g.x + g.w)
+                .fold(f32::NEG_INFINITY, f32::max);
+            let (start, end) = match (run.glyphs.first(), run.glyphs.last()) {
+                (Some(a), Some(b)) => (a.start.min(b.start), a.end.max(b.end)),
+                _ => (0, 0),
+            };
+            for g in run.glyphs {
+                if g.glyph_id == 0 {
+                    let ch = &run.text[g.start..g.end];
+                    if !ch.trim().is_empty() && !missing.contains(ch) {
+                        missing.push_str(ch);
+                    }
+                }
+            }
+            lines.push(LineBox {
+                text: run.text.get(start..end).unwrap_or_default().to_owned(),
+                top: run.line_top,
+                height: run.line_height,
+                left: if left.is_finite() { left } else { 0.0 },
+                width: if right.is_finite() && left.is_finite() {
+                    right - left
+                } else {
+                    0.0
+                },
+            });
+        }
+        if !missing.is_empty() {
+            return Err(EngineError::FontMissing { chars: missing });
+        }
+        Ok(Laid { buffer, lines })
+    }
+
+    /// Draws laid-out text onto `pixmap` with its box's top-left at (x, y).
+    pub fn draw(&mut self, laid: &mut Laid, pixmap: &mut Pixmap, x: f32, y: f32, rgba: [u8; 4]) {
+        let (w, h) = (pixmap.width() as i32, pixmap.height() as i32);
+        let (ox, oy) = (x.round() as i32, y.round() as i32);
+        let stride = pixmap.width() as usize;
+        let data = pixmap.data_mut();
+        let color = Color::rgba(rgba[0], rgba[1], rgba[2], rgba[3]);
+        laid.buffer.draw(
+            &mut self.fonts,
+            &mut self.cache,
+            color,
+            |gx, gy, gw, gh, c| {
+                for py in gy..gy + gh as i32 {
+                    for px in gx..gx + gw as i32 {
+                        let (tx, ty) = (px + ox, py + oy);
+                        if tx < 0 || ty < 0 || tx >= w || ty >= h {
+                            continue;
+                        }
+                        let i = (ty as usize * stride + tx as usize) * 4;
+                        blend_over(&mut data[i..i + 4], [c.r(), c.g(), c.b(), c.a()]);
+                    }
+                }
+            },
+        );
+    }
+}
+
+/// Source-over of a straight-alpha colour onto a premultiplied pixel.
+fn blend_over(dst: &mut [u8], src: [u8; 4]) {
+    let a = u32::from(src[3]);
+    let inv = 255 - a;
+    for c in 0..3 {
+        let s = u32::from(src[c]) * a / 255;
+        dst[c] = (s + u32::from(dst[c]) * inv / 255).min(255) as u8;
+    }
+    dst[3] = (a + u32::from(dst[3]) * inv / 255).min(255) as u8;
+}
