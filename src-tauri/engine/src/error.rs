@@ -71,6 +71,9 @@ pub enum EngineError {
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: i64 },
 
+    #[error("could not encode or decode stored data: {0}")]
+    Json(#[from] serde_json::Error),
+
     #[error("database error: {0}")]
     Store(#[from] rusqlite::Error),
 
@@ -102,6 +105,7 @@ impl EngineError {
             Self::Cancelled => "cancelled",
             Self::Busy { .. } => "busy",
             Self::NotFound { .. } => "not_found",
+            Self::Json(_) => "json",
             Self::Store(_) => "store",
             Self::Io { .. } => "io",
         }

@@ -11,3 +11,10 @@ pub mod text;
 pub mod tools;
 
 pub use error::{EngineError, Result};
+pub mod queue;
+pub mod render;
+pub mod store;
+pub mod studio;
+
+pub use studio::{Studio, StudioConfig};
+pub mod sample;

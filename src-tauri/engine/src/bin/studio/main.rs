@@ -1,1 +1,521 @@
-fn main() {}
+//! `studio`: the engine's headless command line, for batch use and machines
+//! without a display.
+
+mod bench;
+mod cli;
+mod progress;
+mod table;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+use serde::Serialize;
+use studio_engine::plan::{FocusPoint, PlanRequest, Segment, VariantPlan, clock, parse_clock};
+use studio_engine::queue::run_queue;
+use studio_engine::render::{CancelToken, ffmpeg};
+use studio_engine::sample::{SampleSpec, generate};
+use studio_engine::store::RenderJob;
+use studio_engine::text::FontConfig;
+use studio_engine::{EngineError, Result, Studio, StudioConfig};
+
+use cli::{Cli, Command, JobAction, QueueAction, VariantArgs};
+use table::Table;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn open(cli: &Cli, parallel: usize) -> Result<Studio> {
+    let mut config = StudioConfig::new(
+        cli.data_dir
+            .clone()
+            .unwrap_or_else(StudioConfig::default_data_dir),
+    );
+    config.ffmpeg = cli.ffmpeg.clone();
+    config.fonts = FontConfig {
+        font_files: cli.fonts.clone(),
+    };
+    config.max_parallel_jobs = parallel;
+    Studio::open(config)
+}
+
+fn print_json(value: &impl Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Probe { file } => {
+            let studio = open(&cli, 1)?;
+            let info = studio.probe(file)?;
+            if cli.json {
+                return print_json(&info).map(|()| ExitCode::SUCCESS);
+            }
+            let v = &info.video;
+            println!("file       {}", info.path.display());
+            println!("container  {}", info.container);
+            println!(
+                "duration   {} ({:.3} s)",
+                clock(info.duration),
+                info.duration
+            );
+            println!(
+                "video      {} {}x{} → shown {}x{}, rotation {}°, {:.3} fps ({}){}",
+                v.codec,
+                v.width,
+                v.height,
+                v.display_width,
+                v.display_height,
+                v.rotation,
+                v.frame_rate,
+                v.frame_rate_text,
+                if v.variable_frame_rate {
+                    ", variable"
+                } else {
+                    ""
+                }
+            );
+            match &info.audio {
+                Some(a) => println!(
+                    "audio      {} {} Hz, {} channels",
+                    a.codec, a.sample_rate, a.channels
+                ),
+                None => println!("audio      none (variants get a silent track)"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan(args) => {
+            let studio = open(&cli, 1)?;
+            let (_, plans) = plan_all(&studio, args)?;
+            if cli.json {
+                return print_json(&plans).map(|()| ExitCode::SUCCESS);
+            }
+            for plan in &plans {
+                print_plan(&studio, plan);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Render {
+            variant,
+            no_run,
+            parallel,
+        } => {
+            let studio = open(&cli, *parallel)?;
+            let (media, plans) = plan_all(&studio, variant)?;
+            let ids = studio.enqueue(&variant.project, &media, &plans)?;
+            if *no_run {
+                if cli.json {
+                    return print_json(&ids).map(|()| ExitCode::SUCCESS);
+                }
+                for ((variant_id, job_id), plan) in ids.iter().zip(&plans) {
+                    println!(
+                        "queued job {job_id} (variant {variant_id}, {})",
+                        plan.platform
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            run_jobs(&studio, cli.json)
+        }
+        Command::Run { parallel } => {
+            let studio = open(&cli, *parallel)?;
+            run_jobs(&studio, cli.json)
+        }
+        Command::Jobs { action } => jobs(&cli, action.as_ref().unwrap_or(&JobAction::List)),
+        Command::Queue { action } => queue(&cli, action.as_ref().unwrap_or(&QueueAction::List)),
+        Command::Platforms => {
+            let studio = open(&cli, 1)?;
+            let profiles: Vec<_> = studio.platforms().all().collect();
+            if cli.json {
+                return print_json(&profiles).map(|()| ExitCode::SUCCESS);
+            }
+            let mut t = Table::new(["id", "name", "frame", "duration", "fps", "reframe"]);
+            for p in profiles {
+                let (frame, duration, fps, reframe) = match &p.video {
+                    Some(v) => (
+                        format!("{}x{}", v.width, v.height),
+                        v.target_duration
+                            .map_or_else(|| "whole master".into(), |d| format!("{d} s")),
+                        v.fps.to_string(),
+                        format!("{:?}", v.reframe),
+                    ),
+                    None => ("-".into(), "-".into(), "-".into(), "-".into()),
+                };
+                t.row([
+                    p.id.clone(),
+                    format!("{} ({})", p.name, p.name_en),
+                    frame,
+                    duration,
+                    fps,
+                    reframe,
+                ]);
+            }
+            t.print();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Disclaimers => {
+            let studio = open(&cli, 1)?;
+            let presets: Vec<_> = studio.disclaimers().all().collect();
+            if cli.json {
+                return print_json(&presets).map(|()| ExitCode::SUCCESS);
+            }
+            let mut t = Table::new(["id", "lang", "text"]);
+            for p in presets {
+                t.row([p.id.clone(), p.lang.clone(), p.text.clone()]);
+            }
+            t.print();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { out, seconds } => {
+            let studio = open(&cli, 1)?;
+            studio.tools().check()?;
+            let master = out.join("sample-master.mp4");
+            eprintln!(
+                "generating a {seconds} s sample master: {}",
+                master.display()
+            );
+            generate(
+                studio.tools(),
+                &SampleSpec {
+                    seconds: *seconds,
+                    ..SampleSpec::default()
+                },
+                &master,
+            )?;
+            let args = VariantArgs {
+                file: master,
+                platforms: vec!["douyin".into(), "xiaohongshu".into(), "bilibili".into()],
+                start: Some("5".into()),
+                segments: Vec::new(),
+                reframe: None,
+                focus: None,
+                disclaimer: "risk-zh".into(),
+                disclaimer_text: None,
+                institution: Some("示例证券投资顾问有限公司".into()),
+                licence: Some("A0000000000000".into()),
+                disclaimer_start: 0.0,
+                disclaimer_duration: None,
+                out: out.clone(),
+                project: "demo".into(),
+            };
+            let (media, plans) = plan_all(&studio, &args)?;
+            studio.enqueue(&args.project, &media, &plans)?;
+            run_jobs(&studio, cli.json)
+        }
+        Command::Bench {
+            minutes,
+            out,
+            clips_only,
+        } => {
+            let studio = open(&cli, 1)?;
+            bench::run(&studio, *minutes, out, *clips_only).map(|()| ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Probes the master and plans every requested platform.
+fn plan_all(
+    studio: &Studio,
+    args: &VariantArgs,
+) -> Result<(studio_engine::probe::MediaInfo, Vec<VariantPlan>)> {
+    studio.tools().check()?;
+    let media = studio.probe(&args.file)?;
+    let mut disclaimer = match (args.disclaimer.as_str(), &args.disclaimer_text) {
+        (_, Some(text)) => Some(studio.disclaimer(
+            None,
+            Some(text),
+            args.institution.as_deref(),
+            args.licence.as_deref(),
+        )?),
+        ("none", None) => None,
+        (id, None) => Some(studio.disclaimer(
+            Some(id),
+            None,
+            args.institution.as_deref(),
+            args.licence.as_deref(),
+        )?),
+    };
+    if let Some(d) = disclaimer.as_mut() {
+        d.start = args.disclaimer_start;
+        d.duration = args.disclaimer_duration;
+    }
+    let segments = args
+        .segments
+        .iter()
+        .map(|s| parse_segment(s))
+        .collect::<Result<Vec<_>>>()?;
+    let request = PlanRequest {
+        segments,
+        start: args.start.as_deref().map(parse_clock).transpose()?,
+        reframe: args.reframe.as_deref().map(str::parse).transpose()?,
+        focus: args
+            .focus
+            .as_deref()
+            .map(parse_focus)
+            .transpose()?
+            .unwrap_or_default(),
+        disclaimer,
+    };
+    let plans = args
+        .platforms
+        .iter()
+        .map(|p| studio.plan(&media, p.trim(), &request, &args.out))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((media, plans))
+}
+
+fn parse_segment(text: &str) -> Result<Segment> {
+    let (a, b) = text.split_once('-').ok_or_else(|| {
+        EngineError::InvalidArgument(format!(
+            "segment `{text}` should look like START-END, e.g. 00:01:30-00:01:40"
+        ))
+    })?;
+    Ok(Segment {
+        start: parse_clock(a)?,
+        end: parse_clock(b)?,
+    })
+}
+
+fn parse_focus(text: &str) -> Result<FocusPoint> {
+    let bad = || {
+        EngineError::InvalidArgument(format!(
+            "focus `{text}` should be x,y between 0 and 1, e.g. 0.5,0.4"
+        ))
+    };
+    let (x, y) = text.split_once(',').ok_or_else(bad)?;
+    Ok(FocusPoint {
+        x: x.trim().parse().map_err(|_| bad())?,
+        y: y.trim().parse().map_err(|_| bad())?,
+    })
+}
+
+fn print_plan(studio: &Studio, plan: &VariantPlan) {
+    println!("== {} → {}", plan.platform, plan.output.display());
+    println!(
+        "   {}x{} @ {} fps, {:.3} s from {}, {:?}",
+        plan.width,
+        plan.height,
+        plan.fps,
+        plan.duration,
+        plan.segments
+            .iter()
+            .map(|s| format!("{}–{}", clock(s.start), clock(s.end)))
+            .collect::<Vec<_>>()
+            .join(" + "),
+        plan.reframe
+    );
+    if let Some(text) = &plan.disclaimer_text {
+        println!("   disclaimer: {}", text.replace('\n', " / "));
+    }
+    for note in &plan.notes {
+        println!("   note: {note}");
+    }
+    let show = |args: Vec<std::ffi::OsString>| {
+        let mut cmd = ffmpeg::command(studio.tools(), &args);
+        let inner = cmd.as_inner();
+        let mut words = vec![inner.get_program().to_string_lossy().into_owned()];
+        words.extend(inner.get_args().map(|a| a.to_string_lossy().into_owned()));
+        shell_words::join(words)
+    };
+    println!(
+        "   $ {}",
+        show(plan.ffmpeg_args(&studio_engine::render::partial_path(&plan.output)))
+    );
+    println!(
+        "   $ {}",
+        show(plan.cover_args(&studio_engine::render::partial_path(&plan.cover.output)))
+    );
+}
+
+fn run_jobs(studio: &Studio, json: bool) -> Result<ExitCode> {
+    let cancel = CancelToken::default();
+    {
+        let cancel = cancel.clone();
+        let _ = ctrlc::set_handler(move || {
+            eprintln!("\ncancelling: waiting for ffmpeg to stop…");
+            cancel.cancel();
+        });
+    }
+    let bars = progress::Bars::new(json);
+    let ran = run_queue(studio, &bars, &cancel)?;
+    bars.finish();
+    if json {
+        print_json(&ran)?;
+    } else {
+        print_jobs(&ran);
+    }
+    let all_done = ran
+        .iter()
+        .all(|j| j.state == studio_engine::store::JobState::Done);
+    Ok(if all_done {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_jobs(jobs: &[RenderJob]) {
+    let mut t = Table::new([
+        "job",
+        "variant",
+        "platform",
+        "state",
+        "progress",
+        "size",
+        "output / error",
+    ]);
+    for j in jobs {
+        let detail = match (&j.error, j.state) {
+            (Some(e), _) => e.lines().next().unwrap_or_default().to_owned(),
+            (None, _) => j.output_path.display().to_string(),
+        };
+        t.row([
+            j.id.to_string(),
+            j.variant_id.to_string(),
+            j.platform.clone(),
+            j.state.as_str().to_owned(),
+            format!("{:.0}%", j.progress),
+            j.size_bytes.map_or_else(|| "-".into(), human_size),
+            detail,
+        ]);
+    }
+    t.print();
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30)),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1u32 << 20)),
+        b => format!("{:.0} KiB", b as f64 / 1024.0),
+    }
+}
+
+fn jobs(cli: &Cli, action: &JobAction) -> Result<ExitCode> {
+    let studio = open(cli, 1)?;
+    let store = studio.store()?;
+    match action {
+        JobAction::List => {
+            let jobs = store.jobs()?;
+            if cli.json {
+                print_json(&jobs)?;
+            } else {
+                print_jobs(&jobs);
+            }
+        }
+        JobAction::Cancel { id } => {
+            let state = store.request_cancel(*id)?;
+            println!(
+                "job {id}: {}",
+                if state.as_str() == "running" {
+                    "cancel requested"
+                } else {
+                    state.as_str()
+                }
+            );
+        }
+        JobAction::Retry { id } => {
+            store.retry_job(*id)?;
+            println!("job {id} queued again; run it with `studio run`");
+        }
+        JobAction::Verify => {
+            let mut bad = 0;
+            for job in store
+                .jobs()?
+                .into_iter()
+                .filter(|j| j.state == studio_engine::store::JobState::Done)
+            {
+                let verdict = verify(&job.output_path, job.size_bytes, job.sha256.as_deref());
+                if verdict != "ok" {
+                    bad += 1;
+                }
+                println!("job {:>4} {:<12} {verdict}", job.id, job.platform);
+            }
+            return Ok(if bad == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(path: &Path, size: Option<u64>, sha: Option<&str>) -> String {
+    match studio_engine::render::hash_file(path) {
+        Ok((s, h)) if Some(s) == size && Some(h.as_str()) == sha => "ok".into(),
+        Ok(_) => format!("CHANGED since rendering: {}", path.display()),
+        Err(e) => format!("MISSING {}: {e}", path.display()),
+    }
+}
+
+fn queue(cli: &Cli, action: &QueueAction) -> Result<ExitCode> {
+    let studio = open(cli, 1)?;
+    let store = studio.store()?;
+    match action {
+        QueueAction::List => {
+            let ready = store.ready_variants()?;
+            let posts = store.posts()?;
+            if cli.json {
+                print_json(&serde_json::json!({ "ready": ready, "posts": posts }))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("Rendered, waiting to be scheduled:");
+            let mut t = Table::new(["variant", "platform", "review", "file"]);
+            for v in ready {
+                t.row([
+                    v.variant_id.to_string(),
+                    v.platform,
+                    v.review_state,
+                    v.output_path,
+                ]);
+            }
+            t.print();
+            println!("\nScheduled posts:");
+            let mut t = Table::new([
+                "post",
+                "variant",
+                "platform",
+                "account",
+                "when (UTC)",
+                "status",
+            ]);
+            for p in posts {
+                t.row([
+                    p.id.to_string(),
+                    p.variant_id.to_string(),
+                    p.platform,
+                    p.account.unwrap_or_default(),
+                    p.scheduled_at.unwrap_or_default(),
+                    p.status,
+                ]);
+            }
+            t.print();
+        }
+        QueueAction::Add {
+            variant,
+            account,
+            at,
+            caption,
+        } => {
+            let id = store.add_post(*variant, account.as_deref(), caption, at.as_deref())?;
+            println!("post {id} planned");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,177 @@
+//! `studio bench`: wall time of studio's standard set against plain ffmpeg
+//! commands with the same settings, and against a naive plan that decodes
+//! every clip from the start of the master. Figures, not a pass/fail test.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use studio_engine::plan::{PlanRequest, VariantPlan};
+use studio_engine::queue::{Silent, run_queue};
+use studio_engine::render::CancelToken;
+use studio_engine::sample::{SampleSpec, generate};
+use studio_engine::{EngineError, Result, Studio, StudioConfig};
+
+pub fn run(studio: &Studio, minutes: f64, out: &Path, clips_only: bool) -> Result<()> {
+    studio.tools().check()?;
+    let long_s = (minutes * 60.0).max(90.0);
+    let long = out.join(format!("master-{long_s:.0}s.mp4"));
+    let short = out.join("master-60s.mp4");
+    for (path, seconds) in [(&long, long_s), (&short, 60.0)] {
+        if !path.exists() {
+            eprintln!("generating {} ({seconds} s, 1920x1080)…", path.display());
+            generate(
+                studio.tools(),
+                &SampleSpec {
+                    seconds,
+                    ..SampleSpec::default()
+                },
+                path,
+            )?;
+        }
+    }
+    let mut platforms = vec!["douyin", "xiaohongshu"];
+    if !clips_only {
+        platforms.push("bilibili");
+    }
+    // Near the end of the long master, so seeking cost would show.
+    let long_start = long_s - 65.0;
+
+    eprintln!("studio: standard set from the {long_s:.0} s master…");
+    let (t_studio, plans) =
+        studio_run(studio, &out.join("data-set"), &long, &platforms, long_start)?;
+    eprintln!("plain ffmpeg: the same commands…");
+    let t_plain = time_commands(studio, &plans, false)?;
+    eprintln!("naive: every clip decoded from the start of the master…");
+    let t_naive = time_commands(studio, &plans, true)?;
+
+    eprintln!("studio: one douyin clip from each master…");
+    let (t_clip_long, _) = studio_run(
+        studio,
+        &out.join("data-long"),
+        &long,
+        &["douyin"],
+        long_start,
+    )?;
+    let (t_clip_short, _) = studio_run(studio, &out.join("data-short"), &short, &["douyin"], 30.0)?;
+
+    println!(
+        "Repurpose Studio benchmark (wall time, this machine: {} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "set: {} from a {long_s:.0} s 1080p master, clips start at {long_start:.0} s",
+        platforms.join(" + ")
+    );
+    println!("  studio (probe, plan, overlays, queue, render)  {t_studio:8.2} s");
+    println!(
+        "  plain ffmpeg, same commands                    {t_plain:8.2} s   studio/plain = {:.3}",
+        t_studio / t_plain
+    );
+    println!(
+        "  naive plan, clips decoded from the start       {t_naive:8.2} s   naive/plain  = {:.3}",
+        t_naive / t_plain
+    );
+    println!("douyin 15 s clip:");
+    println!("  from the 60 s master                           {t_clip_short:8.2} s");
+    println!(
+        "  from the {long_s:.0} s master{}{t_clip_long:8.2} s   long/short   = {:.3}",
+        " ".repeat(28usize.saturating_sub(format!("{long_s:.0}").len())),
+        t_clip_long / t_clip_short
+    );
+    Ok(())
+}
+
+/// Everything a user's `studio render` does, in a fresh data folder.
+fn studio_run(
+    base: &Studio,
+    data: &Path,
+    master: &Path,
+    platforms: &[&str],
+    start: f64,
+) -> Result<(f64, Vec<VariantPlan>)> {
+    let _ = std::fs::remove_dir_all(data);
+    let mut config = StudioConfig::new(data.to_owned());
+    config.ffmpeg = base.config().ffmpeg.clone();
+    config.fonts = base.config().fonts.clone();
+    let t = Instant::now();
+    let studio = Studio::open(config)?;
+    let media = studio.probe(master)?;
+    let request = PlanRequest {
+        start: Some(start),
+        disclaimer: Some(studio.disclaimer(Some("risk-zh"), None, None, None)?),
+        ..PlanRequest::default()
+    };
+    let plans = platforms
+        .iter()
+        .map(|p| studio.plan(&media, p, &request, &data.join("out")))
+        .collect::<Result<Vec<_>>>()?;
+    studio.enqueue("bench", &media, &plans)?;
+    let jobs = run_queue(&studio, &Silent, &CancelToken::default())?;
+    if let Some(bad) = jobs.iter().find(|j| j.error.is_some()) {
+        return Err(EngineError::InvalidArgument(format!(
+            "benchmark render failed: {:?}",
+            bad.error
+        )));
+    }
+    Ok((t.elapsed().as_secs_f64(), plans))
+}
+
+/// Runs each plan's video and cover commands directly; `naive` moves every
+/// `-ss` after its `-i`, so ffmpeg decodes from the start and discards.
+fn time_commands(studio: &Studio, plans: &[VariantPlan], naive: bool) -> Result<f64> {
+    let t = Instant::now();
+    for plan in plans {
+        let dir = plan.output.with_file_name("plain");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| EngineError::io("creating the benchmark folder", e))?;
+        for mut args in [
+            plan.ffmpeg_args(&dir.join("v.mp4")),
+            plan.cover_args(&dir.join("c.jpg")),
+        ] {
+            if naive {
+                args = output_seeking(args);
+            }
+            let status = Command::new(&studio.tools().ffmpeg)
+                .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
+                .args(&args)
+                .stdout(Stdio::null())
+                .status()
+                .map_err(|e| EngineError::io("running ffmpeg", e))?;
+            if !status.success() {
+                return Err(EngineError::InvalidArgument(format!(
+                    "plain ffmpeg failed: {status}"
+                )));
+            }
+        }
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+fn output_seeking(args: Vec<OsString>) -> Vec<OsString> {
+    let mut out: Vec<OsString> = Vec::with_capacity(args.len() + 2);
+    let mut seek: Option<f64> = None;
+    let mut seen_input = false;
+    let mut iter = args.into_iter();
+    while let Some(a) = iter.next() {
+        let value =
+            |v: Option<OsString>| v.and_then(|v| v.to_str().and_then(|s| s.parse::<f64>().ok()));
+        if a == "-ss" && !seen_input {
+            seek = value(iter.next());
+        } else if a == "-t" && !seen_input {
+            // Read from 0 up to where the clip ends.
+            let t = value(iter.next()).unwrap_or(0.0) + seek.unwrap_or(0.0);
+            out.extend(["-t".into(), format!("{t:.3}").into()]);
+        } else {
+            seen_input |= a == "-i";
+            out.push(a);
+        }
+    }
+    if let Some(ss) = seek {
+        // As an output option: decode from the start, drop frames before ss.
+        let at = out.len().saturating_sub(1);
+        out.splice(at..at, ["-ss".into(), format!("{ss:.3}").into()]);
+    }
+    out
+}

@@ -1,0 +1,161 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Repurpose Studio, headless: one master in, platform-ready variants out.
+#[derive(Debug, Parser)]
+#[command(name = "studio", version, about, long_about = None)]
+pub struct Cli {
+    /// Data folder (database, user profiles, overlays). Default: the platform's app-data folder.
+    #[arg(long, global = true, env = "STUDIO_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// ffmpeg binary to use (ffprobe is looked up beside it). Default: next to studio, then PATH.
+    #[arg(long, global = true, env = "STUDIO_FFMPEG")]
+    pub ffmpeg: Option<PathBuf>,
+    /// Extra font file for overlays (the first one given is the primary font).
+    #[arg(long = "font", global = true)]
+    pub fonts: Vec<PathBuf>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what ffprobe finds in a master: duration, streams, frame rate, rotation.
+    Probe { file: PathBuf },
+    /// Print each variant's plan and the exact ffmpeg commands, without rendering.
+    Plan(VariantArgs),
+    /// Queue render jobs for a master and run them with progress.
+    Render {
+        #[command(flatten)]
+        variant: VariantArgs,
+        /// Only queue the jobs; run them later with `studio run`.
+        #[arg(long)]
+        no_run: bool,
+        /// ffmpeg processes at once.
+        #[arg(long, default_value_t = 1)]
+        parallel: usize,
+    },
+    /// Run queued jobs (including any a crash interrupted).
+    Run {
+        #[arg(long, default_value_t = 1)]
+        parallel: usize,
+    },
+    /// Render jobs and their state.
+    Jobs {
+        #[command(subcommand)]
+        action: Option<JobAction>,
+    },
+    /// Rendered variants waiting to be scheduled, and the scheduled posts.
+    Queue {
+        #[command(subcommand)]
+        action: Option<QueueAction>,
+    },
+    /// Platform profiles (shipped and from the data folder).
+    Platforms,
+    /// Disclaimer presets.
+    Disclaimers,
+    /// Generate a sample master with ffmpeg's test sources and render the standard set.
+    Demo {
+        /// Where the sample and the variants go.
+        #[arg(long, default_value = "out/demo")]
+        out: PathBuf,
+        /// Length of the sample master in seconds.
+        #[arg(long, default_value_t = 70.0)]
+        seconds: f64,
+    },
+    /// Time studio against plain ffmpeg commands doing the same work.
+    Bench {
+        /// Length of the long master in minutes.
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+        #[arg(long, default_value = "out/bench")]
+        out: PathBuf,
+        /// Skip the full-length (Bilibili) variant, whose cost is one full re-encode.
+        #[arg(long)]
+        clips_only: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobAction {
+    /// List jobs (the default).
+    List,
+    /// Cancel a queued or running job.
+    Cancel { id: i64 },
+    /// Queue a failed or cancelled job again.
+    Retry { id: i64 },
+    /// Check that every finished job's file is there, whole, with its recorded hash.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueAction {
+    /// List (the default).
+    List,
+    /// Schedule a rendered variant.
+    Add {
+        variant: i64,
+        #[arg(long)]
+        account: Option<String>,
+        /// UTC time, e.g. 2026-12-01T10:00:00Z.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, default_value = "")]
+        caption: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VariantArgs {
+    /// The master video.
+    pub file: PathBuf,
+    /// Comma-separated platform ids (see `studio platforms`).
+    #[arg(
+        long,
+        default_value = "douyin,xiaohongshu,bilibili",
+        value_delimiter = ','
+    )]
+    pub platforms: Vec<String>,
+    /// Where short clips start (seconds or HH:MM:SS); full versions ignore it.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Explicit parts to join, e.g. `00:01:30-00:01:40,120-125` (instead of --start).
+    #[arg(long, value_delimiter = ',')]
+    pub segments: Vec<String>,
+    /// crop | blurred-fill | fit (default: each profile's own).
+    #[arg(long)]
+    pub reframe: Option<String>,
+    /// Focus point for crops, `x,y` in 0..1 (default 0.5,0.5).
+    #[arg(long)]
+    pub focus: Option<String>,
+    /// Disclaimer preset id (see `studio disclaimers`), or `none`.
+    #[arg(long, default_value = "risk-zh")]
+    pub disclaimer: String,
+    /// Your own disclaimer text instead of a preset.
+    #[arg(long)]
+    pub disclaimer_text: Option<String>,
+    /// Institution name shown under the disclaimer.
+    #[arg(long)]
+    pub institution: Option<String>,
+    /// Licence number shown under the disclaimer.
+    #[arg(long)]
+    pub licence: Option<String>,
+    /// Seconds into the variant the disclaimer appears.
+    #[arg(long, default_value_t = 0.0)]
+    pub disclaimer_start: f64,
+    /// Seconds the disclaimer stays (default: to the end; at least 5).
+    #[arg(long)]
+    pub disclaimer_duration: Option<f64>,
+    /// Output folder.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Project the master belongs to.
+    #[arg(long, default_value = "default")]
+    pub project: String,
+}

@@ -1,0 +1,141 @@
+//! Executes a [`VariantPlan`]: the video and its cover are written under
+//! temporary names and renamed only when complete, so a file with the final
+//! name is always whole.
+
+pub mod ffmpeg;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use ffmpeg::{CancelToken, Progress};
+
+use crate::error::{EngineError, Result};
+use crate::plan::VariantPlan;
+use crate::tools::MediaTools;
+
+/// A finished variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenderOutcome {
+    pub output: PathBuf,
+    pub cover: PathBuf,
+    pub size_bytes: u64,
+    pub sha256: String,
+}
+
+/// Where a file is written before it is complete.
+pub fn partial_path(final_path: &Path) -> PathBuf {
+    let mut name = final_path.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    final_path.with_file_name(name)
+}
+
+/// Renders the video, then the cover; on any failure the partial files go.
+pub fn render_variant(
+    tools: &MediaTools,
+    plan: &VariantPlan,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<RenderOutcome> {
+    if let Some(dir) = plan.output.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
+    }
+    let video_tmp = partial_path(&plan.output);
+    let cover_tmp = partial_path(&plan.cover.output);
+    let result = (|| {
+        ffmpeg::run(
+            tools,
+            &plan.ffmpeg_args(&video_tmp),
+            &plan.output,
+            plan.duration,
+            on_progress,
+            cancel,
+        )?;
+        ffmpeg::run(
+            tools,
+            &plan.cover_args(&cover_tmp),
+            &plan.cover.output,
+            0.04,
+            &mut |_| {},
+            cancel,
+        )?;
+        let (size_bytes, sha256) = sync_and_hash(&video_tmp)?;
+        sync_and_hash(&cover_tmp)?;
+        rename(&cover_tmp, &plan.cover.output)?;
+        rename(&video_tmp, &plan.output)?;
+        Ok(RenderOutcome {
+            output: plan.output.clone(),
+            cover: plan.cover.output.clone(),
+            size_bytes,
+            sha256,
+        })
+    })();
+    if result.is_err() {
+        remove_partials(plan);
+    }
+    result
+}
+
+/// Deletes the temporary files a plan's render may have left.
+pub fn remove_partials(plan: &VariantPlan) {
+    for path in [partial_path(&plan.output), partial_path(&plan.cover.output)] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => tracing::info!(path = %path.display(), "removed partial file"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "could not remove partial file")
+            }
+        }
+    }
+}
+
+fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|e| {
+        EngineError::io(
+            format!("renaming {} to {}", from.display(), to.display()),
+            e,
+        )
+    })
+}
+
+/// Flushes a file to disk and returns its size and SHA-256 (hex).
+pub fn sync_and_hash(path: &Path) -> Result<(u64, String)> {
+    let ctx = |e| EngineError::io(format!("reading {}", path.display()), e);
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(ctx)?;
+    file.sync_all().map_err(ctx)?;
+    let (size, hash) = hash_reader(&mut file).map_err(ctx)?;
+    Ok((size, hash))
+}
+
+/// Size and SHA-256 (hex) of a file, e.g. to check a `done` job's output.
+pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    hash_reader(&mut File::open(path)?)
+}
+
+fn hash_reader(reader: &mut impl Read) -> std::io::Result<(u64, String)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((size, hex))
+}

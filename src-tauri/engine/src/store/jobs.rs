@@ -1,0 +1,253 @@
+//! Render jobs: queued → running → done | failed | cancelled.
+
+use std::path::PathBuf;
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::error::{EngineError, Result};
+use crate::plan::VariantPlan;
+use crate::render::{Progress, RenderOutcome};
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "running" => Self::Running,
+            "done" => Self::Done,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Queued,
+        }
+    }
+}
+
+/// A render job as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenderJob {
+    pub id: i64,
+    pub variant_id: i64,
+    pub platform: String,
+    pub state: JobState,
+    pub attempts: u32,
+    pub progress: f64,
+    pub fps: Option<f64>,
+    pub eta_seconds: Option<f64>,
+    pub error: Option<String>,
+    pub output_path: PathBuf,
+    pub cover_path: Option<PathBuf>,
+    pub size_bytes: Option<u64>,
+    pub sha256: Option<String>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+const JOB_COLUMNS: &str = "j.id, j.variant_id, v.platform, j.state, j.attempts, j.progress, j.fps, j.eta_s, j.error, \
+     j.output_path, j.cover_path, j.size_bytes, j.sha256, j.created_at, j.started_at, j.finished_at";
+
+fn job_from_row(r: &Row<'_>) -> rusqlite::Result<RenderJob> {
+    Ok(RenderJob {
+        id: r.get(0)?,
+        variant_id: r.get(1)?,
+        platform: r.get(2)?,
+        state: JobState::parse(&r.get::<_, String>(3)?),
+        attempts: r.get(4)?,
+        progress: r.get(5)?,
+        fps: r.get(6)?,
+        eta_seconds: r.get(7)?,
+        error: r.get(8)?,
+        output_path: PathBuf::from(r.get::<_, String>(9)?),
+        cover_path: r.get::<_, Option<String>>(10)?.map(PathBuf::from),
+        size_bytes: r.get::<_, Option<i64>>(11)?.map(|v| v.max(0) as u64),
+        sha256: r.get(12)?,
+        created_at: r.get(13)?,
+        started_at: r.get(14)?,
+        finished_at: r.get(15)?,
+    })
+}
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+impl Store {
+    pub fn jobs(&self) -> Result<Vec<RenderJob>> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id ORDER BY j.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], job_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn job(&self, id: i64) -> Result<RenderJob> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1"
+        );
+        self.conn
+            .query_row(&sql, [id], job_from_row)
+            .optional()?
+            .ok_or(EngineError::NotFound {
+                what: "render job",
+                id,
+            })
+    }
+
+    /// Takes the oldest queued job and marks it running, atomically, so two
+    /// workers never take the same job.
+    pub fn claim_next_job(&self) -> Result<Option<(RenderJob, VariantPlan)>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                &format!(
+                    "UPDATE render_jobs SET state = 'running', attempts = attempts + 1, progress = 0, fps = NULL,
+                         eta_s = NULL, error = NULL, started_at = {NOW}, finished_at = NULL
+                     WHERE id = (SELECT id FROM render_jobs WHERE state = 'queued' ORDER BY id LIMIT 1)
+                     RETURNING id"
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else { return Ok(None) };
+        let job = self.job(id)?;
+        let plan = self
+            .variant_plan(job.variant_id)?
+            .ok_or(EngineError::NotFound {
+                what: "variant",
+                id: job.variant_id,
+            })?;
+        Ok(Some((job, plan)))
+    }
+
+    pub fn record_progress(&self, id: i64, p: &Progress) -> Result<()> {
+        self.conn.execute(
+            "UPDATE render_jobs SET progress = ?2, fps = ?3, eta_s = ?4 WHERE id = ?1 AND state = 'running'",
+            params![id, p.percent, p.fps, p.eta_seconds],
+        )?;
+        Ok(())
+    }
+
+    /// Marks a job done; the outcome's file is already complete and renamed.
+    pub fn finish_job(&self, id: i64, outcome: &RenderOutcome) -> Result<()> {
+        self.conn.execute(
+            &format!(
+                "UPDATE render_jobs SET state = 'done', progress = 100, eta_s = 0, output_path = ?2, cover_path = ?3,
+                     size_bytes = ?4, sha256 = ?5, finished_at = {NOW} WHERE id = ?1"
+            ),
+            params![
+                id,
+                outcome.output.to_string_lossy(),
+                outcome.cover.to_string_lossy(),
+                i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX),
+                outcome.sha256
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Marks a running job failed or cancelled, keeping the error text.
+    pub fn end_job(&self, id: i64, state: JobState, error: Option<&str>) -> Result<()> {
+        self.conn.execute(
+            &format!("UPDATE render_jobs SET state = ?2, error = ?3, eta_s = NULL, finished_at = {NOW} WHERE id = ?1"),
+            params![id, state.as_str(), error],
+        )?;
+        Ok(())
+    }
+
+    /// Cancels a queued job at once; asks a running one's worker to stop.
+    pub fn request_cancel(&self, id: i64) -> Result<JobState> {
+        let job = self.job(id)?;
+        match job.state {
+            JobState::Queued => {
+                self.end_job(id, JobState::Cancelled, Some("cancelled before it started"))?
+            }
+            JobState::Running => {
+                self.conn.execute(
+                    "UPDATE render_jobs SET cancel_requested = 1 WHERE id = ?1",
+                    [id],
+                )?;
+            }
+            _ => {}
+        }
+        Ok(self.job(id)?.state)
+    }
+
+    pub fn cancel_requested(&self, id: i64) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT cancel_requested FROM render_jobs WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Puts a failed or cancelled job back in the queue.
+    pub fn retry_job(&self, id: i64) -> Result<()> {
+        let changed = self.conn.execute(
+            "UPDATE render_jobs SET state = 'queued', cancel_requested = 0, progress = 0, error = NULL
+             WHERE id = ?1 AND state IN ('failed', 'cancelled')",
+            [id],
+        )?;
+        if changed == 0 {
+            let job = self.job(id)?;
+            return Err(EngineError::InvalidArgument(format!(
+                "job {id} is {}; only failed or cancelled jobs can be retried",
+                job.state.as_str()
+            )));
+        }
+        Ok(())
+    }
+
+    /// After a crash: every job left `running` goes back to `queued`. The
+    /// caller removes their partial files (it holds the plans' paths).
+    pub fn requeue_interrupted(&self) -> Result<Vec<(RenderJob, VariantPlan)>> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.state = 'running'"
+        );
+        let jobs: Vec<RenderJob> = {
+            let mut stmt = self.conn.prepare(&sql)?;
+            stmt.query_map([], job_from_row)?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut out = Vec::new();
+        for job in jobs {
+            self.conn.execute(
+                "UPDATE render_jobs SET state = 'queued', progress = 0, fps = NULL, eta_s = NULL, cancel_requested = 0 WHERE id = ?1",
+                [job.id],
+            )?;
+            if let Some(plan) = self.variant_plan(job.variant_id)? {
+                out.push((job, plan));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of jobs waiting.
+    pub fn queued_count(&self) -> Result<u32> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM render_jobs WHERE state = 'queued'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}

@@ -1,0 +1,130 @@
+//! Projects, masters and variants.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::error::Result;
+use crate::plan::VariantPlan;
+use crate::probe::MediaInfo;
+
+/// A master as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MasterRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub path: String,
+    pub kind: String,
+    pub duration_s: Option<f64>,
+}
+
+/// A variant as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantRow {
+    pub id: i64,
+    pub master_id: i64,
+    pub platform: String,
+    pub kind: String,
+    pub review_state: String,
+}
+
+impl Store {
+    /// The id of the project called `name`, created if new.
+    pub fn ensure_project(&self, name: &str) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO projects (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+            [name],
+        )?;
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM projects WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Records a probed video master (updating its probe if already known).
+    pub fn upsert_video_master(&self, project_id: i64, media: &MediaInfo) -> Result<i64> {
+        let path = media.path.to_string_lossy();
+        let json = serde_json::to_string(media)?;
+        self.conn.execute(
+            "INSERT INTO masters (project_id, path, kind, media_json, duration_s) VALUES (?1, ?2, 'video', ?3, ?4)
+             ON CONFLICT (project_id, path) DO UPDATE SET media_json = excluded.media_json, duration_s = excluded.duration_s",
+            params![project_id, path, json, media.duration],
+        )?;
+        Ok(self.conn.query_row(
+            "SELECT id FROM masters WHERE project_id = ?1 AND path = ?2",
+            params![project_id, path],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn master(&self, id: i64) -> Result<Option<MasterRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, project_id, path, kind, duration_s FROM masters WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(MasterRow {
+                        id: r.get(0)?,
+                        project_id: r.get(1)?,
+                        path: r.get(2)?,
+                        kind: r.get(3)?,
+                        duration_s: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Adds a video variant and its render job in one transaction.
+    pub fn add_video_variant(&mut self, master_id: i64, plan: &VariantPlan) -> Result<(i64, i64)> {
+        let json = serde_json::to_string(plan)?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO variants (master_id, platform, kind, plan_json) VALUES (?1, ?2, 'video', ?3)",
+            params![master_id, plan.platform, json],
+        )?;
+        let variant_id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO render_jobs (variant_id, output_path, cover_path) VALUES (?1, ?2, ?3)",
+            params![
+                variant_id,
+                plan.output.to_string_lossy(),
+                plan.cover.output.to_string_lossy()
+            ],
+        )?;
+        let job_id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok((variant_id, job_id))
+    }
+
+    pub fn variants(&self) -> Result<Vec<VariantRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, master_id, platform, kind, review_state FROM variants ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(VariantRow {
+                id: r.get(0)?,
+                master_id: r.get(1)?,
+                platform: r.get(2)?,
+                kind: r.get(3)?,
+                review_state: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The stored plan of a variant.
+    pub fn variant_plan(&self, variant_id: i64) -> Result<Option<VariantPlan>> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT plan_json FROM variants WHERE id = ?1",
+                [variant_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
+    }
+}

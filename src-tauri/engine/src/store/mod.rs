@@ -1,0 +1,57 @@
+//! The local SQLite database: projects, masters, variants, render jobs and
+//! the publish queue. One connection per thread; WAL lets the CLI read while
+//! a render writes.
+
+mod jobs;
+mod library;
+mod migrations;
+mod posts;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use jobs::{JobState, RenderJob};
+pub use library::{MasterRow, VariantRow};
+pub use posts::{Post, PostStatus, ReadyVariant};
+
+use crate::error::{EngineError, Result};
+
+/// An open database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}

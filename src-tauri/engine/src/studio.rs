@@ -1,0 +1,219 @@
+//! The engine's front door: one value that knows the data folder, the
+//! catalogs, the media tools and the fonts, with the operations the CLI and
+//! the desktop shell call.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::disclaimer::{Disclaimer, DisclaimerCatalog, render_overlay};
+use crate::error::{EngineError, Result};
+use crate::plan::{
+    OverlayPair, OverlaySource, PlanRequest, VariantPlan, overlay_box, plan_variant,
+};
+use crate::platform::PlatformCatalog;
+use crate::probe::{MediaInfo, probe};
+use crate::store::Store;
+use crate::text::{FontConfig, TextEngine};
+use crate::tools::MediaTools;
+
+/// Settings a user can change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StudioConfig {
+    pub data_dir: PathBuf,
+    /// `None`: next to the executable, then PATH.
+    pub ffmpeg: Option<PathBuf>,
+    pub fonts: FontConfig,
+    /// ffmpeg processes at once; each already uses every core, so 1 is usually fastest.
+    pub max_parallel_jobs: usize,
+}
+
+impl StudioConfig {
+    /// Defaults with the data in `data_dir`.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            ffmpeg: None,
+            fonts: FontConfig::default(),
+            max_parallel_jobs: 1,
+        }
+    }
+
+    /// The platform's conventional app-data folder (e.g. `~/.local/share/repurpose-studio`).
+    pub fn default_data_dir() -> PathBuf {
+        directories::ProjectDirs::from("", "", "repurpose-studio")
+            .map(|d| d.data_dir().to_owned())
+            .unwrap_or_else(|| PathBuf::from(".repurpose-studio"))
+    }
+}
+
+/// An opened studio.
+#[derive(Debug)]
+pub struct Studio {
+    config: StudioConfig,
+    tools: MediaTools,
+    platforms: PlatformCatalog,
+    disclaimers: DisclaimerCatalog,
+    /// Built on first use: loading the system fonts takes a moment.
+    text: Mutex<Option<TextEngine>>,
+}
+
+impl Studio {
+    /// Loads the shipped and user catalogs; creates the data folder.
+    pub fn open(mut config: StudioConfig) -> Result<Self> {
+        // Absolute, so no path we hand ffmpeg can start with `name:` (a protocol).
+        config.data_dir = std::path::absolute(&config.data_dir)
+            .map_err(|e| EngineError::io(format!("resolving {}", config.data_dir.display()), e))?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            EngineError::io(
+                format!("creating the data folder {}", config.data_dir.display()),
+                e,
+            )
+        })?;
+        let platforms = PlatformCatalog::load(Some(&config.data_dir.join("platforms")))?;
+        let disclaimers = DisclaimerCatalog::load(Some(&config.data_dir.join("disclaimers")))?;
+        let tools = MediaTools::locate(config.ffmpeg.as_deref());
+        Ok(Self {
+            config,
+            tools,
+            platforms,
+            disclaimers,
+            text: Mutex::new(None),
+        })
+    }
+
+    pub fn config(&self) -> &StudioConfig {
+        &self.config
+    }
+    pub fn tools(&self) -> &MediaTools {
+        &self.tools
+    }
+    pub fn platforms(&self) -> &PlatformCatalog {
+        &self.platforms
+    }
+    pub fn disclaimers(&self) -> &DisclaimerCatalog {
+        &self.disclaimers
+    }
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    /// Opens a connection to the studio's database.
+    pub fn store(&self) -> Result<Store> {
+        Store::open(&self.config.data_dir.join("studio.db"))
+    }
+
+    pub fn probe(&self, path: &Path) -> Result<MediaInfo> {
+        probe(&self.tools, path)
+    }
+
+    /// A disclaimer from a preset id, or from the user's own text.
+    pub fn disclaimer(
+        &self,
+        preset: Option<&str>,
+        custom_text: Option<&str>,
+        institution: Option<&str>,
+        licence: Option<&str>,
+    ) -> Result<Disclaimer> {
+        let preset = match (custom_text, preset) {
+            (Some(text), _) => crate::disclaimer::DisclaimerPreset {
+                id: "custom".into(),
+                lang: if text.is_ascii() {
+                    "en".into()
+                } else {
+                    "zh-CN".into()
+                },
+                text: text.to_owned(),
+            },
+            (None, Some(id)) => self.disclaimers.get(id)?.clone(),
+            (None, None) => {
+                return Err(EngineError::InvalidArgument(
+                    "choose a disclaimer preset or give its text".into(),
+                ));
+            }
+        };
+        if preset.text.trim().is_empty() {
+            return Err(EngineError::InvalidArgument(
+                "the disclaimer text is empty".into(),
+            ));
+        }
+        Ok(Disclaimer::from_preset(&preset, institution, licence))
+    }
+
+    /// Plans one platform's variant, rendering its disclaimer pictures first.
+    pub fn plan(
+        &self,
+        media: &MediaInfo,
+        platform: &str,
+        request: &PlanRequest,
+        out_dir: &Path,
+    ) -> Result<VariantPlan> {
+        let profile = self.platforms.get(platform)?;
+        let overlays = match &request.disclaimer {
+            Some(d) if profile.video.is_some() => {
+                let text = d.text();
+                let frame = self.overlay_file(&text, overlay_box(profile, false))?;
+                let cover = self.overlay_file(&text, overlay_box(profile, true))?;
+                Some(OverlayPair { frame, cover })
+            }
+            _ => None,
+        };
+        let out_dir = std::path::absolute(out_dir)
+            .map_err(|e| EngineError::io("resolving the output folder", e))?;
+        plan_variant(media, profile, request, overlays.as_ref(), &out_dir)
+    }
+
+    /// Renders the overlay PNG into the data folder, named by its content so
+    /// that identical overlays are shared and a stored plan's file stays valid.
+    fn overlay_file(&self, text: &str, area: crate::plan::OverlayBox) -> Result<OverlaySource> {
+        let image = {
+            let mut guard = self.text.lock().unwrap_or_else(|p| p.into_inner());
+            if guard.is_none() {
+                *guard = Some(TextEngine::new(&self.config.fonts)?);
+            }
+            let engine = guard
+                .as_mut()
+                .ok_or_else(|| EngineError::InvalidArgument("font engine unavailable".into()))?;
+            render_overlay(engine, text, area.font_px, area.max_width())?
+        };
+        let digest: String = Sha256::digest(&image.png)
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let dir = self.config.data_dir.join("overlays");
+        let path = dir.join(format!("{digest}.png"));
+        if !path.exists() {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
+            let tmp = crate::render::partial_path(&path);
+            std::fs::write(&tmp, &image.png)
+                .map_err(|e| EngineError::io(format!("writing {}", tmp.display()), e))?;
+            std::fs::rename(&tmp, &path)
+                .map_err(|e| EngineError::io(format!("writing {}", path.display()), e))?;
+        }
+        Ok(OverlaySource {
+            path,
+            width: image.width,
+            height: image.height,
+        })
+    }
+
+    /// Records the master and queues one render job per plan.
+    pub fn enqueue(
+        &self,
+        project: &str,
+        media: &MediaInfo,
+        plans: &[VariantPlan],
+    ) -> Result<Vec<(i64, i64)>> {
+        let mut store = self.store()?;
+        let project_id = store.ensure_project(project)?;
+        let master_id = store.upsert_video_master(project_id, media)?;
+        plans
+            .iter()
+            .map(|plan| store.add_video_variant(master_id, plan))
+            .collect()
+    }
+}
