@@ -1,1 +1,236 @@
+//! Helpers for the end-to-end tests: generated masters (ffmpeg's lavfi
+//! sources), ffprobe facts, raw frames for pixel checks, and a studio whose
+//! profiles encode with `superfast` so the suite stays quick.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use studio_engine::plan::{PlanRequest, VariantPlan};
+use studio_engine::queue::{Silent, run_queue};
+use studio_engine::render::CancelToken;
+use studio_engine::store::RenderJob;
+use studio_engine::{Studio, StudioConfig};
+
+/// A master to generate.
+#[derive(Debug, Clone)]
+pub struct Master {
+    pub seconds: f64,
+    pub size: (u32, u32),
+    pub rate: &'static str,
+    pub audio: bool,
+    /// Clockwise display rotation tag (phone video).
+    pub rotate: Option<u32>,
+    /// Moov atom at the end (as cameras write), for truncation tests.
+    pub faststart: bool,
+}
+
+impl Default for Master {
+    fn default() -> Self {
+        Self { seconds: 20.0, size: (640, 360), rate: "30", audio: true, rotate: None, faststart: true }
+    }
+}
+
+fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg runs");
+    assert!(out.status.success(), "ffmpeg {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Writes `m` to `path` with testsrc2 (+ a sine tone).
+pub fn make_master(path: &Path, m: &Master) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let video = format!("testsrc2=size={}x{}:rate={}", m.size.0, m.size.1, m.rate);
+    let t = format!("{}", m.seconds);
+    let p = path.to_str().unwrap();
+    let mut args = vec!["-f", "lavfi", "-i", &video];
+    if m.audio {
+        args.extend(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]);
+    }
+    args.extend(["-t", &t, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]);
+    if m.audio {
+        args.extend(["-c:a", "aac"]);
+    }
+    if m.faststart {
+        args.extend(["-movflags", "+faststart"]);
+    }
+    let rotated = path.with_extension("unrotated.mp4");
+    match m.rotate {
+        None => {
+            args.push(p);
+            ffmpeg(&args);
+        }
+        Some(deg) => {
+            args.push(rotated.to_str().unwrap());
+            ffmpeg(&args);
+            let tag = format!("rotate={deg}");
+            ffmpeg(&["-i", rotated.to_str().unwrap(), "-c", "copy", "-metadata:s:v:0", &tag, p]);
+            std::fs::remove_file(rotated).unwrap();
+        }
+    }
+}
+
+/// ffprobe's JSON for a file.
+pub fn ffprobe(path: &Path) -> Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ffprobe {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The first stream of a kind.
+pub fn stream<'a>(probe: &'a Value, kind: &str) -> Option<&'a Value> {
+    probe["streams"].as_array().unwrap().iter().find(|s| s["codec_type"] == kind)
+}
+
+pub fn num(v: &Value) -> f64 {
+    v.as_str().map_or_else(|| v.as_f64().unwrap(), |s| s.parse().unwrap())
+}
+
+/// True when the MP4's `moov` box comes before `mdat` (`+faststart`).
+pub fn moov_before_mdat(path: &Path) -> bool {
+    let data = std::fs::read(path).unwrap();
+    let mut at = 0usize;
+    while at + 8 <= data.len() {
+        let size = u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+        match &data[at + 4..at + 8] {
+            b"moov" => return true,
+            b"mdat" => return false,
+            _ => {}
+        }
+        if size < 8 {
+            return false;
+        }
+        at += size;
+    }
+    false
+}
+
+/// One frame at `t` seconds as RGB24 bytes, with its size.
+pub fn frame_rgb(path: &Path, t: f64) -> (Vec<u8>, u32, u32) {
+    let probe = ffprobe(path);
+    let v = stream(&probe, "video").unwrap();
+    let (w, h) = (v["width"].as_u64().unwrap() as u32, v["height"].as_u64().unwrap() as u32);
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-ss", &format!("{t}"), "-i"])
+        .arg(path)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout.len(), (w * h * 3) as usize, "one {w}x{h} frame from {}", path.display());
+    (out.stdout, w, h)
+}
+
+/// Mean absolute difference of two RGB frames inside a rectangle.
+pub fn mean_diff(a: &[u8], b: &[u8], width: u32, (x, y, w, h): (u32, u32, u32, u32)) -> f64 {
+    let mut sum = 0u64;
+    for row in y..y + h {
+        for col in x..x + w {
+            let i = ((row * width + col) * 3) as usize;
+            for c in 0..3 {
+                sum += u64::from(a[i + c].abs_diff(b[i + c]));
+            }
+        }
+    }
+    sum as f64 / f64::from(w * h * 3)
+}
+
+/// A studio in `data_dir` whose shipped profiles encode with `superfast`
+/// (through the user-profile override folder, as a user would do it).
+pub fn fast_studio(data_dir: &Path) -> Studio {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/platforms");
+    let user = data_dir.join("platforms");
+    std::fs::create_dir_all(&user).unwrap();
+    for entry in std::fs::read_dir(shipped).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap().replace("\"veryfast\"", "\"superfast\"");
+        std::fs::write(user.join(path.file_name().unwrap()), text).unwrap();
+    }
+    Studio::open(StudioConfig::new(data_dir.to_owned())).unwrap()
+}
+
+/// The usual request: a clip from `start` with the `risk-zh` disclaimer.
+pub fn request(studio: &Studio, start: Option<f64>) -> PlanRequest {
+    PlanRequest {
+        start,
+        disclaimer: Some(studio.disclaimer(Some("risk-zh"), None, None, None).unwrap()),
+        ..PlanRequest::default()
+    }
+}
+
+/// Probes, plans, queues and renders `platforms`; returns plans and jobs.
+pub fn render(
+    studio: &Studio,
+    master: &Path,
+    platforms: &[&str],
+    request: &PlanRequest,
+    out: &Path,
+) -> (Vec<VariantPlan>, Vec<RenderJob>) {
+    let media = studio.probe(master).unwrap();
+    let plans: Vec<_> = platforms.iter().map(|p| studio.plan(&media, p, request, out).unwrap()).collect();
+    studio.enqueue("tests", &media, &plans).unwrap();
+    let jobs = run_queue(studio, &Silent, &CancelToken::default()).unwrap();
+    for job in &jobs {
+        assert!(job.error.is_none(), "job {} failed: {:?}", job.id, job.error);
+    }
+    (plans, jobs)
+}
+
+/// Asserts an output is what a platform takes: size, codecs, pixel format,
+/// stereo AAC, `moov` first; returns its duration in seconds.
+pub fn assert_platform_mp4(path: &Path, (w, h): (u32, u32)) -> f64 {
+    let probe = ffprobe(path);
+    let v = stream(&probe, "video").expect("a video stream");
+    assert_eq!(
+        (v["width"].as_u64().unwrap(), v["height"].as_u64().unwrap()),
+        (u64::from(w), u64::from(h)),
+        "{}",
+        path.display()
+    );
+    assert_eq!(v["codec_name"], "h264");
+    assert_eq!(v["profile"], "High");
+    assert_eq!(v["pix_fmt"], "yuv420p");
+    assert_eq!(v["r_frame_rate"], "30/1");
+    assert_eq!(v["avg_frame_rate"], "30/1", "constant frame rate");
+    assert!(v.get("side_data_list").is_none(), "no rotation left on the output: {v}");
+    let a = stream(&probe, "audio").expect("an audio stream");
+    assert_eq!(a["codec_name"], "aac");
+    assert_eq!(a["profile"], "LC");
+    assert_eq!(a["channels"], 2);
+    assert_eq!(a["sample_rate"], "48000");
+    assert!(moov_before_mdat(path), "moov before mdat in {}", path.display());
+    num(&probe["format"]["duration"])
+}
+
+/// Asserts `actual` is within one 30 fps frame of `expected`.
+pub fn assert_duration(actual: f64, expected: f64) {
+    assert!((actual - expected).abs() <= 1.0 / 30.0 + 1e-3, "duration {actual} s, expected {expected} s");
+}
+
+/// The `studio` binary (built on demand when only this crate is tested).
+pub fn studio_bin() -> PathBuf {
+    let target = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_owned();
+    let bin = target.join("studio");
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo).args(["build", "-p", "studio-engine", "--bin", "studio"]).status().unwrap();
+        assert!(status.success());
+    }
+    bin
+}
+
+/// Pixel size of a JPEG/PNG via ffprobe.
+pub fn image_size(path: &Path) -> (u64, u64) {
+    let probe = ffprobe(path);
+    let v = stream(&probe, "video").unwrap();
+    (v["width"].as_u64().unwrap(), v["height"].as_u64().unwrap())
+}

@@ -21,33 +21,24 @@ pub trait AssetRecord: DeserializeOwned {
 
 /// Loads every `*.toml` in the shipped folder `subdir`, then in `user_dir`
 /// (if it exists); a user file with the same id replaces the shipped one.
-pub fn load_records<T: AssetRecord>(
-    subdir: &str,
-    user_dir: Option<&Path>,
-) -> Result<BTreeMap<String, T>> {
+pub fn load_records<T: AssetRecord>(subdir: &str, user_dir: Option<&Path>) -> Result<BTreeMap<String, T>> {
     let mut records = BTreeMap::new();
     if let Some(dir) = ASSETS.get_dir(subdir) {
-        let mut files: Vec<_> = dir
-            .files()
-            .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
-            .collect();
+        let mut files: Vec<_> = dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")).collect();
         files.sort_by_key(|f| f.path());
         for file in files {
             let name = format!("assets/{}", file.path().display());
-            let text = file
-                .contents_utf8()
-                .ok_or_else(|| EngineError::ProfileInvalid {
-                    file: name.clone(),
-                    field: "(file)".into(),
-                    reason: "not UTF-8".into(),
-                })?;
+            let text = file.contents_utf8().ok_or_else(|| EngineError::ProfileInvalid {
+                file: name.clone(),
+                field: "(file)".into(),
+                reason: "not UTF-8".into(),
+            })?;
             let record: T = parse_record(&name, text)?;
             records.insert(record.id().to_owned(), record);
         }
     }
     if let Some(dir) = user_dir.filter(|d| d.is_dir()) {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| EngineError::io(format!("reading {}", dir.display()), e))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| EngineError::io(format!("reading {}", dir.display()), e))?;
         let mut paths: Vec<_> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -55,8 +46,7 @@ pub fn load_records<T: AssetRecord>(
         paths.sort();
         for path in paths {
             let name = path.display().to_string();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| EngineError::io(format!("reading {name}"), e))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| EngineError::io(format!("reading {name}"), e))?;
             let record: T = parse_record(&name, &text)?;
             records.insert(record.id().to_owned(), record);
         }
@@ -67,9 +57,7 @@ pub fn load_records<T: AssetRecord>(
 fn parse_record<T: AssetRecord>(file: &str, text: &str) -> Result<T> {
     let record: T = toml::from_str(text).map_err(|e| EngineError::ProfileInvalid {
         file: file.to_owned(),
-        field: e
-            .span()
-            .map_or_else(|| "(file)".to_owned(), |s| field_at(text, s.start)),
+        field: e.span().map_or_else(|| "(file)".to_owned(), |s| field_at(text, s.start)),
         reason: e.message().to_owned(),
     })?;
     record.validate(file)?;
@@ -78,9 +66,7 @@ fn parse_record<T: AssetRecord>(file: &str, text: &str) -> Result<T> {
 
 /// Names the TOML key on the line where a parse error starts, e.g. `crf`.
 fn field_at(text: &str, offset: usize) -> String {
-    let line_start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or_default();
     let line_no = text[..line_start].matches('\n').count() + 1;
     match line.split_once('=') {
@@ -91,9 +77,5 @@ fn field_at(text: &str, offset: usize) -> String {
 
 /// Builds the "did you mean" list for unknown-id errors.
 pub fn unknown<T>(what: &'static str, id: &str, known: &BTreeMap<String, T>) -> EngineError {
-    EngineError::UnknownId {
-        what,
-        id: id.to_owned(),
-        available: known.keys().cloned().collect::<Vec<_>>().join(", "),
-    }
+    EngineError::UnknownId { what, id: id.to_owned(), available: known.keys().cloned().collect::<Vec<_>>().join(", ") }
 }

@@ -28,18 +28,10 @@ pub enum EngineError {
     InputZeroDuration { path: PathBuf },
 
     #[error("{file}: invalid field `{field}`: {reason}")]
-    ProfileInvalid {
-        file: String,
-        field: String,
-        reason: String,
-    },
+    ProfileInvalid { file: String, field: String, reason: String },
 
     #[error("unknown {what} `{id}`; available: {available}")]
-    UnknownId {
-        what: &'static str,
-        id: String,
-        available: String,
-    },
+    UnknownId { what: &'static str, id: String, available: String },
 
     #[error("cannot plan the {platform} variant: {reason}")]
     Plan { platform: String, reason: String },
@@ -47,17 +39,16 @@ pub enum EngineError {
     #[error("{0}")]
     InvalidArgument(String),
 
-    #[error(
-        "no installed font can draw {chars:?}; install fonts-noto-cjk or choose a font file in settings (--font)"
-    )]
+    #[error("no installed font can draw {chars:?}; install fonts-noto-cjk or choose a font file in settings (--font)")]
     FontMissing { chars: String },
 
     #[error("ffmpeg failed ({status}) while rendering {output}:\n{stderr_tail}")]
-    RenderFailed {
-        output: PathBuf,
-        status: String,
-        stderr_tail: String,
-    },
+    RenderFailed { output: PathBuf, status: String, stderr_tail: String },
+
+    #[error(
+        "the rendered {output} is {actual:.2} s long, not the planned {expected:.2} s; the master is probably damaged or cut off — check it plays to the end"
+    )]
+    IncompleteOutput { output: PathBuf, actual: f64, expected: f64 },
 
     #[error("the disk is full while writing {path}; free some space and retry the job")]
     DiskFull { path: PathBuf },
@@ -101,6 +92,7 @@ impl EngineError {
             Self::InvalidArgument(_) => "invalid_argument",
             Self::FontMissing { .. } => "font_missing",
             Self::RenderFailed { .. } => "render_failed",
+            Self::IncompleteOutput { .. } => "render_incomplete",
             Self::DiskFull { .. } => "disk_full",
             Self::Cancelled => "cancelled",
             Self::Busy { .. } => "busy",
@@ -113,10 +105,7 @@ impl EngineError {
 
     /// Wraps an I/O error with what we were doing, so the message names the file.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io {
-            context: context.into(),
-            source,
-        }
+        Self::Io { context: context.into(), source }
     }
 }
 

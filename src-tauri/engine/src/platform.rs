@@ -137,17 +137,9 @@ fn yes() -> bool {
     true
 }
 
-const X264_PRESETS: &[&str] = &[
-    "ultrafast",
-    "superfast",
-    "veryfast",
-    "faster",
-    "fast",
-    "medium",
-    "slow",
-    "slower",
-    "veryslow",
-];
+/// `ultrafast` is left out: it turns off CABAC and 8x8 transforms, so the
+/// stream is Constrained Baseline, not the High profile platforms expect.
+const X264_PRESETS: &[&str] = &["superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
 
 impl AssetRecord for PlatformProfile {
     fn id(&self) -> &str {
@@ -160,28 +152,17 @@ impl AssetRecord for PlatformProfile {
             field: field.to_owned(),
             reason,
         };
-        if self.id.is_empty()
-            || !self
-                .id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
+        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             return Err(bad("id", "use lowercase letters, digits and '-'".into()));
         }
         if let Some(v) = &self.video {
             for (field, value) in [("video.width", v.width), ("video.height", v.height)] {
                 if !(16..=7680).contains(&value) || value % 2 != 0 {
-                    return Err(bad(
-                        field,
-                        format!("{value} must be an even number between 16 and 7680"),
-                    ));
+                    return Err(bad(field, format!("{value} must be an even number between 16 and 7680")));
                 }
             }
             if !(1..=120).contains(&v.fps) {
-                return Err(bad(
-                    "video.fps",
-                    format!("{} must be between 1 and 120", v.fps),
-                ));
+                return Err(bad("video.fps", format!("{} must be between 1 and 120", v.fps)));
             }
             if !(v.max_duration > 0.0) {
                 return Err(bad("video.max_duration", "must be positive".into()));
@@ -189,10 +170,7 @@ impl AssetRecord for PlatformProfile {
             if let Some(t) = v.target_duration
                 && !(t > 0.0 && t <= v.max_duration)
             {
-                return Err(bad(
-                    "video.target_duration",
-                    format!("{t} must be positive and at most max_duration"),
-                ));
+                return Err(bad("video.target_duration", format!("{t} must be positive and at most max_duration")));
             }
             if !(v.keyframe_interval > 0.0) {
                 return Err(bad("video.keyframe_interval", "must be positive".into()));
@@ -200,55 +178,31 @@ impl AssetRecord for PlatformProfile {
             if self.safe_zone.left + self.safe_zone.right >= v.width / 2
                 || self.safe_zone.top + self.safe_zone.bottom >= v.height / 2
             {
-                return Err(bad(
-                    "safe_zone",
-                    "margins leave less than half the frame".into(),
-                ));
+                return Err(bad("safe_zone", "margins leave less than half the frame".into()));
             }
-            let enc = self
-                .encoder
-                .as_ref()
-                .ok_or_else(|| bad("encoder", "required with [video]".into()))?;
+            let enc = self.encoder.as_ref().ok_or_else(|| bad("encoder", "required with [video]".into()))?;
             if !X264_PRESETS.contains(&enc.x264_preset.as_str()) {
                 return Err(bad(
                     "encoder.x264_preset",
-                    format!(
-                        "`{}` is not one of {}",
-                        enc.x264_preset,
-                        X264_PRESETS.join(", ")
-                    ),
+                    format!("`{}` is not one of {}", enc.x264_preset, X264_PRESETS.join(", ")),
                 ));
             }
             if enc.crf > 51 {
                 return Err(bad("encoder.crf", format!("{} must be 0..=51", enc.crf)));
             }
             if !(32..=320).contains(&enc.audio_bitrate_kbps) {
-                return Err(bad(
-                    "encoder.audio_bitrate_kbps",
-                    format!("{} must be 32..=320", enc.audio_bitrate_kbps),
-                ));
+                return Err(bad("encoder.audio_bitrate_kbps", format!("{} must be 32..=320", enc.audio_bitrate_kbps)));
             }
             if ![44_100, 48_000].contains(&enc.audio_sample_rate) {
-                return Err(bad(
-                    "encoder.audio_sample_rate",
-                    "use 44100 or 48000".into(),
-                ));
+                return Err(bad("encoder.audio_sample_rate", "use 44100 or 48000".into()));
             }
             if enc.max_bitrate_kbps < 100 {
-                return Err(bad(
-                    "encoder.max_bitrate_kbps",
-                    "must be at least 100".into(),
-                ));
+                return Err(bad("encoder.max_bitrate_kbps", "must be at least 100".into()));
             }
-            let cover = self
-                .cover
-                .ok_or_else(|| bad("cover", "required with [video]".into()))?;
+            let cover = self.cover.ok_or_else(|| bad("cover", "required with [video]".into()))?;
             for (field, value) in [("cover.width", cover.width), ("cover.height", cover.height)] {
                 if !(16..=7680).contains(&value) || value % 2 != 0 {
-                    return Err(bad(
-                        field,
-                        format!("{value} must be an even number between 16 and 7680"),
-                    ));
+                    return Err(bad(field, format!("{value} must be an even number between 16 and 7680")));
                 }
             }
         }
@@ -265,15 +219,11 @@ pub struct PlatformCatalog {
 impl PlatformCatalog {
     /// Shipped profiles plus `*.toml` files in `user_dir` (which override by id).
     pub fn load(user_dir: Option<&Path>) -> Result<Self> {
-        Ok(Self {
-            profiles: load_records("platforms", user_dir)?,
-        })
+        Ok(Self { profiles: load_records("platforms", user_dir)? })
     }
 
     pub fn get(&self, id: &str) -> Result<&PlatformProfile> {
-        self.profiles
-            .get(id)
-            .ok_or_else(|| unknown("platform", id, &self.profiles))
+        self.profiles.get(id).ok_or_else(|| unknown("platform", id, &self.profiles))
     }
 
     pub fn all(&self) -> impl Iterator<Item = &PlatformProfile> {
@@ -306,89 +256,51 @@ mod tests {
     #[test]
     fn shipped_profiles_load_and_include_the_standard_set() {
         let catalog = PlatformCatalog::load(None).unwrap();
-        for id in [
-            "douyin",
-            "xiaohongshu",
-            "bilibili",
-            "weixin-channels",
-            "kuaishou",
-        ] {
+        for id in ["douyin", "xiaohongshu", "bilibili", "weixin-channels", "kuaishou"] {
             let p = catalog.get(id).unwrap();
             assert!(p.video.is_some(), "{id} has video");
         }
         let douyin = catalog.get("douyin").unwrap().video.clone().unwrap();
-        assert_eq!(
-            (douyin.width, douyin.height, douyin.target_duration),
-            (1080, 1920, Some(15.0))
-        );
-        assert_eq!(
-            catalog
-                .get("bilibili")
-                .unwrap()
-                .video
-                .as_ref()
-                .unwrap()
-                .target_duration,
-            None
-        );
+        assert_eq!((douyin.width, douyin.height, douyin.target_duration), (1080, 1920, Some(15.0)));
+        assert_eq!(catalog.get("bilibili").unwrap().video.as_ref().unwrap().target_duration, None);
     }
 
     #[test]
     fn user_profile_overrides_and_bad_field_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let shipped =
-            toml::to_string(PlatformCatalog::load(None).unwrap().get("douyin").unwrap()).unwrap();
-        std::fs::write(
-            dir.path().join("douyin.toml"),
-            shipped.replace("veryfast", "ultrafast"),
-        )
-        .unwrap();
+        let catalog = PlatformCatalog::load(None).unwrap();
+        let shipped = toml::to_string(catalog.get("douyin").unwrap()).unwrap();
+        let write = |name: &str, text: String| std::fs::write(dir.path().join(name), text).unwrap();
+        let load_err = || PlatformCatalog::load(Some(dir.path())).unwrap_err().to_string();
+
+        write("douyin.toml", shipped.replace("veryfast", "superfast"));
         let catalog = PlatformCatalog::load(Some(dir.path())).unwrap();
-        assert_eq!(
-            catalog
-                .get("douyin")
-                .unwrap()
-                .encoder
-                .as_ref()
-                .unwrap()
-                .x264_preset,
-            "ultrafast"
-        );
+        let encoder = catalog.get("douyin").unwrap().encoder.clone().unwrap();
+        assert_eq!(encoder.x264_preset, "superfast");
 
-        std::fs::write(
-            dir.path().join("bad.toml"),
-            shipped
-                .replace("crf = 23", "crf = 99")
-                .replace("id = \"douyin\"", "id = \"bad\""),
-        )
-        .unwrap();
-        let err = PlatformCatalog::load(Some(dir.path()))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("bad.toml") && err.contains("encoder.crf"),
-            "{err}"
-        );
+        write("douyin.toml", shipped.replace("veryfast", "ultrafast"));
+        let err = load_err();
+        assert!(err.contains("douyin.toml") && err.contains("x264_preset"), "{err}");
+        write("douyin.toml", shipped.clone());
 
-        std::fs::write(
-            dir.path().join("bad.toml"),
-            shipped.replace("width = 1080", "width = \"wide\""),
-        )
-        .unwrap();
-        let err = PlatformCatalog::load(Some(dir.path()))
-            .unwrap_err()
-            .to_string();
+        let bad = shipped.replace("id = \"douyin\"", "id = \"bad\"");
+        write("bad.toml", bad.replace("crf = 23", "crf = 99"));
+        let err = load_err();
+        assert!(err.contains("bad.toml") && err.contains("encoder.crf"), "{err}");
+
+        write("bad.toml", bad.replace("width = 1080", "width = \"wide\""));
+        let err = load_err();
         assert!(err.contains("bad.toml") && err.contains("width"), "{err}");
+
+        write("bad.toml", bad.replace("fps = 30", "fps = 30\nspeed = 2"));
+        let err = load_err();
+        assert!(err.contains("bad.toml") && err.contains("speed"), "{err}");
     }
 
     #[test]
     fn xiaohongshu_counting_rule() {
-        let limits = TextLimits {
-            counting: CountingRule::HalfWidthUnits,
-            title_max: 20,
-            body_max: Some(1000),
-            tags_max: 10,
-        };
+        let limits =
+            TextLimits { counting: CountingRule::HalfWidthUnits, title_max: 20, body_max: Some(1000), tags_max: 10 };
         assert_eq!(limits.count("Claude 4.6发布，AI助手又进化了"), 15);
         assert_eq!(limits.count("a"), 1);
         assert_eq!(limits.count("中"), 1);

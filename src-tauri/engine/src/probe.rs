@@ -85,87 +85,54 @@ struct StreamJson {
 
 /// Probes `path` with ffprobe.
 pub fn probe(tools: &MediaTools, path: &Path) -> Result<MediaInfo> {
-    let path = std::path::absolute(path)
-        .map_err(|e| EngineError::io(format!("resolving {}", path.display()), e))?;
+    let path = std::path::absolute(path).map_err(|e| EngineError::io(format!("resolving {}", path.display()), e))?;
     let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => EngineError::InputMissing { path: path.clone() },
         _ => EngineError::io(format!("reading {}", path.display()), e),
     })?;
     if meta.is_dir() {
-        return Err(EngineError::InputNotMedia {
-            path,
-            detail: "it is a folder".into(),
-        });
+        return Err(EngineError::InputNotMedia { path, detail: "it is a folder".into() });
     }
     if meta.len() == 0 {
         return Err(EngineError::InputEmpty { path });
     }
     let output = tools
         .ffprobe_command()
-        .args([
-            "-v",
-            "error",
-            "-print_format",
-            "json",
-            "-show_format",
-            "-show_streams",
-        ])
+        .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
         .arg(&path)
         .output()
         .map_err(|e| spawn_error("ffprobe", &path.display().to_string(), e))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(EngineError::InputNotMedia {
-            detail: describe_probe_error(&stderr, &path),
-            path,
-        });
+        return Err(EngineError::InputNotMedia { detail: describe_probe_error(&stderr, &path), path });
     }
-    let parsed: ProbeJson =
-        serde_json::from_slice(&output.stdout).map_err(|e| EngineError::InputNotMedia {
-            path: path.clone(),
-            detail: format!("unreadable ffprobe output: {e}"),
-        })?;
+    let parsed: ProbeJson = serde_json::from_slice(&output.stdout).map_err(|e| EngineError::InputNotMedia {
+        path: path.clone(),
+        detail: format!("unreadable ffprobe output: {e}"),
+    })?;
     from_probe_json(parsed, path, meta.len())
 }
 
 /// ffprobe prefixes errors with the path; keep only what it says about the file.
 fn describe_probe_error(stderr: &str, path: &Path) -> String {
     let shown = path.display().to_string();
-    let line = stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("unknown format");
-    let line = line
-        .strip_prefix(&shown)
-        .map(|l| l.trim_start_matches(':').trim())
-        .unwrap_or(line.trim());
-    if line.contains("moov atom not found") {
-        format!(
-            "{line}: the file is incomplete, e.g. a recording that was cut off or a copy that did not finish"
-        )
-    } else {
-        line.to_owned()
+    if stderr.contains("moov atom not found") {
+        return "moov atom not found: the file is incomplete, e.g. a recording that was cut off or a copy that did not finish"
+            .into();
     }
+    let line = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("unknown format");
+    line.strip_prefix(&shown).map(|l| l.trim_start_matches(':').trim()).unwrap_or(line.trim()).to_owned()
 }
 
 fn from_probe_json(parsed: ProbeJson, path: PathBuf, size_bytes: u64) -> Result<MediaInfo> {
-    let is_picture = |s: &&StreamJson| {
-        s.disposition
-            .get("attached_pic")
-            .and_then(serde_json::Value::as_i64)
-            == Some(1)
-    };
+    let is_picture = |s: &&StreamJson| s.disposition.get("attached_pic").and_then(serde_json::Value::as_i64) == Some(1);
     let video_stream = parsed
         .streams
         .iter()
         .filter(|s| s.codec_type.as_deref() == Some("video"))
         .find(|s| !is_picture(s))
         .ok_or_else(|| EngineError::InputNoVideo { path: path.clone() })?;
-    let audio_stream = parsed
-        .streams
-        .iter()
-        .find(|s| s.codec_type.as_deref() == Some("audio"));
+    let audio_stream = parsed.streams.iter().find(|s| s.codec_type.as_deref() == Some("audio"));
     let format = parsed.format.as_ref();
     let duration = format
         .and_then(|f| f.duration.as_deref())
@@ -181,31 +148,14 @@ fn from_probe_json(parsed: ProbeJson, path: PathBuf, size_bytes: u64) -> Result<
         _ => return Err(EngineError::InputNoVideo { path }),
     };
     let rotation = rotation_of(video_stream);
-    let sar = video_stream
-        .sample_aspect_ratio
-        .as_deref()
-        .and_then(parse_ratio)
-        .filter(|r| *r > 0.0)
-        .unwrap_or(1.0);
+    let sar = video_stream.sample_aspect_ratio.as_deref().and_then(parse_ratio).filter(|r| *r > 0.0).unwrap_or(1.0);
     let shown_width = ((f64::from(width) * sar).round() as u32).max(2);
-    let (display_width, display_height) = if rotation % 180 == 90 {
-        (height, shown_width)
-    } else {
-        (shown_width, height)
-    };
-    let avg = video_stream
-        .avg_frame_rate
-        .as_deref()
-        .and_then(parse_ratio)
-        .filter(|r| *r > 0.0);
-    let nominal = video_stream
-        .r_frame_rate
-        .as_deref()
-        .and_then(parse_ratio)
-        .filter(|r| *r > 0.0);
+    let (display_width, display_height) =
+        if rotation % 180 == 90 { (height, shown_width) } else { (shown_width, height) };
+    let avg = video_stream.avg_frame_rate.as_deref().and_then(parse_ratio).filter(|r| *r > 0.0);
+    let nominal = video_stream.r_frame_rate.as_deref().and_then(parse_ratio).filter(|r| *r > 0.0);
     let frame_rate = avg.or(nominal).unwrap_or(30.0);
-    let variable_frame_rate =
-        matches!((avg, nominal), (Some(a), Some(n)) if (a - n).abs() > 0.01 * n);
+    let variable_frame_rate = matches!((avg, nominal), (Some(a), Some(n)) if (a - n).abs() > 0.01 * n);
     let frame_rate_text = video_stream
         .avg_frame_rate
         .clone()
@@ -214,9 +164,7 @@ fn from_probe_json(parsed: ProbeJson, path: PathBuf, size_bytes: u64) -> Result<
         .unwrap_or_default();
     Ok(MediaInfo {
         path,
-        container: format
-            .and_then(|f| f.format_name.clone())
-            .unwrap_or_default(),
+        container: format.and_then(|f| f.format_name.clone()).unwrap_or_default(),
         duration,
         size_bytes,
         video: VideoInfo {
@@ -234,11 +182,7 @@ fn from_probe_json(parsed: ProbeJson, path: PathBuf, size_bytes: u64) -> Result<
         audio: audio_stream.map(|a| AudioInfo {
             codec: a.codec_name.clone().unwrap_or_default(),
             channels: a.channels.unwrap_or(0),
-            sample_rate: a
-                .sample_rate
-                .as_deref()
-                .and_then(|r| r.parse().ok())
-                .unwrap_or(0),
+            sample_rate: a.sample_rate.as_deref().and_then(|r| r.parse().ok()).unwrap_or(0),
         }),
     })
 }
@@ -246,18 +190,11 @@ fn from_probe_json(parsed: ProbeJson, path: PathBuf, size_bytes: u64) -> Result<
 /// Clockwise rotation a player applies: the display matrix's angle is
 /// counter-clockwise, the legacy `rotate` tag clockwise.
 fn rotation_of(stream: &StreamJson) -> u32 {
-    let from_matrix = stream
-        .side_data_list
-        .iter()
-        .find_map(|sd| sd.get("rotation").and_then(serde_json::Value::as_f64));
+    let from_matrix =
+        stream.side_data_list.iter().find_map(|sd| sd.get("rotation").and_then(serde_json::Value::as_f64));
     let degrees = match from_matrix {
         Some(ccw) => -ccw,
-        None => stream
-            .tags
-            .get("rotate")
-            .and_then(|v| v.as_str())
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(0.0),
+        None => stream.tags.get("rotate").and_then(|v| v.as_str()).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0),
     };
     let quarter_turns = (degrees / 90.0).round() as i64;
     (quarter_turns.rem_euclid(4) * 90) as u32
@@ -279,22 +216,9 @@ mod tests {
 
     #[test]
     fn rotation_from_display_matrix_and_tag() {
-        assert_eq!(
-            rotation_of(&stream(
-                serde_json::json!({"side_data_list": [{"rotation": -90}]})
-            )),
-            90
-        );
-        assert_eq!(
-            rotation_of(&stream(
-                serde_json::json!({"side_data_list": [{"rotation": 90}]})
-            )),
-            270
-        );
-        assert_eq!(
-            rotation_of(&stream(serde_json::json!({"tags": {"rotate": "180"}}))),
-            180
-        );
+        assert_eq!(rotation_of(&stream(serde_json::json!({"side_data_list": [{"rotation": -90}]}))), 90);
+        assert_eq!(rotation_of(&stream(serde_json::json!({"side_data_list": [{"rotation": 90}]}))), 270);
+        assert_eq!(rotation_of(&stream(serde_json::json!({"tags": {"rotate": "180"}}))), 180);
         assert_eq!(rotation_of(&stream(serde_json::json!({}))), 0);
     }
 
@@ -308,14 +232,7 @@ mod tests {
         }))
         .unwrap();
         let info = from_probe_json(parsed, PathBuf::from("/x.mp4"), 10).unwrap();
-        assert_eq!(
-            (
-                info.video.display_width,
-                info.video.display_height,
-                info.video.rotation
-            ),
-            (720, 1280, 90)
-        );
+        assert_eq!((info.video.display_width, info.video.display_height, info.video.rotation), (720, 1280, 90));
         assert!((info.video.frame_rate - 29.97).abs() < 0.01);
         assert!(info.audio.is_none());
     }

@@ -46,12 +46,8 @@ impl RunnerLock {
             .map_err(|e| EngineError::io(format!("opening {}", path.display()), e))?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
-            Err(TryLockError::WouldBlock) => Err(EngineError::Busy {
-                data_dir: studio.data_dir().to_owned(),
-            }),
-            Err(TryLockError::Error(e)) => {
-                Err(EngineError::io(format!("locking {}", path.display()), e))
-            }
+            Err(TryLockError::WouldBlock) => Err(EngineError::Busy { data_dir: studio.data_dir().to_owned() }),
+            Err(TryLockError::Error(e)) => Err(EngineError::io(format!("locking {}", path.display()), e)),
         }
     }
 }
@@ -69,27 +65,15 @@ pub fn recover(store: &Store, _lock: &RunnerLock) -> Result<Vec<RenderJob>> {
 
 /// Recovers, then runs queued jobs until none are left (or `cancel`).
 /// Returns the jobs it ran, in their final state.
-pub fn run_queue(
-    studio: &Studio,
-    events: &dyn JobEvents,
-    cancel: &CancelToken,
-) -> Result<Vec<RenderJob>> {
+pub fn run_queue(studio: &Studio, events: &dyn JobEvents, cancel: &CancelToken) -> Result<Vec<RenderJob>> {
     let lock = RunnerLock::acquire(studio)?;
     recover(&studio.store()?, &lock)?;
     let workers = studio.config().max_parallel_jobs.max(1);
     let results = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(|| worker(studio, events, cancel)))
-            .collect();
+        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(|| worker(studio, events, cancel))).collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(EngineError::InvalidArgument(
-                        "a render worker crashed".into(),
-                    ))
-                })
-            })
+            .map(|h| h.join().unwrap_or_else(|_| Err(EngineError::InvalidArgument("a render worker crashed".into()))))
             .collect::<Vec<_>>()
     });
     let mut ran = Vec::new();
@@ -125,16 +109,10 @@ fn worker(studio: &Studio, events: &dyn JobEvents, cancel: &CancelToken) -> Resu
         };
         match render_variant(studio.tools(), &plan, &mut on_progress, &job_cancel) {
             Ok(outcome) => store.finish_job(job.id, &outcome)?,
-            Err(EngineError::Cancelled) => {
-                store.end_job(job.id, JobState::Cancelled, Some("cancelled by the user"))?
-            }
+            Err(EngineError::Cancelled) => store.end_job(job.id, JobState::Cancelled, Some("cancelled by the user"))?,
             Err(e) => {
                 tracing::error!(job = job.id, error = %e, "render failed");
-                store.end_job(
-                    job.id,
-                    JobState::Failed,
-                    Some(&format!("[{}] {e}", e.code())),
-                )?;
+                store.end_job(job.id, JobState::Failed, Some(&format!("[{}] {e}", e.code())))?;
             }
         }
         let done = store.job(job.id)?;

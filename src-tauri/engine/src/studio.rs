@@ -10,9 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::disclaimer::{Disclaimer, DisclaimerCatalog, render_overlay};
 use crate::error::{EngineError, Result};
-use crate::plan::{
-    OverlayPair, OverlaySource, PlanRequest, VariantPlan, overlay_box, plan_variant,
-};
+use crate::plan::{OverlayPair, OverlaySource, PlanRequest, VariantPlan, overlay_box, plan_variant};
 use crate::platform::PlatformCatalog;
 use crate::probe::{MediaInfo, probe};
 use crate::store::Store;
@@ -33,12 +31,7 @@ pub struct StudioConfig {
 impl StudioConfig {
     /// Defaults with the data in `data_dir`.
     pub fn new(data_dir: PathBuf) -> Self {
-        Self {
-            data_dir,
-            ffmpeg: None,
-            fonts: FontConfig::default(),
-            max_parallel_jobs: 1,
-        }
+        Self { data_dir, ffmpeg: None, fonts: FontConfig::default(), max_parallel_jobs: 1 }
     }
 
     /// The platform's conventional app-data folder (e.g. `~/.local/share/repurpose-studio`).
@@ -66,22 +59,12 @@ impl Studio {
         // Absolute, so no path we hand ffmpeg can start with `name:` (a protocol).
         config.data_dir = std::path::absolute(&config.data_dir)
             .map_err(|e| EngineError::io(format!("resolving {}", config.data_dir.display()), e))?;
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            EngineError::io(
-                format!("creating the data folder {}", config.data_dir.display()),
-                e,
-            )
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| EngineError::io(format!("creating the data folder {}", config.data_dir.display()), e))?;
         let platforms = PlatformCatalog::load(Some(&config.data_dir.join("platforms")))?;
         let disclaimers = DisclaimerCatalog::load(Some(&config.data_dir.join("disclaimers")))?;
         let tools = MediaTools::locate(config.ffmpeg.as_deref());
-        Ok(Self {
-            config,
-            tools,
-            platforms,
-            disclaimers,
-            text: Mutex::new(None),
-        })
+        Ok(Self { config, tools, platforms, disclaimers, text: Mutex::new(None) })
     }
 
     pub fn config(&self) -> &StudioConfig {
@@ -120,24 +103,16 @@ impl Studio {
         let preset = match (custom_text, preset) {
             (Some(text), _) => crate::disclaimer::DisclaimerPreset {
                 id: "custom".into(),
-                lang: if text.is_ascii() {
-                    "en".into()
-                } else {
-                    "zh-CN".into()
-                },
+                lang: if text.is_ascii() { "en".into() } else { "zh-CN".into() },
                 text: text.to_owned(),
             },
             (None, Some(id)) => self.disclaimers.get(id)?.clone(),
             (None, None) => {
-                return Err(EngineError::InvalidArgument(
-                    "choose a disclaimer preset or give its text".into(),
-                ));
+                return Err(EngineError::InvalidArgument("choose a disclaimer preset or give its text".into()));
             }
         };
         if preset.text.trim().is_empty() {
-            return Err(EngineError::InvalidArgument(
-                "the disclaimer text is empty".into(),
-            ));
+            return Err(EngineError::InvalidArgument("the disclaimer text is empty".into()));
         }
         Ok(Disclaimer::from_preset(&preset, institution, licence))
     }
@@ -160,8 +135,7 @@ impl Studio {
             }
             _ => None,
         };
-        let out_dir = std::path::absolute(out_dir)
-            .map_err(|e| EngineError::io("resolving the output folder", e))?;
+        let out_dir = std::path::absolute(out_dir).map_err(|e| EngineError::io("resolving the output folder", e))?;
         plan_variant(media, profile, request, overlays.as_ref(), &out_dir)
     }
 
@@ -173,47 +147,27 @@ impl Studio {
             if guard.is_none() {
                 *guard = Some(TextEngine::new(&self.config.fonts)?);
             }
-            let engine = guard
-                .as_mut()
-                .ok_or_else(|| EngineError::InvalidArgument("font engine unavailable".into()))?;
+            let engine =
+                guard.as_mut().ok_or_else(|| EngineError::InvalidArgument("font engine unavailable".into()))?;
             render_overlay(engine, text, area.font_px, area.max_width())?
         };
-        let digest: String = Sha256::digest(&image.png)
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest: String = Sha256::digest(&image.png).iter().take(12).map(|b| format!("{b:02x}")).collect();
         let dir = self.config.data_dir.join("overlays");
         let path = dir.join(format!("{digest}.png"));
         if !path.exists() {
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
+            std::fs::create_dir_all(&dir).map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
             let tmp = crate::render::partial_path(&path);
-            std::fs::write(&tmp, &image.png)
-                .map_err(|e| EngineError::io(format!("writing {}", tmp.display()), e))?;
-            std::fs::rename(&tmp, &path)
-                .map_err(|e| EngineError::io(format!("writing {}", path.display()), e))?;
+            std::fs::write(&tmp, &image.png).map_err(|e| EngineError::io(format!("writing {}", tmp.display()), e))?;
+            std::fs::rename(&tmp, &path).map_err(|e| EngineError::io(format!("writing {}", path.display()), e))?;
         }
-        Ok(OverlaySource {
-            path,
-            width: image.width,
-            height: image.height,
-        })
+        Ok(OverlaySource { path, width: image.width, height: image.height })
     }
 
     /// Records the master and queues one render job per plan.
-    pub fn enqueue(
-        &self,
-        project: &str,
-        media: &MediaInfo,
-        plans: &[VariantPlan],
-    ) -> Result<Vec<(i64, i64)>> {
+    pub fn enqueue(&self, project: &str, media: &MediaInfo, plans: &[VariantPlan]) -> Result<Vec<(i64, i64)>> {
         let mut store = self.store()?;
         let project_id = store.ensure_project(project)?;
         let master_id = store.upsert_video_master(project_id, media)?;
-        plans
-            .iter()
-            .map(|plan| store.add_video_variant(master_id, plan))
-            .collect()
+        plans.iter().map(|plan| store.add_video_variant(master_id, plan)).collect()
     }
 }

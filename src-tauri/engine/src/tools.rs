@@ -22,26 +22,18 @@ impl MediaTools {
                     Some(ext) => format!("ffprobe.{}", ext.to_string_lossy()),
                     None => "ffprobe".to_owned(),
                 });
-                Self {
-                    ffmpeg: path.to_owned(),
-                    ffprobe,
-                }
+                Self { ffmpeg: path.to_owned(), ffprobe }
             }
-            None => Self {
-                ffmpeg: ffmpeg_sidecar::paths::ffmpeg_path(),
-                ffprobe: ffmpeg_sidecar::ffprobe::ffprobe_path(),
-            },
+            None => {
+                Self { ffmpeg: ffmpeg_sidecar::paths::ffmpeg_path(), ffprobe: ffmpeg_sidecar::ffprobe::ffprobe_path() }
+            }
         }
     }
 
     /// Fails with an installation hint when either tool cannot be started.
     pub fn check(&self) -> Result<()> {
         for (tool, path) in [("ffmpeg", &self.ffmpeg), ("ffprobe", &self.ffprobe)] {
-            let status = Command::new(path)
-                .arg("-version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            let status = Command::new(path).arg("-version").stdout(Stdio::null()).stderr(Stdio::null()).status();
             match status {
                 Ok(s) if s.success() => {}
                 _ => return Err(EngineError::ToolMissing { tool }),

@@ -51,14 +51,10 @@ pub struct DisclaimerCatalog {
 
 impl DisclaimerCatalog {
     pub fn load(user_dir: Option<&Path>) -> Result<Self> {
-        Ok(Self {
-            presets: load_records("disclaimers", user_dir)?,
-        })
+        Ok(Self { presets: load_records("disclaimers", user_dir)? })
     }
     pub fn get(&self, id: &str) -> Result<&DisclaimerPreset> {
-        self.presets
-            .get(id)
-            .ok_or_else(|| unknown("disclaimer preset", id, &self.presets))
+        self.presets.get(id).ok_or_else(|| unknown("disclaimer preset", id, &self.presets))
     }
     pub fn all(&self) -> impl Iterator<Item = &DisclaimerPreset> {
         self.presets.values()
@@ -79,30 +75,14 @@ pub struct Disclaimer {
 
 impl Disclaimer {
     /// Builds the shown lines from a preset plus the institution's name and licence.
-    pub fn from_preset(
-        preset: &DisclaimerPreset,
-        institution: Option<&str>,
-        licence: Option<&str>,
-    ) -> Self {
+    pub fn from_preset(preset: &DisclaimerPreset, institution: Option<&str>, licence: Option<&str>) -> Self {
         let mut lines = vec![preset.text.clone()];
-        lines.extend(
-            institution
-                .filter(|s| !s.trim().is_empty())
-                .map(str::to_owned),
-        );
+        lines.extend(institution.filter(|s| !s.trim().is_empty()).map(str::to_owned));
         if let Some(licence) = licence.filter(|s| !s.trim().is_empty()) {
-            let label = if preset.lang.starts_with("zh") {
-                "执业编号："
-            } else {
-                "Licence: "
-            };
+            let label = if preset.lang.starts_with("zh") { "执业编号：" } else { "Licence: " };
             lines.push(format!("{label}{licence}"));
         }
-        Self {
-            lines,
-            start: 0.0,
-            duration: None,
-        }
+        Self { lines, start: 0.0, duration: None }
     }
 
     /// The text as one string, lines separated by newlines.

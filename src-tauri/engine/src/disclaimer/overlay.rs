@@ -19,12 +19,7 @@ pub fn overlay_font_px(frame_width: u32, frame_height: u32) -> f32 {
 }
 
 /// Draws `text` as white lines on a translucent dark plate, at most `max_width` wide.
-pub fn render_overlay(
-    engine: &mut TextEngine,
-    text: &str,
-    font_px: f32,
-    max_width: u32,
-) -> Result<OverlayImage> {
+pub fn render_overlay(engine: &mut TextEngine, text: &str, font_px: f32, max_width: u32) -> Result<OverlayImage> {
     let pad = (font_px * 0.6).round();
     let mut laid = engine.layout(&TextBlock {
         text,
@@ -36,13 +31,9 @@ pub fn render_overlay(
     })?;
     let text_w = laid.width().ceil();
     let width = ((text_w + 2.0 * pad) as u32).min(max_width).max(2) & !1;
-    let height = ((laid.height().ceil() + 2.0 * pad) as u32)
-        .max(2)
-        .next_multiple_of(2);
+    let height = ((laid.height().ceil() + 2.0 * pad) as u32).max(2).next_multiple_of(2);
     let mut pixmap = Pixmap::new(width, height).ok_or_else(|| {
-        EngineError::InvalidArgument(format!(
-            "disclaimer overlay of {width}x{height} cannot be drawn"
-        ))
+        EngineError::InvalidArgument(format!("disclaimer overlay of {width}x{height} cannot be drawn"))
     })?;
 
     let radius = (font_px * 0.3).min(height as f32 / 2.0);
@@ -50,22 +41,16 @@ pub fn render_overlay(
         let mut paint = Paint::default();
         paint.set_color_rgba8(0, 0, 0, 140);
         paint.anti_alias = true;
-        pixmap.fill_path(
-            &path,
-            &paint,
-            FillRule::Winding,
-            Transform::identity(),
-            None,
-        );
+        pixmap.fill_path(&path, &paint, FillRule::Winding, Transform::identity(), None);
     }
     // The layout centres lines within its own wrap width; shift that box so
     // the widest line sits in the middle of the plate.
     let box_w = (max_width as f32 - 2.0 * pad).max(font_px);
     let x = (width as f32 - box_w) / 2.0;
     engine.draw(&mut laid, &mut pixmap, x, pad, [255, 255, 255, 255]);
-    let png = pixmap.encode_png().map_err(|e| {
-        EngineError::InvalidArgument(format!("encoding the disclaimer overlay: {e}"))
-    })?;
+    let png = pixmap
+        .encode_png()
+        .map_err(|e| EngineError::InvalidArgument(format!("encoding the disclaimer overlay: {e}")))?;
     Ok(OverlayImage { png, width, height })
 }
 

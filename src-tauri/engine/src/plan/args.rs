@@ -18,10 +18,7 @@ fn overlay_filter(base: &str, overlay: &PlacedOverlay, input_index: usize, outpu
         (true, None) => format!(":enable='gte(t,{})'", secs(overlay.start)),
         (false, None) => String::new(),
     };
-    format!(
-        "[{base}][{input_index}:v]overlay=x={}:y={}{enable}[{output}]",
-        overlay.x, overlay.y
-    )
+    format!("[{base}][{input_index}:v]overlay=x={}:y={}{enable}[{output}]", overlay.x, overlay.y)
 }
 
 impl VariantPlan {
@@ -45,9 +42,7 @@ impl VariantPlan {
         });
         let silent_input = self.silent_audio.then(|| {
             let source = format!("anullsrc=r={}:cl=stereo", self.encoder.audio_sample_rate);
-            args.extend(
-                ["-f", "lavfi", "-t", &secs(self.duration), "-i", &source].map(OsString::from),
-            );
+            args.extend(["-f", "lavfi", "-t", &secs(self.duration), "-i", &source].map(OsString::from));
             next_input
         });
 
@@ -65,11 +60,7 @@ impl VariantPlan {
                 }
             }
             let a = usize::from(with_audio);
-            let outputs = if with_audio {
-                "[cat_v][cat_a]"
-            } else {
-                "[cat_v]"
-            };
+            let outputs = if with_audio { "[cat_v][cat_a]" } else { "[cat_v]" };
             graph.push(format!("{inputs}concat=n={n}:v=1:a={a}{outputs}"));
             ("cat_v".to_owned(), with_audio.then(|| "[cat_a]".to_owned()))
         };
@@ -93,12 +84,7 @@ impl VariantPlan {
 
         let e = &self.encoder;
         let gop = ((self.keyframe_interval * f64::from(self.fps)).round() as u32).max(1);
-        let mut tail: Vec<String> = vec![
-            "-filter_complex".into(),
-            graph.join(";"),
-            "-map".into(),
-            "[vout]".into(),
-        ];
+        let mut tail: Vec<String> = vec!["-filter_complex".into(), graph.join(";"), "-map".into(), "[vout]".into()];
         if let Some(a) = audio_map {
             tail.extend(["-map".into(), a]);
         }
@@ -138,19 +124,12 @@ impl VariantPlan {
                 .map(str::to_owned),
             );
         }
+        // Also cap the output: a fractional-rate master can make the fps
+        // filter emit a frame or two past the input's end.
+        tail.extend(["-t".to_owned(), secs(self.duration)]);
         tail.extend(
-            [
-                "-movflags",
-                "+faststart",
-                "-map_metadata",
-                "-1",
-                "-map_chapters",
-                "-1",
-                "-f",
-                "mp4",
-                "-y",
-            ]
-            .map(str::to_owned),
+            ["-movflags", "+faststart", "-map_metadata", "-1", "-map_chapters", "-1", "-f", "mp4", "-y"]
+                .map(str::to_owned),
         );
         args.extend(tail.into_iter().map(OsString::from));
         args.push(output.as_os_str().to_owned());

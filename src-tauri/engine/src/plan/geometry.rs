@@ -30,26 +30,14 @@ impl OverlayBox {
     /// platform's caption band), but never above the top margin.
     pub fn place(&self, source: &OverlaySource, start: f64, end: Option<f64>) -> PlacedOverlay {
         let x = self.left + self.max_width().saturating_sub(source.width) / 2;
-        let y = self
-            .frame_height
-            .saturating_sub(self.bottom + source.height)
-            .max(self.top);
-        PlacedOverlay {
-            source: source.clone(),
-            x,
-            y,
-            start,
-            end,
-        }
+        let y = self.frame_height.saturating_sub(self.bottom + source.height).max(self.top);
+        PlacedOverlay { source: source.clone(), x, y, start, end }
     }
 }
 
 /// The safe area for the profile's frame or, scaled to it, its cover.
 pub fn overlay_box(profile: &PlatformProfile, for_cover: bool) -> OverlayBox {
-    let (fw, fh) = profile
-        .video
-        .as_ref()
-        .map_or((1080, 1920), |v| (v.width, v.height));
+    let (fw, fh) = profile.video.as_ref().map_or((1080, 1920), |v| (v.width, v.height));
     let (w, h) = match (for_cover, profile.cover) {
         (true, Some(c)) => (c.width, c.height),
         _ => (fw, fh),
@@ -79,19 +67,13 @@ fn even_round(v: f64) -> u32 {
 /// Scaled size of a `sw`x`sh` picture that covers a `w`x`h` frame.
 fn cover_size(sw: u32, sh: u32, w: u32, h: u32) -> (u32, u32) {
     let s = (f64::from(w) / f64::from(sw)).max(f64::from(h) / f64::from(sh));
-    (
-        even_ceil(f64::from(sw) * s).max(w),
-        even_ceil(f64::from(sh) * s).max(h),
-    )
+    (even_ceil(f64::from(sw) * s).max(w), even_ceil(f64::from(sh) * s).max(h))
 }
 
 /// Scaled size of a `sw`x`sh` picture that fits inside a `w`x`h` frame.
 fn fit_size(sw: u32, sh: u32, w: u32, h: u32) -> (u32, u32) {
     let s = (f64::from(w) / f64::from(sw)).min(f64::from(h) / f64::from(sh));
-    (
-        even_round(f64::from(sw) * s).min(w),
-        even_round(f64::from(sh) * s).min(h),
-    )
+    (even_round(f64::from(sw) * s).min(w), even_round(f64::from(sh) * s).min(h))
 }
 
 /// The filter chain that turns an upright `sw`x`sh` stream into `w`x`h`,
@@ -107,32 +89,21 @@ pub(super) fn reframe_chain(
     match mode {
         ReframeMode::Crop => {
             let (cw, ch) = cover_size(sw, sh, w, h);
-            let x = (focus.x * f64::from(cw) - f64::from(w) / 2.0)
-                .clamp(0.0, f64::from(cw - w))
-                .round() as u32;
-            let y = (focus.y * f64::from(ch) - f64::from(h) / 2.0)
-                .clamp(0.0, f64::from(ch - h))
-                .round() as u32;
-            format!(
-                "[{input}]scale={cw}:{ch}:flags=bicubic,crop={w}:{h}:{x}:{y},setsar=1[{output}]"
-            )
+            let x = (focus.x * f64::from(cw) - f64::from(w) / 2.0).clamp(0.0, f64::from(cw - w)).round() as u32;
+            let y = (focus.y * f64::from(ch) - f64::from(h) / 2.0).clamp(0.0, f64::from(ch - h)).round() as u32;
+            format!("[{input}]scale={cw}:{ch}:flags=bicubic,crop={w}:{h}:{x}:{y},setsar=1[{output}]")
         }
         ReframeMode::Fit => {
             let (fw, fh) = fit_size(sw, sh, w, h);
             let (x, y) = ((w - fw) / 2, (h - fh) / 2);
-            format!(
-                "[{input}]scale={fw}:{fh}:flags=bicubic,pad={w}:{h}:{x}:{y}:black,setsar=1[{output}]"
-            )
+            format!("[{input}]scale={fw}:{fh}:flags=bicubic,pad={w}:{h}:{x}:{y}:black,setsar=1[{output}]")
         }
         ReframeMode::BlurredFill => {
             let (fw, fh) = fit_size(sw, sh, w, h);
             let (x, y) = ((w - fw) / 2, (h - fh) / 2);
             // Blur a quarter-size copy, then upscale: the same look at a
             // fraction of the cost of blurring the full frame.
-            let (bw, bh) = (
-                even_round(f64::from(w) / 4.0),
-                even_round(f64::from(h) / 4.0),
-            );
+            let (bw, bh) = (even_round(f64::from(w) / 4.0), even_round(f64::from(h) / 4.0));
             let (cw, ch) = cover_size(sw, sh, bw, bh);
             format!(
                 "[{input}]split=2[{output}_fg][{output}_bg];\
@@ -166,21 +137,9 @@ mod tests {
 
     #[test]
     fn crop_follows_the_focus_point_but_stays_in_the_picture() {
-        let chain = |x| {
-            reframe_chain(
-                ReframeMode::Crop,
-                FocusPoint { x, y: 0.5 },
-                (1920, 1080),
-                (1080, 1920),
-                "in",
-                "out",
-            )
-        };
-        assert!(
-            chain(0.5).contains("crop=1080:1920:1167:0"),
-            "{}",
-            chain(0.5)
-        );
+        let chain =
+            |x| reframe_chain(ReframeMode::Crop, FocusPoint { x, y: 0.5 }, (1920, 1080), (1080, 1920), "in", "out");
+        assert!(chain(0.5).contains("crop=1080:1920:1167:0"), "{}", chain(0.5));
         assert!(chain(0.0).contains("crop=1080:1920:0:0"));
         assert!(chain(1.0).contains("crop=1080:1920:2334:0"));
     }

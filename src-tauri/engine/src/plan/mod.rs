@@ -133,30 +133,16 @@ pub fn plan_variant(
     overlays: Option<&OverlayPair>,
     out_dir: &Path,
 ) -> Result<VariantPlan> {
-    let fail = |reason: String| EngineError::Plan {
-        platform: profile.id.clone(),
-        reason,
-    };
-    let (Some(video), Some(encoder), Some(cover)) =
-        (&profile.video, &profile.encoder, profile.cover)
-    else {
+    let fail = |reason: String| EngineError::Plan { platform: profile.id.clone(), reason };
+    let (Some(video), Some(encoder), Some(cover)) = (&profile.video, &profile.encoder, profile.cover) else {
         return Err(fail("this platform takes no video".into()));
     };
     let mut notes = Vec::new();
-    let segments = resolve_segments(
-        media,
-        video.target_duration,
-        video.max_duration,
-        request,
-        &mut notes,
-    )
-    .map_err(fail)?;
+    let segments =
+        resolve_segments(media, video.target_duration, video.max_duration, request, &mut notes).map_err(fail)?;
     let duration: f64 = segments.iter().map(Segment::duration).sum();
     if !(0.0..=1.0).contains(&request.focus.x) || !(0.0..=1.0).contains(&request.focus.y) {
-        return Err(fail(format!(
-            "focus point ({}, {}) must lie within 0..1",
-            request.focus.x, request.focus.y
-        )));
+        return Err(fail(format!("focus point ({}, {}) must lie within 0..1", request.focus.x, request.focus.y)));
     }
 
     let (overlay, cover_overlay, disclaimer_text) = match (&request.disclaimer, overlays) {
@@ -172,17 +158,12 @@ pub fn plan_variant(
         }
         (Some(_), None) => return Err(fail("the disclaimer overlay was not rendered".into())),
         (None, _) => {
-            notes.push(
-                "no disclaimer: this variant fails compliance review until one is added".into(),
-            );
+            notes.push("no disclaimer: this variant fails compliance review until one is added".into());
             (None, None, None)
         }
     };
 
-    let stem = media
-        .path
-        .file_stem()
-        .map_or_else(|| "master".into(), |s| s.to_string_lossy().into_owned());
+    let stem = media.path.file_stem().map_or_else(|| "master".into(), |s| s.to_string_lossy().into_owned());
     let output = out_dir.join(format!("{stem}.{}.mp4", profile.id));
     let cover_output = out_dir.join(format!("{stem}.{}.cover.jpg", profile.id));
     let first = segments[0];
@@ -195,10 +176,7 @@ pub fn plan_variant(
         });
     }
     if media.video.variable_frame_rate {
-        notes.push(format!(
-            "variable frame rate master: output is a constant {} fps",
-            video.fps
-        ));
+        notes.push(format!("variable frame rate master: output is a constant {} fps", video.fps));
     }
     Ok(VariantPlan {
         platform: profile.id.clone(),
@@ -242,11 +220,7 @@ fn resolve_segments(
         let mut out = Vec::new();
         for s in &request.segments {
             if !(s.start >= 0.0 && s.end > s.start) {
-                return Err(format!(
-                    "segment {}–{} is empty or reversed",
-                    clock(s.start),
-                    clock(s.end)
-                ));
+                return Err(format!("segment {}–{} is empty or reversed", clock(s.start), clock(s.end)));
             }
             if s.start >= total {
                 return Err(format!(
@@ -263,10 +237,7 @@ fn resolve_segments(
                     clock(total)
                 ));
             }
-            out.push(Segment {
-                start: s.start,
-                end: s.end.min(total),
-            });
+            out.push(Segment { start: s.start, end: s.end.min(total) });
         }
         out
     } else if let Some(target) = target {
@@ -280,17 +251,10 @@ fn resolve_segments(
                 clock(total),
                 target
             ));
-            vec![Segment {
-                start: 0.0,
-                end: total,
-            }]
+            vec![Segment { start: 0.0, end: total }]
         } else {
             if start >= total {
-                return Err(format!(
-                    "start {} is past the end of the master ({})",
-                    clock(start),
-                    clock(total)
-                ));
+                return Err(format!("start {} is past the end of the master ({})", clock(start), clock(total)));
             }
             let end = (start + target).min(total);
             if end < start + target {
@@ -303,44 +267,27 @@ fn resolve_segments(
             vec![Segment { start, end }]
         }
     } else {
-        vec![Segment {
-            start: 0.0,
-            end: total,
-        }]
+        vec![Segment { start: 0.0, end: total }]
     };
     let duration: f64 = segments.iter().map(Segment::duration).sum();
     if duration > max {
-        return Err(format!(
-            "the variant would be {}, over the platform's {} limit",
-            clock(duration),
-            clock(max)
-        ));
+        return Err(format!("the variant would be {}, over the platform's {} limit", clock(duration), clock(max)));
     }
     Ok(segments)
 }
 
 /// When the disclaimer is on screen, refusing anything under the legal minimum.
-fn display_window(
-    d: &Disclaimer,
-    duration: f64,
-) -> std::result::Result<(f64, Option<f64>), String> {
+fn display_window(d: &Disclaimer, duration: f64) -> std::result::Result<(f64, Option<f64>), String> {
     if !(d.start >= 0.0) {
         return Err("the disclaimer cannot start before the clip".into());
     }
-    let end = d
-        .duration
-        .map(|len| d.start + len)
-        .filter(|e| *e < duration);
+    let end = d.duration.map(|len| d.start + len).filter(|e| *e < duration);
     let shown = end.unwrap_or(duration) - d.start;
     if shown + 1e-6 < MIN_DISPLAY_SECONDS {
         return Err(format!(
             "the risk text would be on screen for {} s; at least {MIN_DISPLAY_SECONDS} s is required{}",
             round3(shown.max(0.0)),
-            if duration < MIN_DISPLAY_SECONDS {
-                " (the clip itself is shorter than that)"
-            } else {
-                ""
-            }
+            if duration < MIN_DISPLAY_SECONDS { " (the clip itself is shorter than that)" } else { "" }
         ));
     }
     Ok((d.start, end))
@@ -350,20 +297,13 @@ fn display_window(
 pub fn clock(seconds: f64) -> String {
     let ms = (seconds.max(0.0) * 1000.0).round() as u64;
     let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    if ms == 0 {
-        format!("{h:02}:{m:02}:{s:02}")
-    } else {
-        format!("{h:02}:{m:02}:{s:02}.{ms:03}")
-    }
+    if ms == 0 { format!("{h:02}:{m:02}:{s:02}") } else { format!("{h:02}:{m:02}:{s:02}.{ms:03}") }
 }
 
 /// Parses `90`, `90.5`, `1:30`, `00:01:30.5`.
 pub fn parse_clock(text: &str) -> Result<f64> {
-    let bad = || {
-        EngineError::InvalidArgument(format!(
-            "`{text}` is not a time; use seconds (90) or HH:MM:SS (00:01:30)"
-        ))
-    };
+    let bad =
+        || EngineError::InvalidArgument(format!("`{text}` is not a time; use seconds (90) or HH:MM:SS (00:01:30)"));
     let mut total = 0.0;
     let parts: Vec<&str> = text.trim().split(':').collect();
     if parts.len() > 3 {

@@ -39,18 +39,11 @@ impl CancelToken {
         self.flag.store(true, Ordering::SeqCst);
     }
     pub fn is_cancelled(&self) -> bool {
-        self.flag.load(Ordering::SeqCst)
-            || self
-                .parent
-                .as_ref()
-                .is_some_and(|p| p.load(Ordering::SeqCst))
+        self.flag.load(Ordering::SeqCst) || self.parent.as_ref().is_some_and(|p| p.load(Ordering::SeqCst))
     }
     /// A token for one job under this one.
     pub fn child(&self) -> Self {
-        Self {
-            flag: Arc::default(),
-            parent: Some(self.flag.clone()),
-        }
+        Self { flag: Arc::default(), parent: Some(self.flag.clone()) }
     }
 }
 
@@ -78,9 +71,7 @@ pub fn run(
 ) -> Result<()> {
     let mut cmd = command(tools, args);
     die_with_parent(&mut cmd);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| spawn_error("ffmpeg", &output.display().to_string(), e))?;
+    let mut child = cmd.spawn().map_err(|e| spawn_error("ffmpeg", &output.display().to_string(), e))?;
     let pid = child.as_inner().id();
     let finished = Arc::new(AtomicBool::new(false));
     let watchdog = {
@@ -108,18 +99,10 @@ pub fn run(
                             eta_seconds: (p.speed > 0.0).then(|| left / f64::from(p.speed)),
                         });
                     }
-                    FfmpegEvent::Log(
-                        LogLevel::Error | LogLevel::Fatal | LogLevel::Warning,
-                        line,
-                    ) => keep(line),
-                    FfmpegEvent::Log(_, line)
-                        if line.contains("Error") || line.contains("error") =>
-                    {
-                        keep(line)
-                    }
+                    FfmpegEvent::Log(LogLevel::Error | LogLevel::Fatal | LogLevel::Warning, line) => keep(line),
+                    FfmpegEvent::Log(_, line) if line.contains("Error") || line.contains("error") => keep(line),
                     // ffmpeg-sidecar says this whenever the output is a file, not stdout.
-                    FfmpegEvent::Error(e)
-                        if e.contains("No streams found") || e.contains("No output streams") => {}
+                    FfmpegEvent::Error(e) if e.contains("No streams found") || e.contains("No output streams") => {}
                     FfmpegEvent::Error(e) => keep(e),
                     _ => {}
                 }
@@ -127,9 +110,7 @@ pub fn run(
         }
         Err(e) => keep(e.to_string()),
     }
-    let status = child
-        .wait()
-        .map_err(|e| EngineError::io("waiting for ffmpeg", e));
+    let status = child.wait().map_err(|e| EngineError::io("waiting for ffmpeg", e));
     finished.store(true, Ordering::SeqCst);
     let _ = watchdog.join();
     let status = status?;
@@ -141,15 +122,9 @@ pub fn run(
     }
     let stderr_tail = Vec::from(tail).join("\n");
     if stderr_tail.contains("No space left on device") {
-        return Err(EngineError::DiskFull {
-            path: output.to_owned(),
-        });
+        return Err(EngineError::DiskFull { path: output.to_owned() });
     }
-    Err(EngineError::RenderFailed {
-        output: output.to_owned(),
-        status: describe_status(status),
-        stderr_tail,
-    })
+    Err(EngineError::RenderFailed { output: output.to_owned(), status: describe_status(status), stderr_tail })
 }
 
 /// Polls the cancel token; asks ffmpeg to finish (SIGINT, which it treats

@@ -41,43 +41,35 @@ pub fn render_variant(
     cancel: &CancelToken,
 ) -> Result<RenderOutcome> {
     if let Some(dir) = plan.output.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
+        std::fs::create_dir_all(dir).map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
     }
     let video_tmp = partial_path(&plan.output);
     let cover_tmp = partial_path(&plan.cover.output);
     let result = (|| {
-        ffmpeg::run(
-            tools,
-            &plan.ffmpeg_args(&video_tmp),
-            &plan.output,
-            plan.duration,
-            on_progress,
-            cancel,
-        )?;
-        ffmpeg::run(
-            tools,
-            &plan.cover_args(&cover_tmp),
-            &plan.cover.output,
-            0.04,
-            &mut |_| {},
-            cancel,
-        )?;
+        ffmpeg::run(tools, &plan.ffmpeg_args(&video_tmp), &plan.output, plan.duration, on_progress, cancel)?;
+        check_duration(tools, plan, &video_tmp)?;
+        ffmpeg::run(tools, &plan.cover_args(&cover_tmp), &plan.cover.output, 0.04, &mut |_| {}, cancel)?;
         let (size_bytes, sha256) = sync_and_hash(&video_tmp)?;
         sync_and_hash(&cover_tmp)?;
         rename(&cover_tmp, &plan.cover.output)?;
         rename(&video_tmp, &plan.output)?;
-        Ok(RenderOutcome {
-            output: plan.output.clone(),
-            cover: plan.cover.output.clone(),
-            size_bytes,
-            sha256,
-        })
+        Ok(RenderOutcome { output: plan.output.clone(), cover: plan.cover.output.clone(), size_bytes, sha256 })
     })();
     if result.is_err() {
         remove_partials(plan);
     }
     result
+}
+
+/// A damaged master can end early without ffmpeg failing; the output must be
+/// as long as planned, give or take a couple of frames.
+fn check_duration(tools: &MediaTools, plan: &VariantPlan, file: &Path) -> Result<()> {
+    let actual = crate::probe::probe(tools, file)?.duration;
+    let tolerance = (2.0 / f64::from(plan.fps)).max(0.1);
+    if (actual - plan.duration).abs() > tolerance {
+        return Err(EngineError::IncompleteOutput { output: plan.output.clone(), actual, expected: plan.duration });
+    }
+    Ok(())
 }
 
 /// Deletes the temporary files a plan's render may have left.
@@ -94,22 +86,14 @@ pub fn remove_partials(plan: &VariantPlan) {
 }
 
 fn rename(from: &Path, to: &Path) -> Result<()> {
-    std::fs::rename(from, to).map_err(|e| {
-        EngineError::io(
-            format!("renaming {} to {}", from.display(), to.display()),
-            e,
-        )
-    })
+    std::fs::rename(from, to)
+        .map_err(|e| EngineError::io(format!("renaming {} to {}", from.display(), to.display()), e))
 }
 
 /// Flushes a file to disk and returns its size and SHA-256 (hex).
 pub fn sync_and_hash(path: &Path) -> Result<(u64, String)> {
     let ctx = |e| EngineError::io(format!("reading {}", path.display()), e);
-    let mut file = File::options()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(ctx)?;
+    let mut file = File::options().read(true).write(true).open(path).map_err(ctx)?;
     file.sync_all().map_err(ctx)?;
     let (size, hash) = hash_reader(&mut file).map_err(ctx)?;
     Ok((size, hash))
@@ -132,10 +116,6 @@ fn hash_reader(reader: &mut impl Read) -> std::io::Result<(u64, String)> {
         size += n as u64;
         hasher.update(&buf[..n]);
     }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok((size, hex))
 }

@@ -92,25 +92,20 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 impl Store {
     pub fn jobs(&self) -> Result<Vec<RenderJob>> {
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id ORDER BY j.id"
-        );
+        let sql =
+            format!("SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id ORDER BY j.id");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], job_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn job(&self, id: i64) -> Result<RenderJob> {
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1"
-        );
+        let sql =
+            format!("SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1");
         self.conn
             .query_row(&sql, [id], job_from_row)
             .optional()?
-            .ok_or(EngineError::NotFound {
-                what: "render job",
-                id,
-            })
+            .ok_or(EngineError::NotFound { what: "render job", id })
     }
 
     /// Takes the oldest queued job and marks it running, atomically, so two
@@ -131,12 +126,8 @@ impl Store {
             .optional()?;
         let Some(id) = id else { return Ok(None) };
         let job = self.job(id)?;
-        let plan = self
-            .variant_plan(job.variant_id)?
-            .ok_or(EngineError::NotFound {
-                what: "variant",
-                id: job.variant_id,
-            })?;
+        let plan =
+            self.variant_plan(job.variant_id)?.ok_or(EngineError::NotFound { what: "variant", id: job.variant_id })?;
         Ok(Some((job, plan)))
     }
 
@@ -179,14 +170,9 @@ impl Store {
     pub fn request_cancel(&self, id: i64) -> Result<JobState> {
         let job = self.job(id)?;
         match job.state {
-            JobState::Queued => {
-                self.end_job(id, JobState::Cancelled, Some("cancelled before it started"))?
-            }
+            JobState::Queued => self.end_job(id, JobState::Cancelled, Some("cancelled before it started"))?,
             JobState::Running => {
-                self.conn.execute(
-                    "UPDATE render_jobs SET cancel_requested = 1 WHERE id = ?1",
-                    [id],
-                )?;
+                self.conn.execute("UPDATE render_jobs SET cancel_requested = 1 WHERE id = ?1", [id])?;
             }
             _ => {}
         }
@@ -194,11 +180,7 @@ impl Store {
     }
 
     pub fn cancel_requested(&self, id: i64) -> Result<bool> {
-        Ok(self.conn.query_row(
-            "SELECT cancel_requested FROM render_jobs WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn.query_row("SELECT cancel_requested FROM render_jobs WHERE id = ?1", [id], |r| r.get(0))?)
     }
 
     /// Puts a failed or cancelled job back in the queue.
@@ -226,8 +208,7 @@ impl Store {
         );
         let jobs: Vec<RenderJob> = {
             let mut stmt = self.conn.prepare(&sql)?;
-            stmt.query_map([], job_from_row)?
-                .collect::<rusqlite::Result<_>>()?
+            stmt.query_map([], job_from_row)?.collect::<rusqlite::Result<_>>()?
         };
         let mut out = Vec::new();
         for job in jobs {
@@ -244,10 +225,6 @@ impl Store {
 
     /// Number of jobs waiting.
     pub fn queued_count(&self) -> Result<u32> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM render_jobs WHERE state = 'queued'",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn.query_row("SELECT count(*) FROM render_jobs WHERE state = 'queued'", [], |r| r.get(0))?)
     }
 }

@@ -31,15 +31,8 @@ pub struct VariantRow {
 impl Store {
     /// The id of the project called `name`, created if new.
     pub fn ensure_project(&self, name: &str) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO projects (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
-            [name],
-        )?;
-        Ok(self
-            .conn
-            .query_row("SELECT id FROM projects WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })?)
+        self.conn.execute("INSERT INTO projects (name) VALUES (?1) ON CONFLICT (name) DO NOTHING", [name])?;
+        Ok(self.conn.query_row("SELECT id FROM projects WHERE name = ?1", [name], |r| r.get(0))?)
     }
 
     /// Records a probed video master (updating its probe if already known).
@@ -61,19 +54,15 @@ impl Store {
     pub fn master(&self, id: i64) -> Result<Option<MasterRow>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT id, project_id, path, kind, duration_s FROM masters WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(MasterRow {
-                        id: r.get(0)?,
-                        project_id: r.get(1)?,
-                        path: r.get(2)?,
-                        kind: r.get(3)?,
-                        duration_s: r.get(4)?,
-                    })
-                },
-            )
+            .query_row("SELECT id, project_id, path, kind, duration_s FROM masters WHERE id = ?1", [id], |r| {
+                Ok(MasterRow {
+                    id: r.get(0)?,
+                    project_id: r.get(1)?,
+                    path: r.get(2)?,
+                    kind: r.get(3)?,
+                    duration_s: r.get(4)?,
+                })
+            })
             .optional()?)
     }
 
@@ -88,11 +77,7 @@ impl Store {
         let variant_id = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO render_jobs (variant_id, output_path, cover_path) VALUES (?1, ?2, ?3)",
-            params![
-                variant_id,
-                plan.output.to_string_lossy(),
-                plan.cover.output.to_string_lossy()
-            ],
+            params![variant_id, plan.output.to_string_lossy(), plan.cover.output.to_string_lossy()],
         )?;
         let job_id = tx.last_insert_rowid();
         tx.commit()?;
@@ -100,9 +85,8 @@ impl Store {
     }
 
     pub fn variants(&self) -> Result<Vec<VariantRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, master_id, platform, kind, review_state FROM variants ORDER BY id",
-        )?;
+        let mut stmt =
+            self.conn.prepare("SELECT id, master_id, platform, kind, review_state FROM variants ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             Ok(VariantRow {
                 id: r.get(0)?,
@@ -119,11 +103,7 @@ impl Store {
     pub fn variant_plan(&self, variant_id: i64) -> Result<Option<VariantPlan>> {
         let json: Option<String> = self
             .conn
-            .query_row(
-                "SELECT plan_json FROM variants WHERE id = ?1",
-                [variant_id],
-                |r| r.get(0),
-            )
+            .query_row("SELECT plan_json FROM variants WHERE id = ?1", [variant_id], |r| r.get(0))
             .optional()?;
         Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
     }

@@ -49,15 +49,8 @@ impl Store {
     ) -> Result<i64> {
         let platform: String = self
             .conn
-            .query_row(
-                "SELECT platform FROM variants WHERE id = ?1",
-                [variant_id],
-                |r| r.get(0),
-            )
-            .map_err(|_| EngineError::NotFound {
-                what: "variant",
-                id: variant_id,
-            })?;
+            .query_row("SELECT platform FROM variants WHERE id = ?1", [variant_id], |r| r.get(0))
+            .map_err(|_| EngineError::NotFound { what: "variant", id: variant_id })?;
         let rendered: bool = self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM render_jobs WHERE variant_id = ?1 AND state = 'done')",
             [variant_id],

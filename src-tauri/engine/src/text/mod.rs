@@ -4,9 +4,7 @@
 
 use std::path::PathBuf;
 
-use cosmic_text::{
-    Align, Attrs, Buffer, Color, Family, FontSystem, Metrics, Shaping, SwashCache, Wrap,
-};
+use cosmic_text::{Align, Attrs, Buffer, Color, Family, FontSystem, Metrics, Shaping, SwashCache, Wrap};
 use serde::{Deserialize, Serialize};
 use tiny_skia::Pixmap;
 
@@ -34,9 +32,7 @@ pub struct TextEngine {
 
 impl std::fmt::Debug for TextEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextEngine")
-            .field("family", &self.family)
-            .finish_non_exhaustive()
+        f.debug_struct("TextEngine").field("family", &self.family).finish_non_exhaustive()
     }
 }
 
@@ -69,9 +65,7 @@ pub struct Laid {
 
 impl std::fmt::Debug for Laid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Laid")
-            .field("lines", &self.lines)
-            .finish_non_exhaustive()
+        f.debug_struct("Laid").field("lines", &self.lines).finish_non_exhaustive()
     }
 }
 
@@ -93,9 +87,7 @@ impl TextEngine {
         let mut fonts = FontSystem::new();
         let mut family = None;
         for file in &config.font_files {
-            let ids = fonts
-                .db_mut()
-                .load_font_source(cosmic_text::fontdb::Source::File(file.clone()));
+            let ids = fonts.db_mut().load_font_source(cosmic_text::fontdb::Source::File(file.clone()));
             if ids.is_empty() {
                 return Err(EngineError::InvalidArgument(format!(
                     "{}: not a font file this app can read",
@@ -118,11 +110,7 @@ impl TextEngine {
                     .then(|| PREFERRED_FAMILY.to_owned())
             })
             .unwrap_or_default();
-        Ok(Self {
-            fonts,
-            cache: SwashCache::new(),
-            family,
-        })
+        Ok(Self { fonts, cache: SwashCache::new(), family })
     }
 
     /// The primary family, empty when falling back to the system sans-serif.
@@ -134,22 +122,14 @@ impl TextEngine {
     pub fn layout(&mut self, block: &TextBlock<'_>) -> Result<Laid> {
         let metrics = Metrics::new(block.font_px, block.font_px * block.line_height);
         let mut buffer = Buffer::new(&mut self.fonts, metrics);
-        let family = if self.family.is_empty() {
-            Family::SansSerif
-        } else {
-            Family::Name(&self.family)
-        };
+        let family = if self.family.is_empty() { Family::SansSerif } else { Family::Name(&self.family) };
         let mut attrs = Attrs::new().family(family);
         if block.bold {
             attrs = attrs.weight(cosmic_text::Weight::BOLD);
         }
         buffer.set_wrap(Wrap::WordOrGlyph);
         buffer.set_size(Some(block.max_width), None);
-        let align = if block.centered {
-            Some(Align::Center)
-        } else {
-            Some(Align::Left)
-        };
+        let align = if block.centered { Some(Align::Center) } else { Some(Align::Left) };
         buffer.set_text(block.text, &attrs, Shaping::Advanced, align);
         buffer.shape_until_scroll(&mut self.fonts, false);
 
@@ -157,11 +137,7 @@ impl TextEngine {
         let mut lines = Vec::new();
         for run in buffer.layout_runs() {
             let left = run.glyphs.iter().map(|g| g.x).fold(f32::INFINITY, f32::min);
-            let right = run
-                .glyphs
-                .iter()
-                .map(|g| g.x + g.w)
-                .fold(f32::NEG_INFINITY, f32::max);
+            let right = run.glyphs.iter().map(|g| g.x + g.w).fold(f32::NEG_INFINITY, f32::max);
             let (start, end) = match (run.glyphs.first(), run.glyphs.last()) {
                 (Some(a), Some(b)) => (a.start.min(b.start), a.end.max(b.end)),
                 _ => (0, 0),
@@ -179,11 +155,7 @@ impl TextEngine {
                 top: run.line_top,
                 height: run.line_height,
                 left: if left.is_finite() { left } else { 0.0 },
-                width: if right.is_finite() && left.is_finite() {
-                    right - left
-                } else {
-                    0.0
-                },
+                width: if right.is_finite() && left.is_finite() { right - left } else { 0.0 },
             });
         }
         if !missing.is_empty() {
@@ -199,23 +171,18 @@ impl TextEngine {
         let stride = pixmap.width() as usize;
         let data = pixmap.data_mut();
         let color = Color::rgba(rgba[0], rgba[1], rgba[2], rgba[3]);
-        laid.buffer.draw(
-            &mut self.fonts,
-            &mut self.cache,
-            color,
-            |gx, gy, gw, gh, c| {
-                for py in gy..gy + gh as i32 {
-                    for px in gx..gx + gw as i32 {
-                        let (tx, ty) = (px + ox, py + oy);
-                        if tx < 0 || ty < 0 || tx >= w || ty >= h {
-                            continue;
-                        }
-                        let i = (ty as usize * stride + tx as usize) * 4;
-                        blend_over(&mut data[i..i + 4], [c.r(), c.g(), c.b(), c.a()]);
+        laid.buffer.draw(&mut self.fonts, &mut self.cache, color, |gx, gy, gw, gh, c| {
+            for py in gy..gy + gh as i32 {
+                for px in gx..gx + gw as i32 {
+                    let (tx, ty) = (px + ox, py + oy);
+                    if tx < 0 || ty < 0 || tx >= w || ty >= h {
+                        continue;
                     }
+                    let i = (ty as usize * stride + tx as usize) * 4;
+                    blend_over(&mut data[i..i + 4], [c.r(), c.g(), c.b(), c.a()]);
                 }
-            },
-        );
+            }
+        });
     }
 }
 

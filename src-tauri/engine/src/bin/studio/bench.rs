@@ -21,14 +21,7 @@ pub fn run(studio: &Studio, minutes: f64, out: &Path, clips_only: bool) -> Resul
     for (path, seconds) in [(&long, long_s), (&short, 60.0)] {
         if !path.exists() {
             eprintln!("generating {} ({seconds} s, 1920x1080)…", path.display());
-            generate(
-                studio.tools(),
-                &SampleSpec {
-                    seconds,
-                    ..SampleSpec::default()
-                },
-                path,
-            )?;
+            generate(studio.tools(), &SampleSpec { seconds, ..SampleSpec::default() }, path)?;
         }
     }
     let mut platforms = vec!["douyin", "xiaohongshu"];
@@ -39,31 +32,21 @@ pub fn run(studio: &Studio, minutes: f64, out: &Path, clips_only: bool) -> Resul
     let long_start = long_s - 65.0;
 
     eprintln!("studio: standard set from the {long_s:.0} s master…");
-    let (t_studio, plans) =
-        studio_run(studio, &out.join("data-set"), &long, &platforms, long_start)?;
+    let (t_studio, plans) = studio_run(studio, &out.join("data-set"), &long, &platforms, long_start)?;
     eprintln!("plain ffmpeg: the same commands…");
     let t_plain = time_commands(studio, &plans, false)?;
     eprintln!("naive: every clip decoded from the start of the master…");
     let t_naive = time_commands(studio, &plans, true)?;
 
     eprintln!("studio: one douyin clip from each master…");
-    let (t_clip_long, _) = studio_run(
-        studio,
-        &out.join("data-long"),
-        &long,
-        &["douyin"],
-        long_start,
-    )?;
+    let (t_clip_long, _) = studio_run(studio, &out.join("data-long"), &long, &["douyin"], long_start)?;
     let (t_clip_short, _) = studio_run(studio, &out.join("data-short"), &short, &["douyin"], 30.0)?;
 
     println!(
         "Repurpose Studio benchmark (wall time, this machine: {} cores)",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    println!(
-        "set: {} from a {long_s:.0} s 1080p master, clips start at {long_start:.0} s",
-        platforms.join(" + ")
-    );
+    println!("set: {} from a {long_s:.0} s 1080p master, clips start at {long_start:.0} s", platforms.join(" + "));
     println!("  studio (probe, plan, overlays, queue, render)  {t_studio:8.2} s");
     println!(
         "  plain ffmpeg, same commands                    {t_plain:8.2} s   studio/plain = {:.3}",
@@ -103,17 +86,12 @@ fn studio_run(
         disclaimer: Some(studio.disclaimer(Some("risk-zh"), None, None, None)?),
         ..PlanRequest::default()
     };
-    let plans = platforms
-        .iter()
-        .map(|p| studio.plan(&media, p, &request, &data.join("out")))
-        .collect::<Result<Vec<_>>>()?;
+    let plans =
+        platforms.iter().map(|p| studio.plan(&media, p, &request, &data.join("out"))).collect::<Result<Vec<_>>>()?;
     studio.enqueue("bench", &media, &plans)?;
     let jobs = run_queue(&studio, &Silent, &CancelToken::default())?;
     if let Some(bad) = jobs.iter().find(|j| j.error.is_some()) {
-        return Err(EngineError::InvalidArgument(format!(
-            "benchmark render failed: {:?}",
-            bad.error
-        )));
+        return Err(EngineError::InvalidArgument(format!("benchmark render failed: {:?}", bad.error)));
     }
     Ok((t.elapsed().as_secs_f64(), plans))
 }
@@ -124,12 +102,8 @@ fn time_commands(studio: &Studio, plans: &[VariantPlan], naive: bool) -> Result<
     let t = Instant::now();
     for plan in plans {
         let dir = plan.output.with_file_name("plain");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| EngineError::io("creating the benchmark folder", e))?;
-        for mut args in [
-            plan.ffmpeg_args(&dir.join("v.mp4")),
-            plan.cover_args(&dir.join("c.jpg")),
-        ] {
+        std::fs::create_dir_all(&dir).map_err(|e| EngineError::io("creating the benchmark folder", e))?;
+        for mut args in [plan.ffmpeg_args(&dir.join("v.mp4")), plan.cover_args(&dir.join("c.jpg"))] {
             if naive {
                 args = output_seeking(args);
             }
@@ -140,9 +114,7 @@ fn time_commands(studio: &Studio, plans: &[VariantPlan], naive: bool) -> Result<
                 .status()
                 .map_err(|e| EngineError::io("running ffmpeg", e))?;
             if !status.success() {
-                return Err(EngineError::InvalidArgument(format!(
-                    "plain ffmpeg failed: {status}"
-                )));
+                return Err(EngineError::InvalidArgument(format!("plain ffmpeg failed: {status}")));
             }
         }
     }
@@ -155,8 +127,7 @@ fn output_seeking(args: Vec<OsString>) -> Vec<OsString> {
     let mut seen_input = false;
     let mut iter = args.into_iter();
     while let Some(a) = iter.next() {
-        let value =
-            |v: Option<OsString>| v.and_then(|v| v.to_str().and_then(|s| s.parse::<f64>().ok()));
+        let value = |v: Option<OsString>| v.and_then(|v| v.to_str().and_then(|s| s.parse::<f64>().ok()));
         if a == "-ss" && !seen_input {
             seek = value(iter.next());
         } else if a == "-t" && !seen_input {

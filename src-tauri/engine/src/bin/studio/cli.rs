@@ -116,11 +116,7 @@ pub struct VariantArgs {
     /// The master video.
     pub file: PathBuf,
     /// Comma-separated platform ids (see `studio platforms`).
-    #[arg(
-        long,
-        default_value = "douyin,xiaohongshu,bilibili",
-        value_delimiter = ','
-    )]
+    #[arg(long, default_value = "douyin,xiaohongshu,bilibili", value_delimiter = ',')]
     pub platforms: Vec<String>,
     /// Where short clips start (seconds or HH:MM:SS); full versions ignore it.
     #[arg(long)]

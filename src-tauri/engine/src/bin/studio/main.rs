@@ -24,10 +24,7 @@ use table::Table;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -41,15 +38,9 @@ fn main() -> ExitCode {
 }
 
 fn open(cli: &Cli, parallel: usize) -> Result<Studio> {
-    let mut config = StudioConfig::new(
-        cli.data_dir
-            .clone()
-            .unwrap_or_else(StudioConfig::default_data_dir),
-    );
+    let mut config = StudioConfig::new(cli.data_dir.clone().unwrap_or_else(StudioConfig::default_data_dir));
     config.ffmpeg = cli.ffmpeg.clone();
-    config.fonts = FontConfig {
-        font_files: cli.fonts.clone(),
-    };
+    config.fonts = FontConfig { font_files: cli.fonts.clone() };
     config.max_parallel_jobs = parallel;
     Studio::open(config)
 }
@@ -70,11 +61,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let v = &info.video;
             println!("file       {}", info.path.display());
             println!("container  {}", info.container);
-            println!(
-                "duration   {} ({:.3} s)",
-                clock(info.duration),
-                info.duration
-            );
+            println!("duration   {} ({:.3} s)", clock(info.duration), info.duration);
             println!(
                 "video      {} {}x{} → shown {}x{}, rotation {}°, {:.3} fps ({}){}",
                 v.codec,
@@ -85,17 +72,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 v.rotation,
                 v.frame_rate,
                 v.frame_rate_text,
-                if v.variable_frame_rate {
-                    ", variable"
-                } else {
-                    ""
-                }
+                if v.variable_frame_rate { ", variable" } else { "" }
             );
             match &info.audio {
-                Some(a) => println!(
-                    "audio      {} {} Hz, {} channels",
-                    a.codec, a.sample_rate, a.channels
-                ),
+                Some(a) => println!("audio      {} {} Hz, {} channels", a.codec, a.sample_rate, a.channels),
                 None => println!("audio      none (variants get a silent track)"),
             }
             Ok(ExitCode::SUCCESS)
@@ -111,11 +91,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Render {
-            variant,
-            no_run,
-            parallel,
-        } => {
+        Command::Render { variant, no_run, parallel } => {
             let studio = open(&cli, *parallel)?;
             let (media, plans) = plan_all(&studio, variant)?;
             let ids = studio.enqueue(&variant.project, &media, &plans)?;
@@ -124,10 +100,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return print_json(&ids).map(|()| ExitCode::SUCCESS);
                 }
                 for ((variant_id, job_id), plan) in ids.iter().zip(&plans) {
-                    println!(
-                        "queued job {job_id} (variant {variant_id}, {})",
-                        plan.platform
-                    );
+                    println!("queued job {job_id} (variant {variant_id}, {})", plan.platform);
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -150,21 +123,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let (frame, duration, fps, reframe) = match &p.video {
                     Some(v) => (
                         format!("{}x{}", v.width, v.height),
-                        v.target_duration
-                            .map_or_else(|| "whole master".into(), |d| format!("{d} s")),
+                        v.target_duration.map_or_else(|| "whole master".into(), |d| format!("{d} s")),
                         v.fps.to_string(),
                         format!("{:?}", v.reframe),
                     ),
                     None => ("-".into(), "-".into(), "-".into(), "-".into()),
                 };
-                t.row([
-                    p.id.clone(),
-                    format!("{} ({})", p.name, p.name_en),
-                    frame,
-                    duration,
-                    fps,
-                    reframe,
-                ]);
+                t.row([p.id.clone(), format!("{} ({})", p.name, p.name_en), frame, duration, fps, reframe]);
             }
             t.print();
             Ok(ExitCode::SUCCESS)
@@ -186,18 +151,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let studio = open(&cli, 1)?;
             studio.tools().check()?;
             let master = out.join("sample-master.mp4");
-            eprintln!(
-                "generating a {seconds} s sample master: {}",
-                master.display()
-            );
-            generate(
-                studio.tools(),
-                &SampleSpec {
-                    seconds: *seconds,
-                    ..SampleSpec::default()
-                },
-                &master,
-            )?;
+            eprintln!("generating a {seconds} s sample master: {}", master.display());
+            generate(studio.tools(), &SampleSpec { seconds: *seconds, ..SampleSpec::default() }, &master)?;
             let args = VariantArgs {
                 file: master,
                 platforms: vec!["douyin".into(), "xiaohongshu".into(), "bilibili".into()],
@@ -218,11 +173,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             studio.enqueue(&args.project, &media, &plans)?;
             run_jobs(&studio, cli.json)
         }
-        Command::Bench {
-            minutes,
-            out,
-            clips_only,
-        } => {
+        Command::Bench { minutes, out, clips_only } => {
             let studio = open(&cli, 1)?;
             bench::run(&studio, *minutes, out, *clips_only).map(|()| ExitCode::SUCCESS)
         }
@@ -230,46 +181,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Probes the master and plans every requested platform.
-fn plan_all(
-    studio: &Studio,
-    args: &VariantArgs,
-) -> Result<(studio_engine::probe::MediaInfo, Vec<VariantPlan>)> {
+fn plan_all(studio: &Studio, args: &VariantArgs) -> Result<(studio_engine::probe::MediaInfo, Vec<VariantPlan>)> {
     studio.tools().check()?;
     let media = studio.probe(&args.file)?;
     let mut disclaimer = match (args.disclaimer.as_str(), &args.disclaimer_text) {
-        (_, Some(text)) => Some(studio.disclaimer(
-            None,
-            Some(text),
-            args.institution.as_deref(),
-            args.licence.as_deref(),
-        )?),
+        (_, Some(text)) => {
+            Some(studio.disclaimer(None, Some(text), args.institution.as_deref(), args.licence.as_deref())?)
+        }
         ("none", None) => None,
-        (id, None) => Some(studio.disclaimer(
-            Some(id),
-            None,
-            args.institution.as_deref(),
-            args.licence.as_deref(),
-        )?),
+        (id, None) => Some(studio.disclaimer(Some(id), None, args.institution.as_deref(), args.licence.as_deref())?),
     };
     if let Some(d) = disclaimer.as_mut() {
         d.start = args.disclaimer_start;
         d.duration = args.disclaimer_duration;
     }
-    let segments = args
-        .segments
-        .iter()
-        .map(|s| parse_segment(s))
-        .collect::<Result<Vec<_>>>()?;
+    let segments = args.segments.iter().map(|s| parse_segment(s)).collect::<Result<Vec<_>>>()?;
     let request = PlanRequest {
         segments,
         start: args.start.as_deref().map(parse_clock).transpose()?,
         reframe: args.reframe.as_deref().map(str::parse).transpose()?,
-        focus: args
-            .focus
-            .as_deref()
-            .map(parse_focus)
-            .transpose()?
-            .unwrap_or_default(),
+        focus: args.focus.as_deref().map(parse_focus).transpose()?.unwrap_or_default(),
         disclaimer,
     };
     let plans = args
@@ -282,27 +213,15 @@ fn plan_all(
 
 fn parse_segment(text: &str) -> Result<Segment> {
     let (a, b) = text.split_once('-').ok_or_else(|| {
-        EngineError::InvalidArgument(format!(
-            "segment `{text}` should look like START-END, e.g. 00:01:30-00:01:40"
-        ))
+        EngineError::InvalidArgument(format!("segment `{text}` should look like START-END, e.g. 00:01:30-00:01:40"))
     })?;
-    Ok(Segment {
-        start: parse_clock(a)?,
-        end: parse_clock(b)?,
-    })
+    Ok(Segment { start: parse_clock(a)?, end: parse_clock(b)? })
 }
 
 fn parse_focus(text: &str) -> Result<FocusPoint> {
-    let bad = || {
-        EngineError::InvalidArgument(format!(
-            "focus `{text}` should be x,y between 0 and 1, e.g. 0.5,0.4"
-        ))
-    };
+    let bad = || EngineError::InvalidArgument(format!("focus `{text}` should be x,y between 0 and 1, e.g. 0.5,0.4"));
     let (x, y) = text.split_once(',').ok_or_else(bad)?;
-    Ok(FocusPoint {
-        x: x.trim().parse().map_err(|_| bad())?,
-        y: y.trim().parse().map_err(|_| bad())?,
-    })
+    Ok(FocusPoint { x: x.trim().parse().map_err(|_| bad())?, y: y.trim().parse().map_err(|_| bad())? })
 }
 
 fn print_plan(studio: &Studio, plan: &VariantPlan) {
@@ -313,11 +232,7 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
         plan.height,
         plan.fps,
         plan.duration,
-        plan.segments
-            .iter()
-            .map(|s| format!("{}–{}", clock(s.start), clock(s.end)))
-            .collect::<Vec<_>>()
-            .join(" + "),
+        plan.segments.iter().map(|s| format!("{}–{}", clock(s.start), clock(s.end))).collect::<Vec<_>>().join(" + "),
         plan.reframe
     );
     if let Some(text) = &plan.disclaimer_text {
@@ -333,14 +248,8 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
         words.extend(inner.get_args().map(|a| a.to_string_lossy().into_owned()));
         shell_words::join(words)
     };
-    println!(
-        "   $ {}",
-        show(plan.ffmpeg_args(&studio_engine::render::partial_path(&plan.output)))
-    );
-    println!(
-        "   $ {}",
-        show(plan.cover_args(&studio_engine::render::partial_path(&plan.cover.output)))
-    );
+    println!("   $ {}", show(plan.ffmpeg_args(&studio_engine::render::partial_path(&plan.output))));
+    println!("   $ {}", show(plan.cover_args(&studio_engine::render::partial_path(&plan.cover.output))));
 }
 
 fn run_jobs(studio: &Studio, json: bool) -> Result<ExitCode> {
@@ -360,26 +269,12 @@ fn run_jobs(studio: &Studio, json: bool) -> Result<ExitCode> {
     } else {
         print_jobs(&ran);
     }
-    let all_done = ran
-        .iter()
-        .all(|j| j.state == studio_engine::store::JobState::Done);
-    Ok(if all_done {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let all_done = ran.iter().all(|j| j.state == studio_engine::store::JobState::Done);
+    Ok(if all_done { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn print_jobs(jobs: &[RenderJob]) {
-    let mut t = Table::new([
-        "job",
-        "variant",
-        "platform",
-        "state",
-        "progress",
-        "size",
-        "output / error",
-    ]);
+    let mut t = Table::new(["job", "variant", "platform", "state", "progress", "size", "output / error"]);
     for j in jobs {
         let detail = match (&j.error, j.state) {
             (Some(e), _) => e.lines().next().unwrap_or_default().to_owned(),
@@ -420,14 +315,7 @@ fn jobs(cli: &Cli, action: &JobAction) -> Result<ExitCode> {
         }
         JobAction::Cancel { id } => {
             let state = store.request_cancel(*id)?;
-            println!(
-                "job {id}: {}",
-                if state.as_str() == "running" {
-                    "cancel requested"
-                } else {
-                    state.as_str()
-                }
-            );
+            println!("job {id}: {}", if state.as_str() == "running" { "cancel requested" } else { state.as_str() });
         }
         JobAction::Retry { id } => {
             store.retry_job(*id)?;
@@ -435,22 +323,14 @@ fn jobs(cli: &Cli, action: &JobAction) -> Result<ExitCode> {
         }
         JobAction::Verify => {
             let mut bad = 0;
-            for job in store
-                .jobs()?
-                .into_iter()
-                .filter(|j| j.state == studio_engine::store::JobState::Done)
-            {
+            for job in store.jobs()?.into_iter().filter(|j| j.state == studio_engine::store::JobState::Done) {
                 let verdict = verify(&job.output_path, job.size_bytes, job.sha256.as_deref());
                 if verdict != "ok" {
                     bad += 1;
                 }
                 println!("job {:>4} {:<12} {verdict}", job.id, job.platform);
             }
-            return Ok(if bad == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            });
+            return Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -478,23 +358,11 @@ fn queue(cli: &Cli, action: &QueueAction) -> Result<ExitCode> {
             println!("Rendered, waiting to be scheduled:");
             let mut t = Table::new(["variant", "platform", "review", "file"]);
             for v in ready {
-                t.row([
-                    v.variant_id.to_string(),
-                    v.platform,
-                    v.review_state,
-                    v.output_path,
-                ]);
+                t.row([v.variant_id.to_string(), v.platform, v.review_state, v.output_path]);
             }
             t.print();
             println!("\nScheduled posts:");
-            let mut t = Table::new([
-                "post",
-                "variant",
-                "platform",
-                "account",
-                "when (UTC)",
-                "status",
-            ]);
+            let mut t = Table::new(["post", "variant", "platform", "account", "when (UTC)", "status"]);
             for p in posts {
                 t.row([
                     p.id.to_string(),
@@ -507,12 +375,7 @@ fn queue(cli: &Cli, action: &QueueAction) -> Result<ExitCode> {
             }
             t.print();
         }
-        QueueAction::Add {
-            variant,
-            account,
-            at,
-            caption,
-        } => {
+        QueueAction::Add { variant, account, at, caption } => {
             let id = store.add_post(*variant, account.as_deref(), caption, at.as_deref())?;
             println!("post {id} planned");
         }

@@ -6,9 +6,7 @@ pub struct Table {
 
 impl Table {
     pub fn new<const N: usize>(header: [&str; N]) -> Self {
-        Self {
-            rows: vec![header.iter().map(|s| (*s).to_owned()).collect()],
-        }
+        Self { rows: vec![header.iter().map(|s| (*s).to_owned()).collect()] }
     }
 
     pub fn row<const N: usize>(&mut self, cells: [String; N]) {
@@ -17,16 +15,8 @@ impl Table {
 
     pub fn print(&self) {
         let cols = self.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let widths: Vec<usize> = (0..cols)
-            .map(|c| {
-                self.rows
-                    .iter()
-                    .filter_map(|r| r.get(c))
-                    .map(|s| width(s))
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
+        let widths: Vec<usize> =
+            (0..cols).map(|c| self.rows.iter().filter_map(|r| r.get(c)).map(|s| width(s)).max().unwrap_or(0)).collect();
         for row in &self.rows {
             let mut line = String::new();
             for (i, cell) in row.iter().enumerate() {
