@@ -65,7 +65,7 @@ fn truncated_master_with_its_index_intact_is_not_passed_off_as_complete() {
     std::fs::write(&master, &bytes[..bytes.len() / 2]).unwrap();
     let media = studio.probe(&master).unwrap();
     let plan = studio.plan(&media, "douyin", &request(&studio, None), &dir.path().join("out")).unwrap();
-    studio.enqueue("t", &media, &[plan.clone()]).unwrap();
+    studio.enqueue("t", &media, std::slice::from_ref(&plan)).unwrap();
     let jobs = studio_engine::queue::run_queue(&studio, &studio_engine::queue::Silent, &Default::default()).unwrap();
     let error = jobs[0].error.clone().unwrap_or_default();
     assert_eq!(jobs[0].state, studio_engine::store::JobState::Failed);

@@ -234,3 +234,34 @@ pub fn image_size(path: &Path) -> (u64, u64) {
     let v = stream(&probe, "video").unwrap();
     (v["width"].as_u64().unwrap(), v["height"].as_u64().unwrap())
 }
+
+/// Polls `check` every 50 ms until it holds; panics after `seconds`.
+pub fn wait_for(seconds: f64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(seconds);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Pids of live processes whose command line mentions `needle`.
+pub fn processes_mentioning(needle: &str) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let status = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let zombie = status.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z'));
+        if !zombie && String::from_utf8_lossy(&cmdline).contains(needle) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// `studio --data-dir DATA ARGS…` as a command.
+pub fn studio_cmd(data: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(studio_bin());
+    cmd.arg("--data-dir").arg(data).args(args);
+    cmd
+}

@@ -127,6 +127,11 @@ impl std::str::FromStr for ReframeMode {
     }
 }
 
+/// False for zero, negatives, NaN and infinity.
+fn is_positive(v: f64) -> bool {
+    v > 0.0 && v.is_finite()
+}
+
 fn default_keyframe_interval() -> f64 {
     2.0
 }
@@ -164,7 +169,7 @@ impl AssetRecord for PlatformProfile {
             if !(1..=120).contains(&v.fps) {
                 return Err(bad("video.fps", format!("{} must be between 1 and 120", v.fps)));
             }
-            if !(v.max_duration > 0.0) {
+            if !is_positive(v.max_duration) {
                 return Err(bad("video.max_duration", "must be positive".into()));
             }
             if let Some(t) = v.target_duration
@@ -172,7 +177,7 @@ impl AssetRecord for PlatformProfile {
             {
                 return Err(bad("video.target_duration", format!("{t} must be positive and at most max_duration")));
             }
-            if !(v.keyframe_interval > 0.0) {
+            if !is_positive(v.keyframe_interval) {
                 return Err(bad("video.keyframe_interval", "must be positive".into()));
             }
             if self.safe_zone.left + self.safe_zone.right >= v.width / 2

@@ -242,7 +242,7 @@ fn resolve_segments(
         out
     } else if let Some(target) = target {
         let start = request.start.unwrap_or(0.0);
-        if !(start >= 0.0) {
+        if !is_non_negative(start) {
             return Err(format!("start {start} must not be negative"));
         }
         if total <= target {
@@ -278,7 +278,7 @@ fn resolve_segments(
 
 /// When the disclaimer is on screen, refusing anything under the legal minimum.
 fn display_window(d: &Disclaimer, duration: f64) -> std::result::Result<(f64, Option<f64>), String> {
-    if !(d.start >= 0.0) {
+    if !is_non_negative(d.start) {
         return Err("the disclaimer cannot start before the clip".into());
     }
     let end = d.duration.map(|len| d.start + len).filter(|e| *e < duration);
@@ -311,12 +311,17 @@ pub fn parse_clock(text: &str) -> Result<f64> {
     }
     for part in &parts {
         let v: f64 = part.parse().map_err(|_| bad())?;
-        if !(v >= 0.0) || !v.is_finite() {
+        if !is_non_negative(v) || !v.is_finite() {
             return Err(bad());
         }
         total = total * 60.0 + v;
     }
     Ok(total)
+}
+
+/// False for negatives and NaN.
+fn is_non_negative(v: f64) -> bool {
+    v >= 0.0
 }
 
 fn round3(v: f64) -> f64 {
