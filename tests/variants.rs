@@ -100,3 +100,18 @@ fn segments_blurred_fill_and_focus() {
     let duration = assert_platform_mp4(&jobs[0].output_path, (1080, 1920));
     assert_duration(duration, 6.0);
 }
+
+#[test]
+fn a_character_no_font_can_draw_is_reported_not_drawn_as_a_box() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("m.mp4");
+    make_master(&master, &Master { seconds: 6.0, ..Master::default() });
+    let studio = fast_studio(&dir.path().join("data"));
+    let media = studio.probe(&master).unwrap();
+    let mut req = request(&studio, None);
+    // U+E000 is a private-use code point: no shipped or system font has it.
+    req.disclaimer = Some(studio.disclaimer(None, Some("投资有风险\u{E000}"), None, None).unwrap());
+    let err = studio.plan(&media, "douyin", &req, dir.path()).unwrap_err();
+    assert_eq!(err.code(), "font_missing");
+    assert!(err.to_string().contains('\u{E000}') && err.to_string().contains("fonts-noto-cjk"), "{err}");
+}

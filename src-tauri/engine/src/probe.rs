@@ -84,6 +84,7 @@ struct StreamJson {
 }
 
 /// Probes `path` with ffprobe.
+#[tracing::instrument(skip(tools), fields(path = %path.display()))]
 pub fn probe(tools: &MediaTools, path: &Path) -> Result<MediaInfo> {
     let path = std::path::absolute(path).map_err(|e| EngineError::io(format!("resolving {}", path.display()), e))?;
     let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {

@@ -34,6 +34,7 @@ pub fn partial_path(final_path: &Path) -> PathBuf {
 }
 
 /// Renders the video, then the cover; on any failure the partial files go.
+#[tracing::instrument(skip_all, fields(platform = %plan.platform, output = %plan.output.display()))]
 pub fn render_variant(
     tools: &MediaTools,
     plan: &VariantPlan,
