@@ -113,5 +113,5 @@ fn a_character_no_font_can_draw_is_reported_not_drawn_as_a_box() {
     req.disclaimer = Some(studio.disclaimer(None, Some("投资有风险\u{E000}"), None, None).unwrap());
     let err = studio.plan(&media, "douyin", &req, dir.path()).unwrap_err();
     assert_eq!(err.code(), "font_missing");
-    assert!(err.to_string().contains('\u{E000}') && err.to_string().contains("fonts-noto-cjk"), "{err}");
+    assert!(err.to_string().contains("「\u{E000}」 (U+E000)") && err.to_string().contains("fonts-noto-cjk"), "{err}");
 }

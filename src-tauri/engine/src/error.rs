@@ -39,7 +39,10 @@ pub enum EngineError {
     #[error("{0}")]
     InvalidArgument(String),
 
-    #[error("no installed font can draw {chars:?}; install fonts-noto-cjk or choose a font file in settings (--font)")]
+    #[error(
+        "no installed font can draw 「{chars}」 ({}); install fonts-noto-cjk (or fonts-noto-color-emoji for emoji) or choose a font file in settings (--font)",
+        code_points(.chars)
+    )]
     FontMissing { chars: String },
 
     #[error("ffmpeg failed ({status}) while rendering {output}:\n{stderr_tail}")]
@@ -107,6 +110,11 @@ impl EngineError {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Self::Io { context: context.into(), source }
     }
+}
+
+/// `U+E000 U+1F600`, so a user can tell which character it is even when it shows as nothing.
+fn code_points(chars: &str) -> String {
+    chars.chars().map(|c| format!("U+{:04X}", c as u32)).collect::<Vec<_>>().join(" ")
 }
 
 /// The engine's result type.
