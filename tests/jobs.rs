@@ -69,18 +69,31 @@ fn a_killed_studio_leaves_no_done_row_and_the_job_finishes_on_restart() {
     let verify = studio_cmd(&data, &["jobs", "verify"]).output().unwrap();
     assert!(verify.status.success() && String::from_utf8_lossy(&verify.stdout).contains("ok"));
 
-    // The rendered variant can now be scheduled, and the post survives a reopen.
-    let added = studio_cmd(
-        &data,
-        &["queue", "add", &done.variant_id.to_string(), "--account", "理财小王", "--at", "2026-12-01T10:00:00Z"],
-    )
-    .output()
-    .unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    // Once reviewed and approved, the variant can be scheduled, and the post survives a reopen.
+    let run = |args: &[&str]| {
+        let out = studio_cmd(&data, args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let variant = done.variant_id.to_string();
+    let refused = studio_cmd(&data, &["--as", "理财小王", "queue", "add", &variant]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "not before review");
+    run(&["people", "add", "理财小王", "--role", "editor"]);
+    run(&["people", "add", "合规老张", "--role", "reviewer"]);
+    run(&["--as", "理财小王", "edit", &variant, "--title", "定投入门", "--tags", "基金,定投"]);
+    run(&["--as", "理财小王", "review", &variant, "--submit"]);
+    run(&["--as", "合规老张", "review", &variant, "--approve"]);
+    run(&["--as", "理财小王", "queue", "add", &variant, "--account", "理财小王", "--at", "2026-12-01T10:00:00Z"]);
     let listed = studio_cmd(&data, &["--json", "queue"]).output().unwrap();
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(listed["posts"][0]["account"], "理财小王");
     assert_eq!(listed["posts"][0]["scheduled_at"], "2026-12-01T10:00:00Z");
+    let verify = studio_cmd(&data, &["audit", "verify"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("audit trail intact"));
     assert_eq!(listed["ready"].as_array().unwrap().len(), 0);
 }
 
@@ -175,7 +188,7 @@ fn the_database_migrates_uses_wal_and_refuses_a_newer_schema() {
     let path = dir.path().join("studio.db");
     {
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
         store.ensure_project("默认").unwrap();
         assert!(dir.path().join("studio.db-wal").exists(), "WAL journal");
     }

@@ -23,35 +23,48 @@ pub trait AssetRecord: DeserializeOwned {
 /// (if it exists); a user file with the same id replaces the shipped one.
 pub fn load_records<T: AssetRecord>(subdir: &str, user_dir: Option<&Path>) -> Result<BTreeMap<String, T>> {
     let mut records = BTreeMap::new();
-    if let Some(dir) = ASSETS.get_dir(subdir) {
-        let mut files: Vec<_> = dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")).collect();
-        files.sort_by_key(|f| f.path());
-        for file in files {
+    for record in load_shipped::<T>(subdir)?.into_iter().chain(load_dir::<T>(user_dir)?) {
+        records.insert(record.id().to_owned(), record);
+    }
+    Ok(records)
+}
+
+/// The shipped records of `subdir`, in file-name order.
+pub fn load_shipped<T: AssetRecord>(subdir: &str) -> Result<Vec<T>> {
+    let Some(dir) = ASSETS.get_dir(subdir) else { return Ok(Vec::new()) };
+    let mut files: Vec<_> = dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")).collect();
+    files.sort_by_key(|f| f.path());
+    files
+        .into_iter()
+        .map(|file| {
             let name = format!("assets/{}", file.path().display());
             let text = file.contents_utf8().ok_or_else(|| EngineError::ProfileInvalid {
                 file: name.clone(),
                 field: "(file)".into(),
                 reason: "not UTF-8".into(),
             })?;
-            let record: T = parse_record(&name, text)?;
-            records.insert(record.id().to_owned(), record);
-        }
-    }
-    if let Some(dir) = user_dir.filter(|d| d.is_dir()) {
-        let entries = std::fs::read_dir(dir).map_err(|e| EngineError::io(format!("reading {}", dir.display()), e))?;
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-        paths.sort();
-        for path in paths {
+            parse_record(&name, text)
+        })
+        .collect()
+}
+
+/// The user's records in `dir` (none if it does not exist), in file-name order.
+pub fn load_dir<T: AssetRecord>(dir: Option<&Path>) -> Result<Vec<T>> {
+    let Some(dir) = dir.filter(|d| d.is_dir()) else { return Ok(Vec::new()) };
+    let entries = std::fs::read_dir(dir).map_err(|e| EngineError::io(format!("reading {}", dir.display()), e))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
             let name = path.display().to_string();
             let text = std::fs::read_to_string(&path).map_err(|e| EngineError::io(format!("reading {name}"), e))?;
-            let record: T = parse_record(&name, &text)?;
-            records.insert(record.id().to_owned(), record);
-        }
-    }
-    Ok(records)
+            parse_record(&name, &text)
+        })
+        .collect()
 }
 
 fn parse_record<T: AssetRecord>(file: &str, text: &str) -> Result<T> {

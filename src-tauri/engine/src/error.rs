@@ -62,6 +62,9 @@ pub enum EngineError {
     #[error("another studio process is already running jobs in {data_dir}; wait for it or stop it")]
     Busy { data_dir: PathBuf },
 
+    #[error("{0}")]
+    NotAllowed(String),
+
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: i64 },
 
@@ -99,6 +102,7 @@ impl EngineError {
             Self::DiskFull { .. } => "disk_full",
             Self::Cancelled => "cancelled",
             Self::Busy { .. } => "busy",
+            Self::NotAllowed(_) => "not_allowed",
             Self::NotFound { .. } => "not_found",
             Self::Json(_) => "json",
             Self::Store(_) => "store",

@@ -2,8 +2,12 @@
 //! out. No UI here: the desktop shell and the `studio` CLI both call this.
 
 pub mod assets;
+pub mod captions;
+pub mod compliance;
+pub mod digest;
 pub mod disclaimer;
 pub mod error;
+pub mod notes;
 pub mod plan;
 pub mod platform;
 pub mod probe;
@@ -13,6 +17,7 @@ pub mod tools;
 pub use error::{EngineError, Result};
 pub mod queue;
 pub mod render;
+pub mod review;
 pub mod store;
 pub mod studio;
 

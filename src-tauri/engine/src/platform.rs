@@ -22,8 +22,20 @@ pub struct PlatformProfile {
     pub video: Option<VideoSpec>,
     pub encoder: Option<EncoderSpec>,
     pub cover: Option<CoverSpec>,
+    /// Present when the platform takes image-and-text notes.
+    pub notes: Option<NotesSpec>,
     pub safe_zone: SafeZone,
     pub text: TextLimits,
+}
+
+/// Image-and-text notes: card size and how many cards a post takes.
+/// `max_cards = 0` means a text-only article (e.g. a Bilibili column).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotesSpec {
+    pub card_width: u32,
+    pub card_height: u32,
+    pub max_cards: u32,
 }
 
 /// The frame and timing of a video variant.
@@ -159,6 +171,15 @@ impl AssetRecord for PlatformProfile {
         };
         if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             return Err(bad("id", "use lowercase letters, digits and '-'".into()));
+        }
+        if let Some(n) = &self.notes
+            && n.max_cards > 0
+        {
+            for (field, value) in [("notes.card_width", n.card_width), ("notes.card_height", n.card_height)] {
+                if !(320..=4096).contains(&value) {
+                    return Err(bad(field, format!("{value} must be between 320 and 4096")));
+                }
+            }
         }
         if let Some(v) = &self.video {
             for (field, value) in [("video.width", v.width), ("video.height", v.height)] {

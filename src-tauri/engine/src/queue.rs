@@ -86,7 +86,7 @@ pub fn run_queue(studio: &Studio, events: &dyn JobEvents, cancel: &CancelToken) 
 }
 
 fn worker(studio: &Studio, events: &dyn JobEvents, cancel: &CancelToken) -> Result<Vec<RenderJob>> {
-    let store = studio.store()?;
+    let mut store = studio.store()?;
     let mut ran = Vec::new();
     while !cancel.is_cancelled() {
         let Some((job, plan)) = store.claim_next_job()? else {

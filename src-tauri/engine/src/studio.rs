@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::compliance::Lexicon;
 use crate::disclaimer::{Disclaimer, DisclaimerCatalog, render_overlay};
 use crate::error::{EngineError, Result};
 use crate::plan::{OverlayPair, OverlaySource, PlanRequest, VariantPlan, overlay_box, plan_variant};
@@ -49,6 +49,8 @@ pub struct Studio {
     tools: MediaTools,
     platforms: PlatformCatalog,
     disclaimers: DisclaimerCatalog,
+    lexicon: Lexicon,
+    themes: crate::notes::ThemeCatalog,
     /// Built on first use: loading the system fonts takes a moment.
     text: Mutex<Option<TextEngine>>,
 }
@@ -63,8 +65,10 @@ impl Studio {
             .map_err(|e| EngineError::io(format!("creating the data folder {}", config.data_dir.display()), e))?;
         let platforms = PlatformCatalog::load(Some(&config.data_dir.join("platforms")))?;
         let disclaimers = DisclaimerCatalog::load(Some(&config.data_dir.join("disclaimers")))?;
+        let lexicon = Lexicon::load(Some(&config.data_dir.join("compliance")))?;
+        let themes = crate::notes::ThemeCatalog::load(Some(&config.data_dir.join("templates")))?;
         let tools = MediaTools::locate(config.ffmpeg.as_deref());
-        Ok(Self { config, tools, platforms, disclaimers, text: Mutex::new(None) })
+        Ok(Self { config, tools, platforms, disclaimers, lexicon, themes, text: Mutex::new(None) })
     }
 
     pub fn config(&self) -> &StudioConfig {
@@ -78,6 +82,14 @@ impl Studio {
     }
     pub fn disclaimers(&self) -> &DisclaimerCatalog {
         &self.disclaimers
+    }
+    /// The compliance lexicon (shipped rules plus the data folder's `compliance/`).
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+    /// Card themes (shipped plus the data folder's `templates/`).
+    pub fn themes(&self) -> &crate::notes::ThemeCatalog {
+        &self.themes
     }
     pub fn data_dir(&self) -> &Path {
         &self.config.data_dir
@@ -142,16 +154,8 @@ impl Studio {
     /// Renders the overlay PNG into the data folder, named by its content so
     /// that identical overlays are shared and a stored plan's file stays valid.
     fn overlay_file(&self, text: &str, area: crate::plan::OverlayBox) -> Result<OverlaySource> {
-        let image = {
-            let mut guard = self.text.lock().unwrap_or_else(|p| p.into_inner());
-            if guard.is_none() {
-                *guard = Some(TextEngine::new(&self.config.fonts)?);
-            }
-            let engine =
-                guard.as_mut().ok_or_else(|| EngineError::InvalidArgument("font engine unavailable".into()))?;
-            render_overlay(engine, text, area.font_px, area.max_width())?
-        };
-        let digest: String = Sha256::digest(&image.png).iter().take(12).map(|b| format!("{b:02x}")).collect();
+        let image = self.with_text(|engine| render_overlay(engine, text, area.font_px, area.max_width()))?;
+        let digest = &crate::digest::sha256_hex(&image.png)[..24];
         let dir = self.config.data_dir.join("overlays");
         let path = dir.join(format!("{digest}.png"));
         if !path.exists() {
@@ -161,6 +165,16 @@ impl Studio {
             std::fs::rename(&tmp, &path).map_err(|e| EngineError::io(format!("writing {}", path.display()), e))?;
         }
         Ok(OverlaySource { path, width: image.width, height: image.height })
+    }
+
+    /// Runs `f` with the shared text engine, loading the fonts on first use.
+    pub(crate) fn with_text<T>(&self, f: impl FnOnce(&mut TextEngine) -> Result<T>) -> Result<T> {
+        let mut guard = self.text.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            *guard = Some(TextEngine::new(&self.config.fonts)?);
+        }
+        let engine = guard.as_mut().ok_or_else(|| EngineError::InvalidArgument("font engine unavailable".into()))?;
+        f(engine)
     }
 
     /// Records the master and queues one render job per plan.

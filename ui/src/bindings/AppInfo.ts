@@ -3,11 +3,8 @@
 /**
  * About this installation.
  */
-export type AppInfo = {
-  version: string;
-  data_dir: string;
-  /**
-   * False when ffmpeg/ffprobe cannot be started; the UI then offers help.
-   */
-  ffmpeg_found: boolean;
-};
+export type AppInfo = { version: string, data_dir: string, 
+/**
+ * False when ffmpeg/ffprobe cannot be started; the UI then offers help.
+ */
+ffmpeg_found: boolean, };

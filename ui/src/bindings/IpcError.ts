@@ -3,4 +3,4 @@
 /**
  * `{ code, message }` on the TypeScript side.
  */
-export type IpcError = { code: string; message: string };
+export type IpcError = { code: string, message: string, };

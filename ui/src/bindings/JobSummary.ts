@@ -3,11 +3,4 @@
 /**
  * A render job as the UI lists it.
  */
-export type JobSummary = {
-  id: number;
-  platform: string;
-  state: string;
-  progress: number;
-  output_path: string;
-  error: string | null;
-};
+export type JobSummary = { id: number, platform: string, state: string, progress: number, output_path: string, error: string | null, };

@@ -3,14 +3,8 @@
 /**
  * A platform as the UI lists it.
  */
-export type PlatformSummary = {
-  id: string;
-  name: string;
-  name_en: string;
-  width: number | null;
-  height: number | null;
-  /**
-   * Seconds; `null` for the whole master.
-   */
-  target_duration: number | null;
-};
+export type PlatformSummary = { id: string, name: string, name_en: string, width: number | null, height: number | null, 
+/**
+ * Seconds; `null` for the whole master.
+ */
+target_duration: number | null, };

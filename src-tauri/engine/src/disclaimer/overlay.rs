@@ -28,6 +28,7 @@ pub fn render_overlay(engine: &mut TextEngine, text: &str, font_px: f32, max_wid
         max_width: (max_width as f32 - 2.0 * pad).max(font_px),
         centered: true,
         bold: false,
+        monospace: false,
     })?;
     let text_w = laid.width().ceil();
     let width = ((text_w + 2.0 * pad) as u32).min(max_width).max(2) & !1;

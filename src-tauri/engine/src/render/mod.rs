@@ -117,6 +117,5 @@ fn hash_reader(reader: &mut impl Read) -> std::io::Result<(u64, String)> {
         size += n as u64;
         hasher.update(&buf[..n]);
     }
-    let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok((size, hex))
+    Ok((size, crate::digest::hex(&hasher.finalize())))
 }

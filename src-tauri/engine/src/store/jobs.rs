@@ -140,8 +140,16 @@ impl Store {
     }
 
     /// Marks a job done; the outcome's file is already complete and renamed.
-    pub fn finish_job(&self, id: i64, outcome: &RenderOutcome) -> Result<()> {
-        self.conn.execute(
+    /// A new output sends an approved variant back to draft (schema trigger),
+    /// which the audit trail records.
+    pub fn finish_job(&mut self, id: i64, outcome: &RenderOutcome) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (variant_id, before): (i64, String) = tx.query_row(
+            "SELECT v.id, v.review_state FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        tx.execute(
             &format!(
                 "UPDATE render_jobs SET state = 'done', progress = 100, eta_s = 0, output_path = ?2, cover_path = ?3,
                      size_bytes = ?4, sha256 = ?5, finished_at = {NOW} WHERE id = ?1"
@@ -154,6 +162,21 @@ impl Store {
                 outcome.sha256
             ],
         )?;
+        if before == "approved" || before == "in_review" {
+            super::audit::append(
+                &tx,
+                &super::audit::AuditRecord {
+                    actor: "system",
+                    action: "review_reset",
+                    entity: "variant",
+                    entity_id: Some(variant_id),
+                    detail: serde_json::json!({ "from": before, "to": "draft", "reason": "a new render replaced the output", "job": id }),
+                    after_hash: Some(&outcome.sha256),
+                    ..Default::default()
+                },
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -51,6 +51,37 @@ impl Store {
         )?)
     }
 
+    /// Records an article master (once per path).
+    pub fn upsert_article_master(&self, project_id: i64, path: &std::path::Path) -> Result<i64> {
+        let path = path.to_string_lossy();
+        self.conn.execute(
+            "INSERT INTO masters (project_id, path, kind) VALUES (?1, ?2, 'article') ON CONFLICT (project_id, path) DO NOTHING",
+            params![project_id, path],
+        )?;
+        Ok(self.conn.query_row(
+            "SELECT id FROM masters WHERE project_id = ?1 AND path = ?2",
+            params![project_id, path],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Adds a note variant; its cards are already rendered.
+    pub fn add_note_variant(&mut self, master_id: i64, plan: &crate::notes::NotePlan) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO variants (master_id, platform, kind, plan_json, title, body, tags_json)
+             VALUES (?1, ?2, 'note', ?3, ?4, ?5, ?6)",
+            params![
+                master_id,
+                plan.platform,
+                serde_json::to_string(plan)?,
+                plan.text.title,
+                plan.text.body,
+                serde_json::to_string(&plan.text.tags)?
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
     pub fn master(&self, id: i64) -> Result<Option<MasterRow>> {
         Ok(self
             .conn

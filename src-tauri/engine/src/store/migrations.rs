@@ -68,6 +68,71 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX posts_schedule ON posts(scheduled_at);
     "#,
+    // 1 → 2: compliance review, people and the audit trail.
+    r#"
+    CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('editor', 'reviewer', 'admin')),
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    ALTER TABLE variants ADD COLUMN author_id INTEGER REFERENCES people(id);
+    ALTER TABLE variants ADD COLUMN title TEXT NOT NULL DEFAULT '';
+    ALTER TABLE variants ADD COLUMN body TEXT NOT NULL DEFAULT '';
+    ALTER TABLE variants ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
+    -- The content hash a reviewer approved; queueing requires it still to match.
+    ALTER TABLE variants ADD COLUMN approved_hash TEXT;
+    CREATE TABLE review_findings (
+        id INTEGER PRIMARY KEY,
+        variant_id INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL,
+        finding_json TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        override_reason TEXT,
+        overridden_by TEXT,
+        overridden_at TEXT
+    );
+    CREATE INDEX review_findings_variant ON review_findings(variant_id);
+    -- Append-only; each row's hash covers the previous row's hash.
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        detail TEXT NOT NULL,
+        before_hash TEXT,
+        after_hash TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    -- Editing what a variant publishes sends it back to draft, however it is edited.
+    CREATE TRIGGER variants_edit_resets_review AFTER UPDATE OF title, body, tags_json, plan_json ON variants
+    WHEN OLD.review_state IN ('in_review', 'approved')
+      AND (OLD.title IS NOT NEW.title OR OLD.body IS NOT NEW.body
+           OR OLD.tags_json IS NOT NEW.tags_json OR OLD.plan_json IS NOT NEW.plan_json)
+    BEGIN
+        UPDATE variants SET review_state = 'draft', approved_hash = NULL,
+            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id;
+    END;
+    -- So does a new rendered output.
+    CREATE TRIGGER render_done_resets_review AFTER UPDATE OF state ON render_jobs
+    WHEN NEW.state = 'done' AND OLD.state IS NOT 'done'
+    BEGIN
+        UPDATE variants SET review_state = 'draft', approved_hash = NULL
+        WHERE id = NEW.variant_id AND review_state IN ('in_review', 'approved');
+    END;
+    -- Only approved variants can be queued for publishing.
+    CREATE TRIGGER posts_need_approval BEFORE INSERT ON posts
+    WHEN (SELECT review_state FROM variants WHERE id = NEW.variant_id) IS NOT 'approved'
+    BEGIN SELECT RAISE(ABORT, 'only approved variants can be queued'); END;
+    "#,
 ];
 
 /// The schema version this build writes.

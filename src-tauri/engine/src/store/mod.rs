@@ -2,19 +2,25 @@
 //! the publish queue. One connection per thread; WAL lets the CLI read while
 //! a render writes.
 
+mod audit;
 mod jobs;
 mod library;
 mod migrations;
+mod people;
 mod posts;
+mod review;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use audit::{AuditEntry, AuditVerdict, to_csv as audit_csv};
 pub use jobs::{JobState, RenderJob};
 pub use library::{MasterRow, VariantRow};
+pub use people::{Person, Role};
 pub use posts::{Post, PostStatus, ReadyVariant};
+pub use review::{Override, ReviewState, StoredFinding, VariantContent};
 
 use crate::error::{EngineError, Result};
 

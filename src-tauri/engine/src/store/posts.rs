@@ -1,9 +1,12 @@
 //! The publish queue: a rendered variant planned for an account and a time.
 
-use rusqlite::params;
+use rusqlite::{TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::audit::{AuditRecord, append};
+use super::people::Person;
+use super::review::ReviewState;
 use crate::error::{EngineError, Result};
 
 /// Where a post is.
@@ -39,33 +42,49 @@ pub struct ReadyVariant {
 }
 
 impl Store {
-    /// Puts a rendered variant in the publish queue.
+    /// Puts an approved variant in the publish queue. Refused unless it is
+    /// approved and unchanged since approval (the schema refuses too).
     pub fn add_post(
-        &self,
+        &mut self,
         variant_id: i64,
+        actor: &Person,
         account: Option<&str>,
         caption: &str,
         scheduled_at: Option<&str>,
     ) -> Result<i64> {
-        let platform: String = self
-            .conn
-            .query_row("SELECT platform FROM variants WHERE id = ?1", [variant_id], |r| r.get(0))
-            .map_err(|_| EngineError::NotFound { what: "variant", id: variant_id })?;
-        let rendered: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM render_jobs WHERE variant_id = ?1 AND state = 'done')",
-            [variant_id],
-            |r| r.get(0),
-        )?;
-        if !rendered {
-            return Err(EngineError::InvalidArgument(format!(
-                "variant {variant_id} has not been rendered yet; render it before queueing it"
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let v = super::review::load_content_for_queue(&tx, variant_id)?;
+        if v.review_state != ReviewState::Approved {
+            return Err(EngineError::NotAllowed(format!(
+                "variant {variant_id} is {}; only approved variants can be queued (send it to review first)",
+                v.review_state.as_str()
             )));
         }
-        self.conn.execute(
+        let hash = v.content_hash();
+        if v.approved_hash.as_deref() != Some(hash.as_str()) {
+            return Err(EngineError::NotAllowed(format!(
+                "variant {variant_id} changed since it was approved; send it to review again"
+            )));
+        }
+        tx.execute(
             "INSERT INTO posts (variant_id, platform, account, caption, scheduled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![variant_id, platform, account, caption, scheduled_at],
+            params![variant_id, v.platform, account, caption, scheduled_at],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let post_id = tx.last_insert_rowid();
+        append(
+            &tx,
+            &AuditRecord {
+                actor: &actor.name,
+                action: "queue",
+                entity: "variant",
+                entity_id: Some(variant_id),
+                detail: serde_json::json!({ "post": post_id, "account": account, "scheduled_at": scheduled_at, "caption": caption }),
+                before_hash: Some(&hash),
+                after_hash: Some(&hash),
+            },
+        )?;
+        tx.commit()?;
+        Ok(post_id)
     }
 
     pub fn posts(&self) -> Result<Vec<Post>> {

@@ -40,6 +40,9 @@ impl std::fmt::Debug for TextEngine {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineBox {
     pub text: String,
+    /// Byte range of the line in the laid-out text.
+    pub start: usize,
+    pub end: usize,
     pub top: f32,
     pub height: f32,
     pub left: f32,
@@ -55,6 +58,7 @@ pub struct TextBlock<'a> {
     pub max_width: f32,
     pub centered: bool,
     pub bold: bool,
+    pub monospace: bool,
 }
 
 /// Text that has been shaped and wrapped, ready to measure or draw.
@@ -122,7 +126,11 @@ impl TextEngine {
     pub fn layout(&mut self, block: &TextBlock<'_>) -> Result<Laid> {
         let metrics = Metrics::new(block.font_px, block.font_px * block.line_height);
         let mut buffer = Buffer::new(&mut self.fonts, metrics);
-        let family = if self.family.is_empty() { Family::SansSerif } else { Family::Name(&self.family) };
+        let family = match (block.monospace, self.family.is_empty()) {
+            (true, _) => Family::Monospace,
+            (false, true) => Family::SansSerif,
+            (false, false) => Family::Name(&self.family),
+        };
         let mut attrs = Attrs::new().family(family);
         if block.bold {
             attrs = attrs.weight(cosmic_text::Weight::BOLD);
@@ -133,9 +141,13 @@ impl TextEngine {
         buffer.set_text(block.text, &attrs, Shaping::Advanced, align);
         buffer.shape_until_scroll(&mut self.fonts, false);
 
+        // Byte offset of each source line (cosmic-text splits on '\n').
+        let mut line_offsets = vec![0usize];
+        line_offsets.extend(block.text.match_indices('\n').map(|(i, _)| i + 1));
         let mut missing = String::new();
         let mut lines = Vec::new();
         for run in buffer.layout_runs() {
+            let base = line_offsets.get(run.line_i).copied().unwrap_or(0);
             let left = run.glyphs.iter().map(|g| g.x).fold(f32::INFINITY, f32::min);
             let right = run.glyphs.iter().map(|g| g.x + g.w).fold(f32::NEG_INFINITY, f32::max);
             let (start, end) = match (run.glyphs.first(), run.glyphs.last()) {
@@ -152,6 +164,8 @@ impl TextEngine {
             }
             lines.push(LineBox {
                 text: run.text.get(start..end).unwrap_or_default().to_owned(),
+                start: base + start,
+                end: base + end,
                 top: run.line_top,
                 height: run.line_height,
                 left: if left.is_finite() { left } else { 0.0 },

@@ -66,6 +66,74 @@ pub fn run(studio: &Studio, minutes: f64, out: &Path, clips_only: bool) -> Resul
     Ok(())
 }
 
+/// Scan time of a 10,000-character article (commentary with some violations
+/// and disclosures mixed in), over many runs.
+pub fn scan(studio: &Studio) {
+    const PARAGRAPH: &str = "今日沪深两市成交额约1.2万亿元，较上一交易日小幅放量，北向资金全天净买入52亿元。\
+        银行板块整体估值处于历史低位，股息率较高；新能源汽车销量同比增长35%。\
+        有人说这只基金稳赚不赔，还能冲到4000点，这种说法不可信，本产品不保证收益。\
+        The index closed 0.5% higher as tech shares rebounded; nothing here is risk-free.\
+        投资有风险，入市需谨慎。本内容仅供参考，不构成投资建议。\n";
+    let mut article = String::new();
+    while article.chars().count() < 10_000 {
+        article.push_str(PARAGRAPH);
+    }
+    let article: String = article.chars().take(10_000).collect();
+    let texts = [studio_engine::compliance::PublishText::new("article", article)];
+    let lexicon = studio.lexicon();
+    let findings = lexicon.scan(&texts).len();
+    let mut times: Vec<f64> = (0..200)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(lexicon.scan(std::hint::black_box(&texts)));
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    println!("compliance scan of a 10,000-character article ({findings} findings), 200 runs:");
+    println!("  median {:.3} ms   p99 {:.3} ms   max {:.3} ms", times[100], times[197], times[199]);
+    println!("  ({} build)", if cfg!(debug_assertions) { "debug" } else { "release" });
+}
+
+/// Cards per second for a 10,000-character article (layout and PNG encoding).
+pub fn cards(studio: &Studio, out: &Path) -> Result<()> {
+    const PARAGRAPH: &str = "定投的核心在于纪律，而不是择时。很多人在市场下跌时停止扣款，在上涨时又加大投入。\
+        Vanguard 的研究显示，长期来看 dollar-cost averaging 能平滑成本，但并不能保证收益；\
+        2015 年到 2024 年间，沪深300 指数经历了 3 次超过 30% 的回撤。";
+    let mut md = String::from("# 基金定投的十个问题\n\n");
+    let mut n = 0;
+    while md.chars().count() < 10_000 {
+        n += 1;
+        md.push_str(&format!("## 第{n}个问题\n\n{PARAGRAPH}\n\n{PARAGRAPH}\n\n"));
+    }
+    std::fs::create_dir_all(out).map_err(|e| EngineError::io("creating the benchmark folder", e))?;
+    let article = out.join("bench-article.md");
+    std::fs::write(&article, &md).map_err(|e| EngineError::io("writing the article", e))?;
+    let request = studio_engine::notes::NoteRequest {
+        platform: "douyin-notes".into(),
+        theme: "light".into(),
+        disclaimer: studio.disclaimer(Some("risk-zh"), None, None, None)?,
+        cross_line: None,
+    };
+    // The first run loads the system fonts; time the ones after it.
+    studio.make_note(&article, &request, out)?;
+    let runs = 3;
+    let t = Instant::now();
+    let mut cards = 0;
+    for _ in 0..runs {
+        cards += studio.make_note(&article, &request, out)?.cards.len();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!("cards for a {}-character article: {} per run, {runs} runs", md.chars().count(), cards / runs);
+    println!(
+        "  {:.1} ms per 1080x1440 card (layout + PNG), {:.1} cards/s",
+        secs * 1000.0 / cards as f64,
+        cards as f64 / secs
+    );
+    println!("  ({} build)", if cfg!(debug_assertions) { "debug" } else { "release" });
+    Ok(())
+}
+
 /// Everything a user's `studio render` does, in a fresh data folder.
 fn studio_run(
     base: &Studio,

@@ -17,6 +17,9 @@ pub struct Cli {
     /// Extra font file for overlays (the first one given is the primary font).
     #[arg(long = "font", global = true)]
     pub fonts: Vec<PathBuf>,
+    /// Who is acting (a name from `studio people`), for review and queue actions.
+    #[arg(long = "as", global = true, env = "STUDIO_USER")]
+    pub actor: Option<String>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -56,6 +59,76 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<QueueAction>,
     },
+    /// Turn a Markdown article into image-and-text notes: cards, titles, bodies and tags per platform.
+    Notes {
+        /// The article (Markdown, optionally with YAML front matter: title, tags, author, institution, account).
+        file: PathBuf,
+        #[arg(long, default_value = "xiaohongshu,douyin-notes,bilibili-article", value_delimiter = ',')]
+        platforms: Vec<String>,
+        /// Card theme (light, dark, or one of yours).
+        #[arg(long, default_value = "light")]
+        theme: String,
+        /// Disclaimer preset for the card footer.
+        #[arg(long, default_value = "risk-zh")]
+        disclaimer: String,
+        #[arg(long)]
+        disclaimer_text: Option<String>,
+        #[arg(long)]
+        institution: Option<String>,
+        #[arg(long)]
+        licence: Option<String>,
+        /// A closing line added to bodies, e.g. "更多干货去小红书搜 {account}".
+        #[arg(long)]
+        cross_line: Option<String>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        #[arg(long, default_value = "default")]
+        project: String,
+    },
+    /// Check wording for compliance: a file (Markdown, text) or the text itself. Exit code 1 on a blocking finding.
+    Check {
+        /// A file path, or the text to check.
+        input: String,
+    },
+    /// Local profiles: who edits, who reviews.
+    People {
+        #[command(subcommand)]
+        action: Option<PeopleAction>,
+    },
+    /// Set a variant's title, body and tags (an approved variant goes back to draft).
+    Edit {
+        variant: i64,
+        #[arg(long, default_value = "")]
+        title: String,
+        #[arg(long, default_value = "")]
+        body: String,
+        /// Comma-separated, without `#`.
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+    },
+    /// Show a variant's review, or act on it: --submit, --approve, --request-changes.
+    Review {
+        variant: i64,
+        /// Send it to review (runs the compliance check).
+        #[arg(long, conflicts_with_all = ["approve", "request_changes"])]
+        submit: bool,
+        /// Approve it (reviewers and admins).
+        #[arg(long, conflicts_with = "request_changes")]
+        approve: bool,
+        /// Send it back to the editor with --reason.
+        #[arg(long)]
+        request_changes: bool,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Accept a blocking finding: RULE=REASON (repeat for each rule).
+        #[arg(long = "override")]
+        overrides: Vec<String>,
+    },
+    /// The audit trail: list, verify the hash chain, export for the archive.
+    Audit {
+        #[command(subcommand)]
+        action: Option<AuditAction>,
+    },
     /// Platform profiles (shipped and from the data folder).
     Platforms,
     /// Disclaimer presets.
@@ -69,8 +142,14 @@ pub enum Command {
         #[arg(long, default_value_t = 70.0)]
         seconds: f64,
     },
-    /// Time studio against plain ffmpeg commands doing the same work.
+    /// Time studio against plain ffmpeg commands doing the same work (or, with --scan, the compliance scanner).
     Bench {
+        /// Measure the compliance scan of a 10,000-character article instead.
+        #[arg(long)]
+        scan: bool,
+        /// Measure card rendering (layout + PNG) of a 10,000-character article instead.
+        #[arg(long)]
+        cards: bool,
         /// Length of the long master in minutes.
         #[arg(long, default_value_t = 10.0)]
         minutes: f64,
@@ -92,6 +171,40 @@ pub enum JobAction {
     Retry { id: i64 },
     /// Check that every finished job's file is there, whole, with its recorded hash.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleAction {
+    /// List (the default).
+    List,
+    /// Add a person.
+    Add {
+        name: String,
+        /// editor | reviewer | admin
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// List entries (the default).
+    List {
+        /// Only entries about this variant.
+        #[arg(long)]
+        variant: Option<i64>,
+    },
+    /// Check that no entry was edited or deleted.
+    Verify,
+    /// Write every entry as CSV or JSON.
+    Export {
+        /// csv | json
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// File to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod progress;
+mod review;
 mod table;
 
 use std::path::Path;
@@ -95,6 +96,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let studio = open(&cli, *parallel)?;
             let (media, plans) = plan_all(&studio, variant)?;
             let ids = studio.enqueue(&variant.project, &media, &plans)?;
+            if let Some(name) = &cli.actor {
+                let store = studio.store()?;
+                let person = store.person(name)?;
+                for (variant_id, _) in &ids {
+                    store.set_author(*variant_id, &person)?;
+                }
+            }
             if *no_run {
                 if cli.json {
                     return print_json(&ids).map(|()| ExitCode::SUCCESS);
@@ -112,6 +120,71 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Jobs { action } => jobs(&cli, action.as_ref().unwrap_or(&JobAction::List)),
         Command::Queue { action } => queue(&cli, action.as_ref().unwrap_or(&QueueAction::List)),
+        Command::Notes {
+            file,
+            platforms,
+            theme,
+            disclaimer,
+            disclaimer_text,
+            institution,
+            licence,
+            cross_line,
+            out,
+            project,
+        } => {
+            let studio = open(&cli, 1)?;
+            let disclaimer = match disclaimer_text {
+                Some(text) => studio.disclaimer(None, Some(text), institution.as_deref(), licence.as_deref())?,
+                None => studio.disclaimer(Some(disclaimer), None, institution.as_deref(), licence.as_deref())?,
+            };
+            let mut made = Vec::new();
+            for platform in platforms {
+                let request = studio_engine::notes::NoteRequest {
+                    platform: platform.trim().to_owned(),
+                    theme: theme.clone(),
+                    disclaimer: disclaimer.clone(),
+                    cross_line: cross_line.clone(),
+                };
+                let plan = studio.make_note(file, &request, out)?;
+                let variant = studio.enqueue_note(project, &plan)?;
+                if let Some(name) = &cli.actor {
+                    let store = studio.store()?;
+                    store.set_author(variant, &store.person(name)?)?;
+                }
+                made.push(serde_json::json!({ "variant": variant, "plan": plan }));
+                if !cli.json {
+                    println!("== {} (variant {variant})", plan.platform);
+                    println!("   title: {}", plan.text.title);
+                    println!(
+                        "   tags:  {}",
+                        plan.text.tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")
+                    );
+                    match (&plan.article_file, plan.cards.first()) {
+                        (Some(path), _) => println!("   text:  {}", path.display()),
+                        (None, Some(first)) => println!(
+                            "   cards: {} in {}",
+                            plan.cards.len(),
+                            first.path.parent().map(|p| p.display().to_string()).unwrap_or_default()
+                        ),
+                        _ => {}
+                    }
+                    for w in &plan.warnings {
+                        println!("   warning: {w}");
+                    }
+                }
+            }
+            if cli.json {
+                print_json(&made)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { input } => review::check(&cli, input),
+        Command::People { action } => review::people(&cli, action.as_ref()),
+        Command::Edit { variant, title, body, tags } => review::edit(&cli, *variant, title, body, tags),
+        Command::Review { variant, submit, approve, request_changes, reason, overrides } => {
+            review::review(&cli, *variant, *submit, *approve, *request_changes, reason.as_deref(), overrides)
+        }
+        Command::Audit { action } => review::audit(&cli, action.as_ref()),
         Command::Platforms => {
             let studio = open(&cli, 1)?;
             let profiles: Vec<_> = studio.platforms().all().collect();
@@ -173,7 +246,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             studio.enqueue(&args.project, &media, &plans)?;
             run_jobs(&studio, cli.json)
         }
-        Command::Bench { minutes, out, clips_only } => {
+        Command::Bench { cards: true, out, .. } => {
+            let studio = open(&cli, 1)?;
+            bench::cards(&studio, out).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench { scan: true, .. } => {
+            let studio = open(&cli, 1)?;
+            bench::scan(&studio);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { minutes, out, clips_only, .. } => {
             let studio = open(&cli, 1)?;
             bench::run(&studio, *minutes, out, *clips_only).map(|()| ExitCode::SUCCESS)
         }
@@ -376,7 +458,9 @@ fn queue(cli: &Cli, action: &QueueAction) -> Result<ExitCode> {
             t.print();
         }
         QueueAction::Add { variant, account, at, caption } => {
-            let id = store.add_post(*variant, account.as_deref(), caption, at.as_deref())?;
+            let mut store = store;
+            let person = store.person(&review::actor(cli)?)?;
+            let id = store.add_post(*variant, &person, account.as_deref(), caption, at.as_deref())?;
             println!("post {id} planned");
         }
     }

@@ -1,0 +1,19 @@
+//! Compliance review of finance wording: a lexicon of block / warn / required
+//! rules (data in `assets/compliance/`), matched after normalisation so that
+//! full-width digits, traditional characters and separators slipped inside a
+//! term do not hide it, and read in context so disclosures are not flagged.
+
+mod lexicon;
+mod normalize;
+mod scan;
+
+pub use lexicon::{Lexicon, RequiredRule, Rule, RuleFile, Severity};
+pub use scan::{Finding, PublishText};
+
+/// True when any finding blocks approval.
+pub fn has_block(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Block)
+}
+
+#[cfg(test)]
+mod tests;

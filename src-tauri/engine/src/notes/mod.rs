@@ -1,0 +1,161 @@
+//! Markdown articles → image-and-text notes: card images with the disclaimer
+//! footer, and titles, bodies and tags cut to each platform's limits.
+
+pub mod cards;
+pub mod markdown;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use cards::{NoteCard, Rect};
+pub use markdown::{Article, Block, FrontMatter};
+pub use theme::{Theme, ThemeCatalog};
+
+use crate::captions::{PlatformText, fit};
+use crate::disclaimer::Disclaimer;
+use crate::error::{EngineError, Result};
+
+/// What the user chose for one platform's note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteRequest {
+    pub platform: String,
+    pub theme: String,
+    pub disclaimer: Disclaimer,
+    /// A closing line such as `更多干货去小红书搜 {account}`.
+    pub cross_line: Option<String>,
+}
+
+/// A card as stored with its variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardRecord {
+    pub index: usize,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub text: String,
+    pub footer_text: String,
+}
+
+/// A finished note variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotePlan {
+    pub platform: String,
+    pub theme: String,
+    pub source: PathBuf,
+    pub text: PlatformText,
+    pub cards: Vec<CardRecord>,
+    /// The text version (e.g. a Bilibili column), when the platform takes no cards.
+    pub article_file: Option<PathBuf>,
+    pub disclaimer_text: String,
+    /// Everything the user should know: cuts, dropped HTML, card limits.
+    pub warnings: Vec<String>,
+}
+
+/// Reads and parses an article file.
+pub fn read_article(path: &Path) -> Result<Article> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => EngineError::InputMissing { path: path.to_owned() },
+        _ => EngineError::io(format!("reading {}", path.display()), e),
+    })?;
+    if bytes.is_empty() {
+        return Err(EngineError::InputEmpty { path: path.to_owned() });
+    }
+    let text = String::from_utf8(bytes).map_err(|_| EngineError::InputNotMedia {
+        path: path.to_owned(),
+        detail: "not UTF-8 text; save the article as UTF-8 Markdown".into(),
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    Ok(markdown::parse(&text.replace("\r\n", "\n"), base))
+}
+
+/// The platform texts for an article: title, body and tags within limits.
+pub fn platform_text(
+    article: &Article,
+    limits: &crate::platform::TextLimits,
+    cross_line: Option<&str>,
+) -> PlatformText {
+    let line = cross_line.map(|l| l.replace("{account}", article.front.account.as_deref().unwrap_or("")));
+    fit(limits, &article.title, &article.plain_text(), &article.front.tags, line.as_deref())
+}
+
+impl crate::studio::Studio {
+    /// Makes one platform's note from an article: cards (unless the platform
+    /// takes text only), texts within limits, and every warning on the way.
+    pub fn make_note(&self, article_path: &Path, request: &NoteRequest, out_dir: &Path) -> Result<NotePlan> {
+        let profile = self.platforms().get(&request.platform)?;
+        let Some(spec) = profile.notes else {
+            return Err(EngineError::Plan {
+                platform: profile.id.clone(),
+                reason: "this platform takes no notes".into(),
+            });
+        };
+        let theme = self.themes().get(&request.theme)?;
+        let article = read_article(article_path)?;
+        let text = platform_text(&article, &profile.text, request.cross_line.as_deref());
+        // The article's own institution goes under the risk text (亮牌) unless already there.
+        let mut disclaimer = request.disclaimer.clone();
+        if let Some(inst) =
+            article.front.institution.as_deref().filter(|i| !disclaimer.lines.iter().any(|l| l.contains(*i)))
+        {
+            disclaimer.lines.insert(1.min(disclaimer.lines.len()), inst.to_owned());
+        }
+        let disclaimer_text = disclaimer.text();
+        let mut warnings = article.warnings.clone();
+        warnings.extend(text.warnings.iter().cloned());
+        let stem = article_path.file_stem().map_or_else(|| "article".into(), |s| s.to_string_lossy().into_owned());
+        let out_dir = std::path::absolute(out_dir).map_err(|e| EngineError::io("resolving the output folder", e))?;
+        let mut cards = Vec::new();
+        let mut article_file = None;
+        if spec.max_cards == 0 {
+            let path = out_dir.join(format!("{stem}.{}.md", profile.id));
+            let body = format!("# {}\n\n{}\n\n---\n{}\n", text.title, article.plain_text(), disclaimer_text);
+            std::fs::create_dir_all(&out_dir)
+                .map_err(|e| EngineError::io(format!("creating {}", out_dir.display()), e))?;
+            std::fs::write(&path, body).map_err(|e| EngineError::io(format!("writing {}", path.display()), e))?;
+            article_file = Some(path);
+        } else {
+            let input = cards::CardInput {
+                article: &article,
+                theme,
+                width: spec.card_width,
+                height: spec.card_height,
+                disclaimer: &disclaimer_text,
+                max_cards: spec.max_cards as usize,
+            };
+            let dir = out_dir.join(format!("{stem}.{}", profile.id));
+            let (made, card_warnings) = self.with_text(|engine| cards::render_cards(engine, &input, &dir, "card"))?;
+            warnings.extend(card_warnings);
+            for card in made {
+                let (_, sha256) = crate::render::hash_file(&card.path)
+                    .map_err(|e| EngineError::io(format!("reading {}", card.path.display()), e))?;
+                cards.push(CardRecord {
+                    index: card.index,
+                    path: card.path,
+                    sha256,
+                    text: card.text,
+                    footer_text: card.footer_text,
+                });
+            }
+        }
+        Ok(NotePlan {
+            platform: profile.id.clone(),
+            theme: theme.id.clone(),
+            source: std::path::absolute(article_path).unwrap_or_else(|_| article_path.to_owned()),
+            text,
+            cards,
+            article_file,
+            disclaimer_text,
+            warnings,
+        })
+    }
+
+    /// Records the article and its note variant (kind `note`), with the
+    /// platform texts in the variant's title, body and tags.
+    pub fn enqueue_note(&self, project: &str, plan: &NotePlan) -> Result<i64> {
+        let mut store = self.store()?;
+        let project_id = store.ensure_project(project)?;
+        let master_id = store.upsert_article_master(project_id, &plan.source)?;
+        store.add_note_variant(master_id, plan)
+    }
+}

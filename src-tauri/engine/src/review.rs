@@ -1,0 +1,118 @@
+//! Compliance review of a variant: gathers every text it will publish, scans
+//! it with the lexicon, adds the checks only a plan can answer (is the risk
+//! text on screen long enough?), and hands the result to the store's workflow.
+
+use crate::compliance::{Finding, Lexicon, PublishText, Severity};
+use crate::disclaimer::MIN_DISPLAY_SECONDS;
+use crate::error::Result;
+use crate::notes::NotePlan;
+use crate::plan::VariantPlan;
+use crate::store::VariantContent;
+use crate::studio::Studio;
+
+/// The texts a variant publishes, by field.
+pub fn publish_texts(content: &VariantContent, disclaimer: Option<&str>) -> Vec<PublishText> {
+    let mut texts = Vec::new();
+    if !content.title.is_empty() {
+        texts.push(PublishText::new("title", &content.title));
+    }
+    if !content.body.is_empty() {
+        texts.push(PublishText::new("body", &content.body));
+    }
+    if !content.tags.is_empty() {
+        texts
+            .push(PublishText::new("tags", content.tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")));
+    }
+    if let Some(text) = disclaimer.filter(|t| !t.is_empty()) {
+        texts.push(PublishText::new("disclaimer", text));
+    }
+    texts
+}
+
+/// Findings only a video plan can show: risk text missing from the picture,
+/// or on screen for less than the legal minimum.
+fn on_screen_findings(plan: &VariantPlan) -> Vec<Finding> {
+    let shown = plan.overlay.as_ref().map(|o| o.end.unwrap_or(plan.duration).min(plan.duration) - o.start);
+    let problem = match shown {
+        None => Some("视频画面上没有风险提示。".to_owned()),
+        Some(s) if s + 1e-6 < MIN_DISPLAY_SECONDS => {
+            Some(format!("风险提示在画面上只显示 {s:.1} 秒，不足 {MIN_DISPLAY_SECONDS} 秒。"))
+        }
+        Some(_) => None,
+    };
+    problem
+        .map(|explanation| Finding {
+            severity: Severity::Block,
+            rule_id: "required.onscreen-risk".into(),
+            field: "video".into(),
+            matched: String::new(),
+            start: 0,
+            end: 0,
+            excerpt: String::new(),
+            explanation: format!("{explanation}互联网视频中的风险提示须在画面上显示至少 5 秒（基金宣传推介规定）。"),
+            suggestion: "重新渲染并加入免责声明（如 --disclaimer risk-zh），显示整个片段或至少 5 秒。".into(),
+        })
+        .into_iter()
+        .collect()
+}
+
+/// Findings only a card set can show: a card without the disclaimer footer.
+fn card_findings(plan: &NotePlan) -> Vec<Finding> {
+    plan.cards
+        .iter()
+        .filter(|c| c.footer_text.trim().is_empty())
+        .map(|c| Finding {
+            severity: Severity::Block,
+            rule_id: "required.card-footer".into(),
+            field: format!("card {}", c.index),
+            matched: String::new(),
+            start: 0,
+            end: 0,
+            excerpt: String::new(),
+            explanation: format!("第 {} 张卡片没有风险提示页脚。", c.index),
+            suggestion: "重新生成卡片并选择免责声明（如 --disclaimer risk-zh）。".into(),
+        })
+        .collect()
+}
+
+/// Everything wrong with a variant's content: its texts, and for video the
+/// risk text on screen, for notes every card and its footer.
+pub fn check(lexicon: &Lexicon, content: &VariantContent) -> Result<Vec<Finding>> {
+    match content.kind.as_str() {
+        "video" => {
+            let plan: VariantPlan = serde_json::from_str(&content.plan_json)?;
+            let mut texts = publish_texts(content, plan.disclaimer_text.as_deref());
+            texts.retain(|t| !t.text.is_empty());
+            let mut findings = lexicon.scan(&texts);
+            findings.extend(on_screen_findings(&plan));
+            Ok(findings)
+        }
+        _ => {
+            let plan: NotePlan = serde_json::from_str(&content.plan_json)?;
+            let mut texts = publish_texts(content, Some(&plan.disclaimer_text));
+            texts.extend(plan.cards.iter().map(|c| PublishText::new(format!("card {}", c.index), &c.text)));
+            let mut findings = lexicon.scan(&texts);
+            findings.extend(card_findings(&plan));
+            Ok(findings)
+        }
+    }
+}
+
+impl Studio {
+    /// Scans a stored variant as it is now.
+    pub fn check_variant(&self, variant_id: i64) -> Result<(VariantContent, Vec<Finding>)> {
+        let content = self.store()?.variant_content(variant_id)?;
+        let findings = check(self.lexicon(), &content)?;
+        Ok((content, findings))
+    }
+
+    /// Scans the variant and sends it to review with those findings.
+    pub fn submit_for_review(&self, variant_id: i64, actor: &str) -> Result<Vec<Finding>> {
+        let mut store = self.store()?;
+        let person = store.person(actor)?;
+        let content = store.variant_content(variant_id)?;
+        let findings = check(self.lexicon(), &content)?;
+        store.submit_for_review(variant_id, &person, &content.content_hash(), &findings)?;
+        Ok(findings)
+    }
+}

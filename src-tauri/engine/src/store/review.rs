@@ -1,0 +1,372 @@
+//! The review workflow, enforced here (and by triggers in the schema), not
+//! only in a UI: draft → in review → approved | changes requested. Every
+//! state change is written with its audit row in one transaction.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use super::audit::{AuditRecord, append};
+use super::people::{Person, Role};
+use crate::compliance::{Finding, Severity};
+use crate::error::{EngineError, Result};
+
+/// Where a variant is in review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Draft,
+    InReview,
+    Approved,
+    ChangesRequested,
+}
+
+impl ReviewState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::InReview => "in_review",
+            Self::Approved => "approved",
+            Self::ChangesRequested => "changes_requested",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "in_review" => Self::InReview,
+            "approved" => Self::Approved,
+            "changes_requested" => Self::ChangesRequested,
+            _ => Self::Draft,
+        }
+    }
+}
+
+/// Everything a variant would publish, as reviewed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantContent {
+    pub id: i64,
+    pub platform: String,
+    pub kind: String,
+    pub review_state: ReviewState,
+    pub author_id: Option<i64>,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub plan_json: String,
+    /// SHA-256 of the newest finished render, if any.
+    pub output_sha256: Option<String>,
+    pub approved_hash: Option<String>,
+}
+
+impl VariantContent {
+    /// Covers texts, settings and output: any change makes a new hash.
+    pub fn content_hash(&self) -> String {
+        let canonical = serde_json::json!({
+            "title": self.title, "body": self.body, "tags": self.tags,
+            "plan": self.plan_json, "output": self.output_sha256,
+        });
+        crate::digest::sha256_hex(canonical.to_string().as_bytes())
+    }
+}
+
+/// A finding as recorded at submission, with its override if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub finding: Finding,
+    pub override_reason: Option<String>,
+    pub overridden_by: Option<String>,
+}
+
+/// A reviewer's written reason to accept a blocking finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Override {
+    /// The rule whose findings this accepts.
+    pub rule_id: String,
+    pub reason: String,
+}
+
+fn not_allowed(reason: String) -> EngineError {
+    EngineError::NotAllowed(reason)
+}
+
+fn load_content(conn: &Connection, id: i64) -> Result<VariantContent> {
+    let row = conn
+        .query_row(
+            "SELECT v.id, v.platform, v.kind, v.review_state, v.author_id, v.title, v.body, v.tags_json, v.plan_json,
+                    v.approved_hash,
+                    (SELECT sha256 FROM render_jobs j WHERE j.variant_id = v.id AND j.state = 'done' ORDER BY j.id DESC LIMIT 1)
+             FROM variants v WHERE v.id = ?1",
+            [id],
+            |r| {
+                Ok(VariantContent {
+                    id: r.get(0)?,
+                    platform: r.get(1)?,
+                    kind: r.get(2)?,
+                    review_state: ReviewState::parse(&r.get::<_, String>(3)?),
+                    author_id: r.get(4)?,
+                    title: r.get(5)?,
+                    body: r.get(6)?,
+                    tags: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
+                    plan_json: r.get(8)?,
+                    approved_hash: r.get(9)?,
+                    output_sha256: r.get(10)?,
+                })
+            },
+        )
+        .optional()?;
+    row.ok_or(EngineError::NotFound { what: "variant", id })
+}
+
+pub(super) fn load_content_for_queue(conn: &Connection, id: i64) -> Result<VariantContent> {
+    load_content(conn, id)
+}
+
+fn set_state(conn: &Connection, id: i64, state: ReviewState, approved_hash: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE variants SET review_state = ?2, approved_hash = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE id = ?1",
+        params![id, state.as_str(), approved_hash],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    pub fn variant_content(&self, id: i64) -> Result<VariantContent> {
+        load_content(&self.conn, id)
+    }
+
+    /// Records who made a variant (the person who may not approve it).
+    pub fn set_author(&self, variant_id: i64, person: &Person) -> Result<()> {
+        self.conn.execute("UPDATE variants SET author_id = ?2 WHERE id = ?1", params![variant_id, person.id])?;
+        Ok(())
+    }
+
+    /// The findings recorded when the variant was last submitted.
+    pub fn findings(&self, variant_id: i64) -> Result<Vec<StoredFinding>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, finding_json, override_reason, overridden_by FROM review_findings WHERE variant_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([variant_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (id, json, override_reason, overridden_by) = r?;
+            Ok(StoredFinding { id, finding: serde_json::from_str(&json)?, override_reason, overridden_by })
+        })
+        .collect()
+    }
+
+    /// Draft or sent back → in review, with the findings of a scan of exactly
+    /// the content whose hash is `scanned_hash`.
+    pub fn submit_for_review(
+        &mut self,
+        id: i64,
+        actor: &Person,
+        scanned_hash: &str,
+        findings: &[Finding],
+    ) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let v = load_content(&tx, id)?;
+        if !matches!(v.review_state, ReviewState::Draft | ReviewState::ChangesRequested) {
+            return Err(not_allowed(format!(
+                "variant {id} is {}; only drafts can be sent to review",
+                v.review_state.as_str()
+            )));
+        }
+        if v.kind == "video" && v.output_sha256.is_none() {
+            return Err(not_allowed(format!(
+                "variant {id} has not been rendered; reviewers approve the rendered file"
+            )));
+        }
+        let hash = v.content_hash();
+        if hash != scanned_hash {
+            return Err(not_allowed(format!("variant {id} changed while it was being checked; check it again")));
+        }
+        tx.execute("DELETE FROM review_findings WHERE variant_id = ?1", [id])?;
+        for f in findings {
+            tx.execute(
+                "INSERT INTO review_findings (variant_id, content_hash, finding_json, severity, rule_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, hash, serde_json::to_string(f)?, serde_json::to_value(f.severity)?.as_str(), f.rule_id],
+            )?;
+        }
+        set_state(&tx, id, ReviewState::InReview, None)?;
+        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+        append(
+            &tx,
+            &AuditRecord {
+                actor: &actor.name,
+                action: "submit",
+                entity: "variant",
+                entity_id: Some(id),
+                detail: serde_json::json!({
+                    "from": v.review_state.as_str(), "to": "in_review",
+                    "findings": { "block": count(Severity::Block), "warn": count(Severity::Warn), "info": count(Severity::Info) },
+                }),
+                before_hash: Some(&hash),
+                after_hash: Some(&hash),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// In review → approved. Reviewers and admins only; nobody but an admin
+    /// approves their own variant; each blocking finding needs an override.
+    pub fn approve(&mut self, id: i64, actor: &Person, overrides: &[Override]) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let v = load_content(&tx, id)?;
+        if v.review_state != ReviewState::InReview {
+            return Err(not_allowed(format!(
+                "variant {id} is {}; only variants in review can be approved",
+                v.review_state.as_str()
+            )));
+        }
+        if actor.role == Role::Editor {
+            return Err(not_allowed(format!("{} is an editor; approval needs a reviewer or an admin", actor.name)));
+        }
+        let own = v.author_id == Some(actor.id);
+        if own && actor.role != Role::Admin {
+            return Err(not_allowed(format!(
+                "{} made variant {id} and cannot approve it; ask another reviewer",
+                actor.name
+            )));
+        }
+        let hash = v.content_hash();
+        let stored: Vec<(i64, String, String, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT id, rule_id, severity, content_hash FROM review_findings WHERE variant_id = ?1 ORDER BY id",
+            )?;
+            stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        if stored.iter().any(|(_, _, _, h)| *h != hash) {
+            return Err(not_allowed(format!("variant {id} changed after it was submitted; submit it again")));
+        }
+        let reason_for = |rule: &str| overrides.iter().find(|o| o.rule_id == rule && !o.reason.trim().is_empty());
+        let missing: Vec<&str> = stored
+            .iter()
+            .filter(|(_, rule, sev, _)| sev == "block" && reason_for(rule).is_none())
+            .map(|(_, rule, _, _)| rule.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let mut missing = missing;
+            missing.dedup();
+            return Err(not_allowed(format!(
+                "variant {id} has blocking findings ({}); fix them, or override each with a written reason",
+                missing.join(", ")
+            )));
+        }
+        for (finding_id, rule, sev, _) in stored.iter().filter(|(_, _, sev, _)| sev == "block") {
+            let Some(o) = reason_for(rule) else { continue };
+            tx.execute(
+                "UPDATE review_findings SET override_reason = ?2, overridden_by = ?3,
+                     overridden_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+                params![finding_id, o.reason.trim(), actor.name],
+            )?;
+            append(
+                &tx,
+                &AuditRecord {
+                    actor: &actor.name,
+                    action: "override",
+                    entity: "variant",
+                    entity_id: Some(id),
+                    detail: serde_json::json!({ "finding": finding_id, "rule": rule, "severity": sev, "reason": o.reason.trim() }),
+                    before_hash: Some(&hash),
+                    after_hash: Some(&hash),
+                },
+            )?;
+        }
+        set_state(&tx, id, ReviewState::Approved, Some(&hash))?;
+        append(
+            &tx,
+            &AuditRecord {
+                actor: &actor.name,
+                action: "approve",
+                entity: "variant",
+                entity_id: Some(id),
+                detail: serde_json::json!({ "from": "in_review", "to": "approved", "own_work": own, "role": actor.role.as_str() }),
+                before_hash: Some(&hash),
+                after_hash: Some(&hash),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// In review → changes requested, with the reviewer's reason.
+    pub fn request_changes(&mut self, id: i64, actor: &Person, reason: &str) -> Result<()> {
+        if reason.trim().is_empty() {
+            return Err(EngineError::InvalidArgument("say what should change (--reason)".into()));
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let v = load_content(&tx, id)?;
+        if v.review_state != ReviewState::InReview {
+            return Err(not_allowed(format!(
+                "variant {id} is {}; only variants in review can be sent back",
+                v.review_state.as_str()
+            )));
+        }
+        if actor.role == Role::Editor {
+            return Err(not_allowed(format!("{} is an editor; reviews need a reviewer or an admin", actor.name)));
+        }
+        let hash = v.content_hash();
+        set_state(&tx, id, ReviewState::ChangesRequested, None)?;
+        append(
+            &tx,
+            &AuditRecord {
+                actor: &actor.name,
+                action: "request_changes",
+                entity: "variant",
+                entity_id: Some(id),
+                detail: serde_json::json!({ "from": "in_review", "to": "changes_requested", "reason": reason.trim() }),
+                before_hash: Some(&hash),
+                after_hash: Some(&hash),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Changes a variant's title, body and tags; an approved or in-review
+    /// variant goes back to draft (the schema's trigger does it too).
+    pub fn edit_variant_text(
+        &mut self,
+        id: i64,
+        actor: &Person,
+        title: &str,
+        body: &str,
+        tags: &[String],
+    ) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = load_content(&tx, id)?;
+        tx.execute(
+            "UPDATE variants SET title = ?2, body = ?3, tags_json = ?4, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = ?1",
+            params![id, title, body, serde_json::to_string(tags)?],
+        )?;
+        let after = load_content(&tx, id)?;
+        let (b, a) = (before.content_hash(), after.content_hash());
+        append(
+            &tx,
+            &AuditRecord {
+                actor: &actor.name,
+                action: "edit",
+                entity: "variant",
+                entity_id: Some(id),
+                detail: serde_json::json!({
+                    "fields": ["title", "body", "tags"],
+                    "from": before.review_state.as_str(), "to": after.review_state.as_str(),
+                }),
+                before_hash: Some(&b),
+                after_hash: Some(&a),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
