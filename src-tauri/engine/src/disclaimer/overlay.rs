@@ -29,6 +29,7 @@ pub fn render_overlay(engine: &mut TextEngine, text: &str, font_px: f32, max_wid
         centered: true,
         bold: false,
         monospace: false,
+        bold_ranges: &[],
     })?;
     let text_w = laid.width().ceil();
     let width = ((text_w + 2.0 * pad) as u32).min(max_width).max(2) & !1;

@@ -132,7 +132,7 @@ impl Layout<'_> {
         &mut self.pages[last]
     }
 
-    fn lay(&mut self, text: &str, style: &Style) -> Result<Laid> {
+    fn lay(&mut self, text: &str, style: &Style, bold: &[(usize, usize)]) -> Result<Laid> {
         self.engine.layout(&TextBlock {
             text,
             font_px: style.px,
@@ -141,18 +141,27 @@ impl Layout<'_> {
             centered: false,
             bold: style.bold,
             monospace: style.monospace,
+            bold_ranges: bold,
         })
     }
 
     /// Places `text`, continuing on new cards as needed; never leaves one
     /// line of a longer block alone at the bottom.
     fn text_block(&mut self, text: &str, style: &Style) -> Result<()> {
+        self.rich_block(text, &[], style)
+    }
+
+    /// `bold` holds byte ranges of `text`; they follow the text onto the next card.
+    fn rich_block(&mut self, text: &str, bold: &[(usize, usize)], style: &Style) -> Result<()> {
         let gap = self.theme.block_gap * self.scale;
         let pad = if style.background.is_some() { style.px * 0.5 } else { 0.0 };
+        let lead = text.len() - text.trim_start().len();
         let mut rest = text.trim().to_owned();
+        let mut spans: Vec<(usize, usize)> =
+            bold.iter().map(|(a, b)| (a.saturating_sub(lead), b.saturating_sub(lead).min(rest.len()))).collect();
         while !rest.is_empty() {
             self.page();
-            let laid = self.lay(&rest, style)?;
+            let laid = self.lay(&rest, style, &spans)?;
             let room = self.bottom() - self.y - 2.0 * pad;
             let lines = laid.lines();
             let fit = lines.iter().take_while(|l| l.top + l.height <= room).count();
@@ -174,8 +183,10 @@ impl Layout<'_> {
             }
             let split = lines[fit].start;
             let (head, tail) = rest.split_at(split);
-            let head_laid = self.lay(head, style)?;
+            let head_laid = self.lay(head, style, &spans)?;
             self.put(head_laid, style, pad);
+            let cut = split + (tail.len() - tail.trim_start().len());
+            spans = spans.iter().filter(|(_, b)| *b > cut).map(|(a, b)| (a.saturating_sub(cut), b - cut)).collect();
             rest = tail.trim_start().to_owned();
             self.new_page();
         }
@@ -202,7 +213,7 @@ impl Layout<'_> {
     /// A heading moves to the next card unless a line of what follows fits under it.
     fn heading(&mut self, text: &str, style: &Style, next_px: f32) -> Result<()> {
         self.page();
-        let laid = self.lay(text, style)?;
+        let laid = self.lay(text, style, &[])?;
         let need = laid.height() + self.theme.block_gap * self.scale * 0.5 + 2.0 * next_px * self.theme.line_height;
         if self.y + need > self.bottom() && !self.page().is_empty() {
             self.new_page();
@@ -282,6 +293,7 @@ pub fn render_cards(
         centered: true,
         bold: false,
         monospace: false,
+        bold_ranges: &[],
     })?;
     let footer_h = footer_laid_probe.height() + footer_px * 1.6;
     let footer_box = Rect { x: 0.0, y: h - footer_h, w, h: footer_h };
@@ -310,7 +322,7 @@ pub fn render_cards(
                 let px = if *level <= 2 { theme.h2_px } else { theme.h3_px };
                 layout.heading(text, &Style { bold: true, ..body(px, "text") }, next_px)?;
             }
-            Block::Paragraph { text, .. } => layout.text_block(text, &body(theme.body_px, "text"))?,
+            Block::Paragraph { text, bold } => layout.rich_block(text, bold, &body(theme.body_px, "text"))?,
             Block::ListItem { marker, text } => layout.text_block(
                 &format!("{marker} {text}"),
                 &Style { indent: theme.body_px * scale * 0.5, ..body(theme.body_px, "text") },
@@ -393,6 +405,7 @@ pub fn render_cards(
             centered: false,
             bold: false,
             monospace: false,
+            bold_ranges: &[],
         })?;
         let (nx, ny) = (w - margin - no.width(), footer_box.y - page_no_h);
         engine.draw(&mut no, &mut pixmap, nx, ny, theme.color("muted"));
@@ -428,7 +441,16 @@ fn cover(layout: &mut Layout<'_>, input: &CardInput<'_>) -> Result<()> {
         .push(Drawable::Fill { rect: Rect { x: 0.0, y: 0.0, w: c.w + 2.0 * c.x, h: 18.0 * s }, color: accent });
     let article = input.article;
     fn block(text: &str, px: f32, bold: bool, max_width: f32) -> TextBlock<'_> {
-        TextBlock { text, font_px: px, line_height: 1.3, max_width, centered: false, bold, monospace: false }
+        TextBlock {
+            text,
+            font_px: px,
+            line_height: 1.3,
+            max_width,
+            centered: false,
+            bold,
+            monospace: false,
+            bold_ranges: &[],
+        }
     }
     let mut y = c.y + c.h * 0.16;
     let title = if article.title.is_empty() { "（无标题）" } else { article.title.as_str() };

@@ -59,6 +59,8 @@ pub struct TextBlock<'a> {
     pub centered: bool,
     pub bold: bool,
     pub monospace: bool,
+    /// Byte ranges of `text` drawn bold (Markdown `**strong**`).
+    pub bold_ranges: &'a [(usize, usize)],
 }
 
 /// Text that has been shaped and wrapped, ready to measure or draw.
@@ -138,7 +140,15 @@ impl TextEngine {
         buffer.set_wrap(Wrap::WordOrGlyph);
         buffer.set_size(Some(block.max_width), None);
         let align = if block.centered { Some(Align::Center) } else { Some(Align::Left) };
-        buffer.set_text(block.text, &attrs, Shaping::Advanced, align);
+        if block.bold_ranges.is_empty() {
+            buffer.set_text(block.text, &attrs, Shaping::Advanced, align);
+        } else {
+            let strong = attrs.clone().weight(cosmic_text::Weight::BOLD);
+            let spans = styled_spans(block.text, block.bold_ranges)
+                .into_iter()
+                .map(|(range, is_bold)| (&block.text[range], if is_bold { strong.clone() } else { attrs.clone() }));
+            buffer.set_rich_text(spans, &attrs, Shaping::Advanced, align);
+        }
         buffer.shape_until_scroll(&mut self.fonts, false);
 
         // Byte offset of each source line (cosmic-text splits on '\n').
@@ -198,6 +208,21 @@ impl TextEngine {
             }
         });
     }
+}
+
+/// Splits `text` into runs that are bold or not, from byte ranges that may
+/// overlap, be unsorted or fall off char boundaries (they are clamped).
+fn styled_spans(text: &str, bold: &[(usize, usize)]) -> Vec<(std::ops::Range<usize>, bool)> {
+    let is_bold = |i: usize| bold.iter().any(|(a, b)| *a <= i && i < *b);
+    let mut spans: Vec<(std::ops::Range<usize>, bool)> = Vec::new();
+    for (i, c) in text.char_indices() {
+        let b = is_bold(i);
+        match spans.last_mut() {
+            Some((range, style)) if *style == b => range.end = i + c.len_utf8(),
+            _ => spans.push((i..i + c.len_utf8(), b)),
+        }
+    }
+    spans
 }
 
 /// Source-over of a straight-alpha colour onto a premultiplied pixel.
