@@ -105,6 +105,15 @@ fn short_long_and_heading_heavy_articles_paginate_inside_their_boxes() {
     let headings = write(dir.path(), "headings.md", &headings);
     let plan = note(&studio, &headings, "xiaohongshu").unwrap();
     assert!(plan.cards.len() > 3);
+    // No content card ends with a heading: each is followed on its own card by what it introduces.
+    for card in &plan.cards[1..plan.cards.len() - 1] {
+        let last = card.text.lines().last().unwrap_or_default();
+        assert!(
+            !last.contains("小标题") && !last.starts_with("子标题"),
+            "card {} ends with heading {last:?}",
+            card.index
+        );
+    }
 }
 
 #[test]

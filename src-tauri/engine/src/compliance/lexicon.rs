@@ -166,8 +166,9 @@ impl Lexicon {
                 term_rule.push(i);
             }
             for p in &rule.patterns {
-                let regex = Regex::new(&format!("(?i){p}"))
-                    .map_err(|e| EngineError::InvalidArgument(format!("rule {}: {e}", rule.id)))?;
+                // Texts are folded to lower case before matching, so no (?i).
+                let regex =
+                    Regex::new(p).map_err(|e| EngineError::InvalidArgument(format!("rule {}: {e}", rule.id)))?;
                 patterns.push(Pattern { rule: i, regex });
             }
         }
@@ -179,8 +180,7 @@ impl Lexicon {
         let required = required
             .into_iter()
             .map(|r| {
-                let when =
-                    r.when.iter().map(|p| Regex::new(&format!("(?i){p}"))).collect::<std::result::Result<Vec<_>, _>>();
+                let when = r.when.iter().map(|p| Regex::new(p)).collect::<std::result::Result<Vec<_>, _>>();
                 let phrases = r.any_of.iter().map(|p| compact_term(p)).collect();
                 when.map(|w| (r, w, phrases)).map_err(|e| EngineError::InvalidArgument(format!("required rule: {e}")))
             })

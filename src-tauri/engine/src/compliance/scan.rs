@@ -44,7 +44,10 @@ impl Lexicon {
     /// All findings in one text (wording rules only; see `scan` for required
     /// disclosures), in text order.
     pub fn scan_text(&self, field: &str, text: &str) -> Vec<Finding> {
-        let n = Normalized::new(text);
+        self.scan_normalized(field, text, &Normalized::new(text))
+    }
+
+    fn scan_normalized(&self, field: &str, text: &str, n: &Normalized) -> Vec<Finding> {
         let disclosed: Vec<(usize, usize)> = self
             .disclosures
             .find_overlapping_iter(&n.compact)
@@ -55,30 +58,31 @@ impl Lexicon {
 
         for m in self.terms.find_iter(&n.compact) {
             let rule = &self.rules[self.term_rule[m.pattern().as_usize()]];
-            let chars: Vec<usize> =
-                n.compact_chars.iter().filter(|(b, _)| *b >= m.start() && *b < m.end()).map(|(_, c)| *c).collect();
+            // compact_chars is sorted by byte offset: slice out the match.
+            let from = n.compact_chars.partition_point(|(b, _)| *b < m.start());
+            let to = n.compact_chars.partition_point(|(b, _)| *b < m.end());
+            let chars: Vec<usize> = n.compact_chars[from..to].iter().map(|(_, c)| *c).collect();
             let (Some(&first), Some(&last)) = (chars.first(), chars.last()) else { continue };
             let spread_out =
                 chars.windows(2).any(|w| w[1] - w[0] > MAX_GAP + 1 || n.folded[w[0]..w[1]].contains(&'\n'));
             if spread_out {
                 continue;
             }
-            if self.term_ascii[m.pattern().as_usize()] && !word_bounded(&n, first, last + 1) {
+            if self.term_ascii[m.pattern().as_usize()] && !word_bounded(n, first, last + 1) {
                 continue;
             }
-            if excluded(rule, &n, first, last + 1) || inside_disclosure(first, last + 1) {
+            if excluded(rule, n, first, last + 1) || inside_disclosure(first, last + 1) {
                 continue;
             }
-            let negated = self.negated(&n, first, m.start());
-            findings.push(finding(rule, field, text, &n, first, last + 1, negated));
+            let negated = self.negated(n, first, m.start());
+            findings.push(finding(rule, field, text, n, first, last + 1, negated));
         }
 
         for p in &self.patterns {
             let rule = &self.rules[p.rule];
-            for caps in p.regex.captures_iter(&n.folded_text) {
-                let Some(m) = caps.get(1).or_else(|| caps.get(0)) else { continue };
+            for m in p.regex.find_iter(&n.folded_text) {
                 let (a, b) = (n.folded_to_char(m.start()), n.folded_to_char(m.end()));
-                if a == b || excluded(rule, &n, a, b) || inside_disclosure(a, b) {
+                if a == b || excluded(rule, n, a, b) || inside_disclosure(a, b) {
                     continue;
                 }
                 if rule.digit_boundary
@@ -86,9 +90,10 @@ impl Lexicon {
                 {
                     continue;
                 }
-                let compact_start = n.compact_chars.iter().find(|(_, c)| *c >= a).map_or(n.compact.len(), |(b, _)| *b);
-                let negated = self.negated(&n, a, compact_start);
-                findings.push(finding(rule, field, text, &n, a, b, negated));
+                let at = n.compact_chars.partition_point(|(_, c)| *c < a);
+                let compact_start = n.compact_chars.get(at).map_or(n.compact.len(), |(b, _)| *b);
+                let negated = self.negated(n, a, compact_start);
+                findings.push(finding(rule, field, text, n, a, b, negated));
             }
         }
         findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.severity)));
@@ -161,12 +166,20 @@ impl Lexicon {
     /// Every finding in everything a variant publishes: each text's wording,
     /// then the disclosures the whole set must carry.
     pub fn scan(&self, texts: &[PublishText]) -> Vec<Finding> {
-        let mut findings: Vec<Finding> = texts.iter().flat_map(|t| self.scan_text(&t.field, &t.text)).collect();
-        let all: String = texts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n");
-        let n = Normalized::new(&all);
+        let mut findings = Vec::new();
+        // Each text is normalised once; the required checks read all of them.
+        let (mut folded, mut compact) = (String::new(), String::new());
+        for t in texts {
+            let n = Normalized::new(&t.text);
+            findings.extend(self.scan_normalized(&t.field, &t.text, &n));
+            folded.push_str(&n.folded_text);
+            folded.push('\n');
+            compact.push_str(&n.compact);
+            compact.push('\n');
+        }
         for (rule, when, phrases) in &self.required {
-            let applies = when.is_empty() || when.iter().any(|w| w.is_match(&n.folded_text));
-            if applies && !phrases.iter().any(|p| n.compact.contains(p.as_str())) {
+            let applies = when.is_empty() || when.iter().any(|w| w.is_match(&folded));
+            if applies && !phrases.iter().any(|p| compact.contains(p.as_str())) {
                 findings.push(Finding {
                     severity: rule.severity,
                     rule_id: rule.id.clone(),

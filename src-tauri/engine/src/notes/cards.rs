@@ -210,11 +210,12 @@ impl Layout<'_> {
         self.y += h + 2.0 * pad;
     }
 
-    /// A heading moves to the next card unless a line of what follows fits under it.
-    fn heading(&mut self, text: &str, style: &Style, next_px: f32) -> Result<()> {
+    /// A heading moves to the next card unless what follows it — any headings
+    /// right after it and two lines of text — fits under it too.
+    fn heading(&mut self, text: &str, style: &Style, follow: f32) -> Result<()> {
         self.page();
         let laid = self.lay(text, style, &[])?;
-        let need = laid.height() + self.theme.block_gap * self.scale * 0.5 + 2.0 * next_px * self.theme.line_height;
+        let need = laid.height() + self.theme.block_gap * self.scale * 0.5 + follow;
         if self.y + need > self.bottom() && !self.page().is_empty() {
             self.new_page();
         }
@@ -313,14 +314,21 @@ pub fn render_cards(
     };
     let blocks = &input.article.blocks;
     for (i, block) in blocks.iter().enumerate() {
-        let next_px = match blocks.get(i + 1) {
-            Some(Block::Heading { .. }) | None => theme.body_px * scale,
-            Some(_) => theme.body_px * scale,
-        };
+        // Room a heading needs below it: the headings that follow it, then two lines.
+        let heading_px = |level: u8| if level <= 2 { theme.h2_px } else { theme.h3_px };
+        let follow: f32 = blocks[i + 1..]
+            .iter()
+            .map_while(|b| match b {
+                Block::Heading { level, .. } => {
+                    Some(heading_px(*level) * scale * theme.line_height + theme.block_gap * scale * 0.5)
+                }
+                _ => None,
+            })
+            .sum::<f32>()
+            + 2.0 * theme.body_px * scale * theme.line_height;
         match block {
             Block::Heading { level, text } => {
-                let px = if *level <= 2 { theme.h2_px } else { theme.h3_px };
-                layout.heading(text, &Style { bold: true, ..body(px, "text") }, next_px)?;
+                layout.heading(text, &Style { bold: true, ..body(heading_px(*level), "text") }, follow)?;
             }
             Block::Paragraph { text, bold } => layout.rich_block(text, bold, &body(theme.body_px, "text"))?,
             Block::ListItem { marker, text } => layout.text_block(
@@ -411,7 +419,7 @@ pub fn render_cards(
         engine.draw(&mut no, &mut pixmap, nx, ny, theme.color("muted"));
 
         let path = out_dir.join(format!("{stem}-{:02}.png", i + 1));
-        let png = pixmap.encode_png().map_err(|e| EngineError::InvalidArgument(format!("encoding a card: {e}")))?;
+        let png = encode_opaque_png(&pixmap)?;
         let tmp = crate::render::partial_path(&path);
         std::fs::write(&tmp, png).map_err(|e| EngineError::io(format!("writing {}", tmp.display()), e))?;
         std::fs::rename(&tmp, &path).map_err(|e| EngineError::io(format!("writing {}", path.display()), e))?;
@@ -427,6 +435,23 @@ pub fn render_cards(
         });
     }
     Ok((cards, warnings))
+}
+
+/// Cards are opaque, so the premultiplied pixels are the straight ones: write
+/// them as RGB with fast deflate (several times quicker than the default
+/// level for a few per cent more bytes).
+fn encode_opaque_png(pixmap: &Pixmap) -> Result<Vec<u8>> {
+    let rgb: Vec<u8> = pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let mut out = Vec::with_capacity(rgb.len() / 4);
+    let err = |e: png::EncodingError| EngineError::InvalidArgument(format!("encoding a card: {e}"));
+    let mut encoder = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().map_err(err)?;
+    writer.write_image_data(&rgb).map_err(err)?;
+    writer.finish().map_err(err)?;
+    Ok(out)
 }
 
 /// The cover: an accent band, the title as large as fits in four lines,
