@@ -44,11 +44,7 @@ impl Store {
              ON CONFLICT (project_id, path) DO UPDATE SET media_json = excluded.media_json, duration_s = excluded.duration_s",
             params![project_id, path, json, media.duration],
         )?;
-        Ok(self.conn.query_row(
-            "SELECT id FROM masters WHERE project_id = ?1 AND path = ?2",
-            params![project_id, path],
-            |r| r.get(0),
-        )?)
+        self.master_id(project_id, &path)
     }
 
     /// Records an article master (once per path).
@@ -58,11 +54,7 @@ impl Store {
             "INSERT INTO masters (project_id, path, kind) VALUES (?1, ?2, 'article') ON CONFLICT (project_id, path) DO NOTHING",
             params![project_id, path],
         )?;
-        Ok(self.conn.query_row(
-            "SELECT id FROM masters WHERE project_id = ?1 AND path = ?2",
-            params![project_id, path],
-            |r| r.get(0),
-        )?)
+        self.master_id(project_id, &path)
     }
 
     /// Adds a note variant; its cards are already rendered.
@@ -80,6 +72,14 @@ impl Store {
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    fn master_id(&self, project_id: i64, path: &str) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT id FROM masters WHERE project_id = ?1 AND path = ?2",
+            params![project_id, path],
+            |r| r.get(0),
+        )?)
     }
 
     pub fn master(&self, id: i64) -> Result<Option<MasterRow>> {
