@@ -53,7 +53,7 @@ impl Store {
         scheduled_at: Option<&str>,
     ) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let v = super::review::load_content_for_queue(&tx, variant_id)?;
+        let v = super::review::load_content(&tx, variant_id)?;
         if v.review_state != ReviewState::Approved {
             return Err(EngineError::NotAllowed(format!(
                 "variant {variant_id} is {}; only approved variants can be queued (send it to review first)",

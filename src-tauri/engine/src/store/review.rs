@@ -89,7 +89,7 @@ fn not_allowed(reason: String) -> EngineError {
     EngineError::NotAllowed(reason)
 }
 
-fn load_content(conn: &Connection, id: i64) -> Result<VariantContent> {
+pub(super) fn load_content(conn: &Connection, id: i64) -> Result<VariantContent> {
     let row = conn
         .query_row(
             "SELECT v.id, v.platform, v.kind, v.review_state, v.author_id, v.title, v.body, v.tags_json, v.plan_json,
@@ -115,10 +115,6 @@ fn load_content(conn: &Connection, id: i64) -> Result<VariantContent> {
         )
         .optional()?;
     row.ok_or(EngineError::NotFound { what: "variant", id })
-}
-
-pub(super) fn load_content_for_queue(conn: &Connection, id: i64) -> Result<VariantContent> {
-    load_content(conn, id)
 }
 
 fn set_state(conn: &Connection, id: i64, state: ReviewState, approved_hash: Option<&str>) -> Result<()> {
