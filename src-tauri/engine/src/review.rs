@@ -81,9 +81,7 @@ pub fn check(lexicon: &Lexicon, content: &VariantContent) -> Result<Vec<Finding>
     match content.kind.as_str() {
         "video" => {
             let plan: VariantPlan = serde_json::from_str(&content.plan_json)?;
-            let mut texts = publish_texts(content, plan.disclaimer_text.as_deref());
-            texts.retain(|t| !t.text.is_empty());
-            let mut findings = lexicon.scan(&texts);
+            let mut findings = lexicon.scan(&publish_texts(content, plan.disclaimer_text.as_deref()));
             findings.extend(on_screen_findings(&plan));
             Ok(findings)
         }

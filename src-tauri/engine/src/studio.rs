@@ -160,9 +160,7 @@ impl Studio {
         let path = dir.join(format!("{digest}.png"));
         if !path.exists() {
             std::fs::create_dir_all(&dir).map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
-            let tmp = crate::render::partial_path(&path);
-            std::fs::write(&tmp, &image.png).map_err(|e| EngineError::io(format!("writing {}", tmp.display()), e))?;
-            std::fs::rename(&tmp, &path).map_err(|e| EngineError::io(format!("writing {}", path.display()), e))?;
+            crate::render::write_complete(&path, &image.png)?;
         }
         Ok(OverlaySource { path, width: image.width, height: image.height })
     }

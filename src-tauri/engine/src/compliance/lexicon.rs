@@ -193,8 +193,4 @@ impl Lexicon {
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
-
-    pub fn required_rules(&self) -> impl Iterator<Item = &RequiredRule> {
-        self.required.iter().map(|(r, _, _)| r)
-    }
 }

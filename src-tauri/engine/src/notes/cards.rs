@@ -420,9 +420,7 @@ pub fn render_cards(
 
         let path = out_dir.join(format!("{stem}-{:02}.png", i + 1));
         let png = encode_opaque_png(&pixmap)?;
-        let tmp = crate::render::partial_path(&path);
-        std::fs::write(&tmp, png).map_err(|e| EngineError::io(format!("writing {}", tmp.display()), e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| EngineError::io(format!("writing {}", path.display()), e))?;
+        crate::render::write_complete(&path, &png)?;
         cards.push(NoteCard {
             index: i + 1,
             cover: page.cover,

@@ -112,7 +112,7 @@ impl crate::studio::Studio {
             let body = format!("# {}\n\n{}\n\n---\n{}\n", text.title, article.plain_text(), disclaimer_text);
             std::fs::create_dir_all(&out_dir)
                 .map_err(|e| EngineError::io(format!("creating {}", out_dir.display()), e))?;
-            std::fs::write(&path, body).map_err(|e| EngineError::io(format!("writing {}", path.display()), e))?;
+            crate::render::write_complete(&path, body.as_bytes())?;
             article_file = Some(path);
         } else {
             let input = cards::CardInput {

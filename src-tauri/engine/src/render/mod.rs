@@ -86,6 +86,13 @@ pub fn remove_partials(plan: &VariantPlan) {
     }
 }
 
+/// Writes a small file whole: under its `.part` name first, renamed when complete.
+pub fn write_complete(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = partial_path(path);
+    std::fs::write(&tmp, bytes).map_err(|e| EngineError::io(format!("writing {}", tmp.display()), e))?;
+    rename(&tmp, path)
+}
+
 fn rename(from: &Path, to: &Path) -> Result<()> {
     std::fs::rename(from, to)
         .map_err(|e| EngineError::io(format!("renaming {} to {}", from.display(), to.display()), e))

@@ -245,9 +245,4 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// Number of jobs waiting.
-    pub fn queued_count(&self) -> Result<u32> {
-        Ok(self.conn.query_row("SELECT count(*) FROM render_jobs WHERE state = 'queued'", [], |r| r.get(0))?)
-    }
 }

@@ -8,16 +8,6 @@ use crate::error::Result;
 use crate::plan::VariantPlan;
 use crate::probe::MediaInfo;
 
-/// A master as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MasterRow {
-    pub id: i64,
-    pub project_id: i64,
-    pub path: String,
-    pub kind: String,
-    pub duration_s: Option<f64>,
-}
-
 /// A variant as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariantRow {
@@ -80,21 +70,6 @@ impl Store {
             params![project_id, path],
             |r| r.get(0),
         )?)
-    }
-
-    pub fn master(&self, id: i64) -> Result<Option<MasterRow>> {
-        Ok(self
-            .conn
-            .query_row("SELECT id, project_id, path, kind, duration_s FROM masters WHERE id = ?1", [id], |r| {
-                Ok(MasterRow {
-                    id: r.get(0)?,
-                    project_id: r.get(1)?,
-                    path: r.get(2)?,
-                    kind: r.get(3)?,
-                    duration_s: r.get(4)?,
-                })
-            })
-            .optional()?)
     }
 
     /// Adds a video variant and its render job in one transaction.

@@ -17,9 +17,9 @@ use rusqlite::Connection;
 
 pub use audit::{AuditEntry, AuditVerdict, to_csv as audit_csv};
 pub use jobs::{JobState, RenderJob};
-pub use library::{MasterRow, VariantRow};
+pub use library::VariantRow;
 pub use people::{Person, Role};
-pub use posts::{Post, PostStatus, ReadyVariant};
+pub use posts::{Post, ReadyVariant};
 pub use review::{Override, ReviewState, StoredFinding, VariantContent};
 
 use crate::error::{EngineError, Result};

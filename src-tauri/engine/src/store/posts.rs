@@ -9,16 +9,6 @@ use super::people::Person;
 use super::review::ReviewState;
 use crate::error::{EngineError, Result};
 
-/// Where a post is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PostStatus {
-    Planned,
-    Published,
-    Failed,
-    Cancelled,
-}
-
 /// A planned post.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Post {
