@@ -7,6 +7,7 @@ pub mod compliance;
 pub mod digest;
 pub mod disclaimer;
 pub mod error;
+pub mod metrics;
 pub mod notes;
 pub mod plan;
 pub mod platform;
@@ -15,11 +16,17 @@ pub mod text;
 pub mod tools;
 
 pub use error::{EngineError, Result};
+/// Re-exported so callers name the same time types the engine uses.
+pub use jiff;
+pub mod package;
+pub mod publish;
 pub mod queue;
 pub mod render;
 pub mod review;
+pub mod schedule;
 pub mod store;
 pub mod studio;
+pub mod tabular;
 
 pub use studio::{Studio, StudioConfig};
 pub mod sample;

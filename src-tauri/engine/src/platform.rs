@@ -26,6 +26,37 @@ pub struct PlatformProfile {
     pub notes: Option<NotesSpec>,
     pub safe_zone: SafeZone,
     pub text: TextLimits,
+    #[serde(default)]
+    pub publishing: PublishingSpec,
+}
+
+/// How a team posts to the platform. No platform publishes hard posting
+/// limits; these are the cautious habits teams follow so the platform does
+/// not throttle an account, and belong in the profile so they can be changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishingSpec {
+    /// The platform whose accounts post this kind of variant, when it is not
+    /// this profile's own id (抖音图文 is posted from a 抖音 account).
+    pub account_platform: Option<String>,
+    /// Posts per account per local day before the schedule warns.
+    pub daily_cap: Option<u32>,
+    /// Two posts of one account closer than this share a slot (a clash).
+    #[serde(default = "default_min_gap")]
+    pub min_gap_minutes: u32,
+}
+
+impl Default for PublishingSpec {
+    fn default() -> Self {
+        Self { account_platform: None, daily_cap: None, min_gap_minutes: default_min_gap() }
+    }
+}
+
+impl PlatformProfile {
+    /// The platform an account must be on to post this profile's variants.
+    pub fn account_platform(&self) -> &str {
+        self.publishing.account_platform.as_deref().unwrap_or(&self.id)
+    }
 }
 
 /// Image-and-text notes: card size and how many cards a post takes.
@@ -144,6 +175,9 @@ fn is_positive(v: f64) -> bool {
     v > 0.0 && v.is_finite()
 }
 
+fn default_min_gap() -> u32 {
+    60
+}
 fn default_keyframe_interval() -> f64 {
     2.0
 }
@@ -171,6 +205,9 @@ impl AssetRecord for PlatformProfile {
         };
         if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             return Err(bad("id", "use lowercase letters, digits and '-'".into()));
+        }
+        if self.publishing.min_gap_minutes > 24 * 60 {
+            return Err(bad("publishing.min_gap_minutes", "must be at most a day (1440)".into()));
         }
         if let Some(n) = &self.notes
             && n.max_cards > 0
@@ -245,7 +282,18 @@ pub struct PlatformCatalog {
 impl PlatformCatalog {
     /// Shipped profiles plus `*.toml` files in `user_dir` (which override by id).
     pub fn load(user_dir: Option<&Path>) -> Result<Self> {
-        Ok(Self { profiles: load_records("platforms", user_dir)? })
+        let profiles: BTreeMap<String, PlatformProfile> = load_records("platforms", user_dir)?;
+        for p in profiles.values() {
+            let target = p.account_platform();
+            if target != p.id && profiles.get(target).is_none_or(|t| t.account_platform() != t.id) {
+                return Err(EngineError::ProfileInvalid {
+                    file: format!("{}.toml", p.id),
+                    field: "publishing.account_platform".into(),
+                    reason: format!("`{target}` must be a platform that takes accounts itself"),
+                });
+            }
+        }
+        Ok(Self { profiles })
     }
 
     pub fn get(&self, id: &str) -> Result<&PlatformProfile> {

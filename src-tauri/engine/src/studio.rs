@@ -26,12 +26,19 @@ pub struct StudioConfig {
     pub fonts: FontConfig,
     /// ffmpeg processes at once; each already uses every core, so 1 is usually fastest.
     pub max_parallel_jobs: usize,
+    /// IANA zone that times are typed and shown in; stored times are UTC.
+    #[serde(default = "default_zone")]
+    pub time_zone: String,
+}
+
+fn default_zone() -> String {
+    crate::schedule::DEFAULT_ZONE.to_owned()
 }
 
 impl StudioConfig {
     /// Defaults with the data in `data_dir`.
     pub fn new(data_dir: PathBuf) -> Self {
-        Self { data_dir, ffmpeg: None, fonts: FontConfig::default(), max_parallel_jobs: 1 }
+        Self { data_dir, ffmpeg: None, fonts: FontConfig::default(), max_parallel_jobs: 1, time_zone: default_zone() }
     }
 
     /// The platform's conventional app-data folder (e.g. `~/.local/share/repurpose-studio`).
@@ -63,6 +70,7 @@ impl Studio {
             .map_err(|e| EngineError::io(format!("resolving {}", config.data_dir.display()), e))?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| EngineError::io(format!("creating the data folder {}", config.data_dir.display()), e))?;
+        crate::schedule::zone(&config.time_zone)?;
         let platforms = PlatformCatalog::load(Some(&config.data_dir.join("platforms")))?;
         let disclaimers = DisclaimerCatalog::load(Some(&config.data_dir.join("disclaimers")))?;
         let lexicon = Lexicon::load(Some(&config.data_dir.join("compliance")))?;

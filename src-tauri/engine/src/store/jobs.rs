@@ -108,6 +108,15 @@ impl Store {
             .ok_or(EngineError::NotFound { what: "render job", id })
     }
 
+    /// The variant's newest finished render, which is what was reviewed.
+    pub fn latest_done_job(&self, variant_id: i64) -> Result<Option<RenderJob>> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id
+             WHERE j.variant_id = ?1 AND j.state = 'done' ORDER BY j.id DESC LIMIT 1"
+        );
+        Ok(self.conn.query_row(&sql, [variant_id], job_from_row).optional()?)
+    }
+
     /// Takes the oldest queued job and marks it running, atomically, so two
     /// workers never take the same job.
     pub fn claim_next_job(&self) -> Result<Option<(RenderJob, VariantPlan)>> {

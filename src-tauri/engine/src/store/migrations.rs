@@ -133,6 +133,61 @@ const MIGRATIONS: &[&str] = &[
     WHEN (SELECT review_state FROM variants WHERE id = NEW.variant_id) IS NOT 'approved'
     BEGIN SELECT RAISE(ABORT, 'only approved variants can be queued'); END;
     "#,
+    // 2 → 3: publish planning: accounts, cadence rules, post outcomes, metrics.
+    r#"
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        name TEXT NOT NULL,
+        handle TEXT NOT NULL,
+        owner TEXT,
+        -- Appended to captions in packages, e.g. 更多干货去小红书搜 XXX.
+        cross_line TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        UNIQUE (platform, handle)
+    );
+    CREATE TABLE cadence_rules (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        rule TEXT NOT NULL,
+        UNIQUE (account_id, rule)
+    );
+    -- Free-text accounts of schema 2 become account rows.
+    INSERT INTO accounts (platform, name, handle)
+        SELECT DISTINCT platform, account, account FROM posts WHERE account IS NOT NULL AND account <> '';
+    ALTER TABLE posts ADD COLUMN account_id INTEGER REFERENCES accounts(id);
+    UPDATE posts SET account_id =
+        (SELECT a.id FROM accounts a WHERE a.platform = posts.platform AND a.handle = posts.account);
+    ALTER TABLE posts DROP COLUMN account;
+    -- Packages publish the approved title, body and tags; what the planner
+    -- writes on a post is a note for whoever posts it, never published.
+    ALTER TABLE posts RENAME COLUMN caption TO note;
+    ALTER TABLE posts ADD COLUMN url TEXT;
+    ALTER TABLE posts ADD COLUMN fail_reason TEXT;
+    ALTER TABLE posts ADD COLUMN published_at TEXT;
+    CREATE INDEX posts_account_time ON posts(account_id, scheduled_at);
+    CREATE INDEX posts_variant ON posts(variant_id);
+    -- A published post's outcome is final.
+    CREATE TRIGGER posts_published_is_final BEFORE UPDATE OF status, scheduled_at, account_id, variant_id ON posts
+    WHEN OLD.status = 'published'
+      AND (NEW.status IS NOT OLD.status OR NEW.scheduled_at IS NOT OLD.scheduled_at
+           OR NEW.account_id IS NOT OLD.account_id OR NEW.variant_id IS NOT OLD.variant_id)
+    BEGIN SELECT RAISE(ABORT, 'a published post cannot be changed'); END;
+    CREATE TABLE metric_snapshots (
+        id INTEGER PRIMARY KEY,
+        post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        captured_at TEXT NOT NULL,
+        views INTEGER CHECK (views >= 0),
+        likes INTEGER CHECK (likes >= 0),
+        comments INTEGER CHECK (comments >= 0),
+        shares INTEGER CHECK (shares >= 0),
+        favorites INTEGER CHECK (favorites >= 0),
+        followers INTEGER CHECK (followers >= 0),
+        conversions INTEGER CHECK (conversions >= 0),
+        source TEXT NOT NULL,
+        UNIQUE (post_id, captured_at)
+    );
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -153,4 +208,39 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
         tracing::info!(version = version + 1, "database migrated");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_2_posts_keep_their_free_text_account_as_an_account_row() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO projects (name) VALUES ('p');
+             INSERT INTO masters (project_id, path, kind) VALUES (1, '/m.mp4', 'video');
+             INSERT INTO variants (master_id, platform, kind, plan_json, review_state) VALUES (1, 'douyin', 'video', '{}', 'approved');
+             INSERT INTO posts (variant_id, platform, account, caption, scheduled_at) VALUES (1, 'douyin', '理财小王', '备注', '2026-12-01T10:00:00Z');
+             INSERT INTO posts (variant_id, platform, account) VALUES (1, 'douyin', NULL);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (handle, platform, note): (String, String, String) = conn
+            .query_row(
+                "SELECT a.handle, a.platform, p.note FROM posts p JOIN accounts a ON a.id = p.account_id WHERE p.id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((handle.as_str(), platform.as_str(), note.as_str()), ("理财小王", "douyin", "备注"));
+        let orphan: Option<i64> =
+            conn.query_row("SELECT account_id FROM posts WHERE id = 2", [], |r| r.get(0)).unwrap();
+        assert_eq!(orphan, None);
+        assert_eq!(conn.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0)).unwrap(), LATEST);
+    }
 }

@@ -2,9 +2,11 @@
 //! the publish queue. One connection per thread; WAL lets the CLI read while
 //! a render writes.
 
+mod accounts;
 mod audit;
 mod jobs;
 mod library;
+mod metrics;
 mod migrations;
 mod people;
 mod posts;
@@ -15,12 +17,14 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use accounts::{Account, NewAccount};
 pub use audit::{AuditEntry, AuditVerdict, to_csv as audit_csv};
 pub use jobs::{JobState, RenderJob};
 pub use library::VariantRow;
+pub use metrics::{Counts, PostMetrics, Snapshot};
 pub use people::{Person, Role};
-pub use posts::{Post, ReadyVariant};
-pub use review::{Override, ReviewState, StoredFinding, VariantContent};
+pub use posts::{CalendarFilter, DuePost, PlanRules, Post, ReadyVariant, Scheduled};
+pub use review::{ApprovalRecord, Override, OverrideRecord, ReviewState, StoredFinding, VariantContent};
 
 use crate::error::{EngineError, Result};
 

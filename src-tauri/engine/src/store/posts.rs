@@ -1,25 +1,52 @@
-//! The publish queue: a rendered variant planned for an account and a time.
+//! The publish queue: approved variants planned for an account and a time,
+//! checked against the account's clash rules, then marked published or
+//! failed by the person who posted them.
 
-use rusqlite::{TransactionBehavior, params};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::accounts::{Account, load_account};
 use super::audit::{AuditRecord, append};
 use super::people::Person;
-use super::review::ReviewState;
+use super::review::{ReviewState, VariantContent, load_content};
 use crate::error::{EngineError, Result};
+use crate::platform::PublishingSpec;
+use crate::schedule::{Clash, Slotted, clashes, from_utc_text, to_utc_text};
 
-/// A planned post.
+/// A planned, published or failed post.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Post {
     pub id: i64,
     pub variant_id: i64,
+    pub master_id: i64,
+    /// The variant's platform profile (e.g. `douyin-notes`).
     pub platform: String,
-    pub account: Option<String>,
-    pub caption: String,
-    /// UTC, ISO 8601.
+    pub account_id: Option<i64>,
+    pub account_handle: Option<String>,
+    pub account_name: Option<String>,
+    /// For whoever posts it; never published.
+    pub note: String,
+    /// UTC, `2026-12-01T10:00:00Z`.
     pub scheduled_at: Option<String>,
+    /// planned | published | failed | cancelled
     pub status: String,
+    pub url: Option<String>,
+    pub fail_reason: Option<String>,
+    pub published_at: Option<String>,
+    pub title: String,
+    pub review_state: String,
+}
+
+/// A post that is due, and whether it may go out as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuePost {
+    #[serde(flatten)]
+    pub post: Post,
+    /// Why it should not be posted yet (its variant changed since approval).
+    pub problem: Option<String>,
 }
 
 /// A rendered variant that has no post yet.
@@ -31,69 +58,397 @@ pub struct ReadyVariant {
     pub review_state: String,
 }
 
+/// What scheduling a post produced: the post and the warnings it raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scheduled {
+    pub post: Post,
+    pub clashes: Vec<Clash>,
+}
+
+/// The rules an account is planned by: its platform's publishing habits,
+/// which variant platforms it posts, the user's zone and the current time.
+#[derive(Debug, Clone)]
+pub struct PlanRules {
+    pub publishing: PublishingSpec,
+    /// Profile ids whose variants this account posts (`douyin`, `douyin-notes`).
+    pub variant_platforms: Vec<String>,
+    pub tz: TimeZone,
+    pub now: Timestamp,
+}
+
+/// Which posts a calendar shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalendarFilter {
+    pub account_id: Option<i64>,
+    /// An account platform (`douyin`), covering all its variant kinds.
+    pub platform: Option<String>,
+}
+
+const POST_COLUMNS: &str = "SELECT p.id, p.variant_id, v.master_id, v.platform, p.account_id, a.handle, a.name,
+        p.note, p.scheduled_at, p.status, p.url, p.fail_reason, p.published_at, v.title, v.review_state
+    FROM posts p JOIN variants v ON v.id = p.variant_id LEFT JOIN accounts a ON a.id = p.account_id";
+
+fn post_row(r: &Row<'_>) -> rusqlite::Result<Post> {
+    Ok(Post {
+        id: r.get(0)?,
+        variant_id: r.get(1)?,
+        master_id: r.get(2)?,
+        platform: r.get(3)?,
+        account_id: r.get(4)?,
+        account_handle: r.get(5)?,
+        account_name: r.get(6)?,
+        note: r.get(7)?,
+        scheduled_at: r.get(8)?,
+        status: r.get(9)?,
+        url: r.get(10)?,
+        fail_reason: r.get(11)?,
+        published_at: r.get(12)?,
+        title: r.get(13)?,
+        review_state: r.get(14)?,
+    })
+}
+
+fn load_post(conn: &Connection, id: i64) -> Result<Post> {
+    conn.query_row(&format!("{POST_COLUMNS} WHERE p.id = ?1"), [id], post_row)
+        .optional()?
+        .ok_or(EngineError::NotFound { what: "post", id })
+}
+
+/// Why a variant cannot be posted as it is, if it cannot.
+pub(super) fn approval_problem(v: &VariantContent) -> Option<String> {
+    if v.review_state != ReviewState::Approved {
+        return Some(format!(
+            "variant {} is {}; only approved variants can be scheduled or posted (send it to review)",
+            v.id,
+            v.review_state.as_str()
+        ));
+    }
+    if v.approved_hash.as_deref() != Some(v.content_hash().as_str()) {
+        return Some(format!("variant {} changed since it was approved; send it to review again", v.id));
+    }
+    None
+}
+
+/// The account's posts that can clash with one at `at` for `variant_id`:
+/// planned or published, within a day either side, or of the same variant.
+fn neighbours(conn: &Connection, account_id: i64, variant_id: i64, at: Timestamp) -> Result<Vec<Slotted>> {
+    let day = jiff::SignedDuration::from_hours(26);
+    let from = to_utc_text(at.checked_sub(day)?);
+    let to = to_utc_text(at.checked_add(day)?);
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, variant_id, scheduled_at FROM posts
+         WHERE account_id = ?1 AND status IN ('planned', 'published') AND scheduled_at IS NOT NULL
+           AND ((scheduled_at >= ?2 AND scheduled_at < ?3) OR variant_id = ?4)",
+    )?;
+    let rows: Vec<(i64, i64, String)> = stmt
+        .query_map(params![account_id, from, to, variant_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(id, variant, at)| Ok(Slotted { post_id: Some(id), variant_id: variant, at: from_utc_text(&at)? }))
+        .collect()
+}
+
+fn check_fits(v: &VariantContent, account: &Account, rules: &PlanRules) -> Result<()> {
+    if !rules.variant_platforms.contains(&v.platform) {
+        return Err(EngineError::NotAllowed(format!(
+            "variant {} is for {}; account {} is on {}",
+            v.id, v.platform, account.handle, account.platform
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
-    /// Puts an approved variant in the publish queue. Refused unless it is
-    /// approved and unchanged since approval (the schema refuses too).
-    pub fn add_post(
+    /// Plans an approved variant on an account at a time. Refused unless the
+    /// variant is approved and unchanged since (the schema refuses too) and
+    /// fits the account's platform; clashes come back as warnings.
+    pub fn schedule_post(
         &mut self,
         variant_id: i64,
+        account_id: i64,
+        at: Timestamp,
+        note: &str,
         actor: &Person,
-        account: Option<&str>,
-        caption: &str,
-        scheduled_at: Option<&str>,
-    ) -> Result<i64> {
+        rules: &PlanRules,
+    ) -> Result<Scheduled> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let v = super::review::load_content(&tx, variant_id)?;
-        if v.review_state != ReviewState::Approved {
-            return Err(EngineError::NotAllowed(format!(
-                "variant {variant_id} is {}; only approved variants can be queued (send it to review first)",
-                v.review_state.as_str()
-            )));
+        let v = load_content(&tx, variant_id)?;
+        if let Some(problem) = approval_problem(&v) {
+            return Err(EngineError::NotAllowed(problem));
         }
-        let hash = v.content_hash();
-        if v.approved_hash.as_deref() != Some(hash.as_str()) {
-            return Err(EngineError::NotAllowed(format!(
-                "variant {variant_id} changed since it was approved; send it to review again"
-            )));
-        }
+        let account = load_account(&tx, account_id)?;
+        check_fits(&v, &account, rules)?;
+        let candidate = Slotted { post_id: None, variant_id, at };
+        let found = clashes(
+            &candidate,
+            &neighbours(&tx, account_id, variant_id, at)?,
+            &rules.publishing,
+            &rules.tz,
+            rules.now,
+        )?;
+        let when = to_utc_text(at);
         tx.execute(
-            "INSERT INTO posts (variant_id, platform, account, caption, scheduled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![variant_id, v.platform, account, caption, scheduled_at],
+            "INSERT INTO posts (variant_id, platform, account_id, note, scheduled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![variant_id, v.platform, account_id, note, when],
         )?;
         let post_id = tx.last_insert_rowid();
+        let hash = v.content_hash();
         append(
             &tx,
             &AuditRecord {
                 actor: &actor.name,
-                action: "queue",
-                entity: "variant",
-                entity_id: Some(variant_id),
-                detail: serde_json::json!({ "post": post_id, "account": account, "scheduled_at": scheduled_at, "caption": caption }),
+                action: "schedule",
+                entity: "post",
+                entity_id: Some(post_id),
+                detail: serde_json::json!({
+                    "variant": variant_id, "account": account.handle, "platform": account.platform,
+                    "scheduled_at": when, "note": note, "clashes": found,
+                }),
                 before_hash: Some(&hash),
                 after_hash: Some(&hash),
             },
         )?;
+        let post = load_post(&tx, post_id)?;
         tx.commit()?;
-        Ok(post_id)
+        Ok(Scheduled { post, clashes: found })
     }
 
-    pub fn posts(&self) -> Result<Vec<Post>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, variant_id, platform, account, caption, scheduled_at, status FROM posts
-             ORDER BY scheduled_at IS NULL, scheduled_at, id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Post {
-                id: r.get(0)?,
-                variant_id: r.get(1)?,
-                platform: r.get(2)?,
-                account: r.get(3)?,
-                caption: r.get(4)?,
-                scheduled_at: r.get(5)?,
-                status: r.get(6)?,
-            })
+    /// Moves a planned (or failed, to try again) post to another time.
+    pub fn reschedule_post(
+        &mut self,
+        post_id: i64,
+        at: Timestamp,
+        actor: &Person,
+        rules: &PlanRules,
+    ) -> Result<Scheduled> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let post = load_post(&tx, post_id)?;
+        if !matches!(post.status.as_str(), "planned" | "failed") {
+            return Err(EngineError::NotAllowed(format!("post {post_id} is {}; it cannot be moved", post.status)));
+        }
+        let account_id = post.account_id.ok_or_else(|| {
+            EngineError::NotAllowed(format!("post {post_id} has no account; schedule the variant on an account"))
         })?;
+        let candidate = Slotted { post_id: Some(post_id), variant_id: post.variant_id, at };
+        let found = clashes(
+            &candidate,
+            &neighbours(&tx, account_id, post.variant_id, at)?,
+            &rules.publishing,
+            &rules.tz,
+            rules.now,
+        )?;
+        let when = to_utc_text(at);
+        tx.execute(
+            "UPDATE posts SET scheduled_at = ?2, status = 'planned', fail_reason = NULL WHERE id = ?1",
+            params![post_id, when],
+        )?;
+        append(
+            &tx,
+            &AuditRecord {
+                actor: &actor.name,
+                action: "reschedule",
+                entity: "post",
+                entity_id: Some(post_id),
+                detail: serde_json::json!({ "from": post.scheduled_at, "to": when, "clashes": found }),
+                ..Default::default()
+            },
+        )?;
+        let post = load_post(&tx, post_id)?;
+        tx.commit()?;
+        Ok(Scheduled { post, clashes: found })
+    }
+
+    /// The next `count` cadence slots of an account from `from` that clash
+    /// with nothing already planned (looking up to eight weeks ahead).
+    pub fn free_slots(
+        &self,
+        account_id: i64,
+        from: Timestamp,
+        count: usize,
+        rules: &PlanRules,
+    ) -> Result<Vec<Timestamp>> {
+        let to = from.checked_add(jiff::SignedDuration::from_hours(24 * 7 * 8))?;
+        let account = load_account(&self.conn, account_id)?;
+        let mut taken: Vec<Slotted> = Vec::new();
+        let mut free = Vec::new();
+        for slot in cadence_slots(&account, from.max(rules.now), to, rules)? {
+            if free.len() == count {
+                break;
+            }
+            if slot_is_free(&self.conn, account_id, slot, &taken, rules)? {
+                free.push(slot);
+                taken.push(Slotted { post_id: None, variant_id: 0, at: slot });
+            }
+        }
+        Ok(free)
+    }
+
+    /// Fills an account's free cadence slots in `[from, to)` with approved
+    /// variants it has not posted yet, oldest approval first. Slots that
+    /// would clash stay empty.
+    pub fn fill_slots(
+        &mut self,
+        account_id: i64,
+        from: Timestamp,
+        to: Timestamp,
+        actor: &Person,
+        rules: &PlanRules,
+    ) -> Result<Vec<Scheduled>> {
+        let account = load_account(&self.conn, account_id)?;
+        let mut free = Vec::new();
+        for slot in cadence_slots(&account, from.max(rules.now), to, rules)? {
+            if slot_is_free(&self.conn, account_id, slot, &free, rules)? {
+                free.push(Slotted { post_id: None, variant_id: 0, at: slot });
+            }
+        }
+        let candidates = self.unposted_approved(account_id, rules, free.len())?;
+        free.iter()
+            .zip(candidates)
+            .map(|(slot, variant_id)| self.schedule_post(variant_id, account_id, slot.at, "", actor, rules))
+            .collect()
+    }
+
+    /// Up to `limit` approved, unchanged variants of the account's platforms
+    /// that the account has no post of yet, in the order they were approved.
+    fn unposted_approved(&self, account_id: i64, rules: &PlanRules, limit: usize) -> Result<Vec<i64>> {
+        let platforms = serde_json::to_string(&rules.variant_platforms)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.id FROM variants v
+             WHERE v.review_state = 'approved' AND v.platform IN (SELECT value FROM json_each(?2))
+               AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.variant_id = v.id AND p.account_id = ?1
+                               AND p.status <> 'cancelled')
+             ORDER BY v.updated_at, v.id",
+        )?;
+        let mut rows = stmt.query(params![account_id, platforms])?;
+        let mut ok = Vec::new();
+        while ok.len() < limit
+            && let Some(row) = rows.next()?
+        {
+            let id: i64 = row.get(0)?;
+            if approval_problem(&load_content(&self.conn, id)?).is_none() {
+                ok.push(id);
+            }
+        }
+        Ok(ok)
+    }
+
+    /// Posts scheduled in `[from, to)`, in time order. The filters are
+    /// spliced in only when set, so SQLite can use the per-account index.
+    pub fn calendar(&self, from: Timestamp, to: Timestamp, filter: &CalendarFilter) -> Result<Vec<Post>> {
+        let mut sql =
+            format!("{POST_COLUMNS} WHERE p.scheduled_at >= ?1 AND p.scheduled_at < ?2 AND p.status <> 'cancelled'");
+        let mut values: Vec<rusqlite::types::Value> = vec![to_utc_text(from).into(), to_utc_text(to).into()];
+        if let Some(id) = filter.account_id {
+            values.push(id.into());
+            sql.push_str(&format!(" AND p.account_id = ?{}", values.len()));
+        }
+        if let Some(platform) = &filter.platform {
+            values.push(platform.clone().into());
+            sql.push_str(&format!(" AND a.platform = ?{}", values.len()));
+        }
+        sql.push_str(" ORDER BY p.scheduled_at, p.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), post_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every post, unscheduled ones last.
+    pub fn posts(&self) -> Result<Vec<Post>> {
+        let mut stmt =
+            self.conn.prepare(&format!("{POST_COLUMNS} ORDER BY p.scheduled_at IS NULL, p.scheduled_at, p.id"))?;
+        let rows = stmt.query_map([], post_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn post(&self, id: i64) -> Result<Post> {
+        load_post(&self.conn, id)
+    }
+
+    /// Planned posts whose time has come, with a problem noted when the
+    /// variant changed after approval.
+    pub fn due_posts(&self, now: Timestamp) -> Result<Vec<DuePost>> {
+        let posts: Vec<Post> = {
+            let mut stmt = self.conn.prepare(&format!(
+                "{POST_COLUMNS} WHERE p.status = 'planned' AND p.scheduled_at <= ?1 ORDER BY p.scheduled_at, p.id"
+            ))?;
+            stmt.query_map([to_utc_text(now)], post_row)?.collect::<rusqlite::Result<_>>()?
+        };
+        posts
+            .into_iter()
+            .map(|post| {
+                let problem = approval_problem(&load_content(&self.conn, post.variant_id)?);
+                Ok(DuePost { post, problem })
+            })
+            .collect()
+    }
+
+    /// Records that someone posted it (optionally where).
+    pub fn mark_published(&mut self, post_id: i64, url: Option<&str>, at: Timestamp, actor: &Person) -> Result<Post> {
+        self.set_outcome(post_id, actor, "published", |tx| {
+            let v = load_post(tx, post_id)?;
+            if let Some(problem) = approval_problem(&load_content(tx, v.variant_id)?) {
+                return Err(EngineError::NotAllowed(problem));
+            }
+            tx.execute(
+                "UPDATE posts SET status = 'published', url = ?2, published_at = ?3, fail_reason = NULL WHERE id = ?1",
+                params![post_id, url.map(str::trim).filter(|u| !u.is_empty()), to_utc_text(at)],
+            )?;
+            Ok(serde_json::json!({ "url": url, "published_at": to_utc_text(at) }))
+        })
+    }
+
+    /// Records that posting failed, and why.
+    pub fn mark_failed(&mut self, post_id: i64, reason: &str, actor: &Person) -> Result<Post> {
+        if reason.trim().is_empty() {
+            return Err(EngineError::InvalidArgument("say why it failed (--reason)".into()));
+        }
+        self.set_outcome(post_id, actor, "failed", |tx| {
+            tx.execute(
+                "UPDATE posts SET status = 'failed', fail_reason = ?2 WHERE id = ?1",
+                params![post_id, reason.trim()],
+            )?;
+            Ok(serde_json::json!({ "reason": reason.trim() }))
+        })
+    }
+
+    /// Takes a planned or failed post off the schedule.
+    pub fn cancel_post(&mut self, post_id: i64, actor: &Person) -> Result<Post> {
+        self.set_outcome(post_id, actor, "cancelled", |tx| {
+            tx.execute("UPDATE posts SET status = 'cancelled' WHERE id = ?1", [post_id])?;
+            Ok(serde_json::json!({}))
+        })
+    }
+
+    fn set_outcome(
+        &mut self,
+        post_id: i64,
+        actor: &Person,
+        to: &str,
+        apply: impl FnOnce(&Connection) -> Result<serde_json::Value>,
+    ) -> Result<Post> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = load_post(&tx, post_id)?;
+        // Published and cancelled are final; a failed post can still be posted or dropped.
+        if !matches!(before.status.as_str(), "planned" | "failed") {
+            return Err(EngineError::NotAllowed(format!("post {post_id} is {}; it cannot become {to}", before.status)));
+        }
+        let mut detail = apply(&tx)?;
+        detail["from"] = before.status.clone().into();
+        detail["to"] = to.into();
+        append(
+            &tx,
+            &AuditRecord {
+                actor: &actor.name,
+                action: to,
+                entity: "post",
+                entity_id: Some(post_id),
+                detail,
+                ..Default::default()
+            },
+        )?;
+        let post = load_post(&tx, post_id)?;
+        tx.commit()?;
+        Ok(post)
     }
 
     /// Rendered variants waiting to be scheduled.
@@ -113,5 +468,48 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// A slot is free when a post there would clash with nothing but, possibly,
+/// its own variant (which the caller chooses afterwards).
+fn slot_is_free(
+    conn: &Connection,
+    account_id: i64,
+    slot: Timestamp,
+    taken: &[Slotted],
+    rules: &PlanRules,
+) -> Result<bool> {
+    let mut near = neighbours(conn, account_id, 0, slot)?;
+    near.extend(taken.iter().copied());
+    let probe = Slotted { post_id: None, variant_id: 0, at: slot };
+    let found = clashes(&probe, &near, &rules.publishing, &rules.tz, rules.now)?;
+    Ok(found.iter().all(|c| matches!(c.kind, crate::schedule::ClashKind::SameVariant { .. })))
+}
+
+fn cadence_slots(account: &Account, from: Timestamp, to: Timestamp, rules: &PlanRules) -> Result<Vec<Timestamp>> {
+    let mut slots = Vec::new();
+    for rule in &account.cadence {
+        slots.extend(rule.slots(from, to, &rules.tz)?);
+    }
+    slots.sort();
+    slots.dedup();
+    Ok(slots)
+}
+
+impl Store {
+    /// Records a package export in the audit trail.
+    pub fn record_export(&self, actor: &str, detail: &serde_json::Value) -> Result<()> {
+        append(
+            &self.conn,
+            &AuditRecord {
+                actor,
+                action: "export_package",
+                entity: "package",
+                detail: detail.clone(),
+                ..Default::default()
+            },
+        )?;
+        Ok(())
     }
 }

@@ -366,3 +366,71 @@ impl Store {
         Ok(())
     }
 }
+
+/// Who approved a variant's current content, with what overrides, and the
+/// audit row that records it (its hash anchors the record in the chain).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    pub reviewer: String,
+    pub role: String,
+    pub approved_at: String,
+    pub own_work: bool,
+    pub content_hash: String,
+    pub overrides: Vec<OverrideRecord>,
+    pub audit_id: i64,
+    pub audit_hash: String,
+}
+
+/// A blocking finding a reviewer accepted, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverrideRecord {
+    pub rule_id: String,
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
+impl Store {
+    /// The approval of the variant's current content, if it is approved.
+    pub fn approval_record(&self, variant_id: i64) -> Result<Option<ApprovalRecord>> {
+        let v = load_content(&self.conn, variant_id)?;
+        let hash = v.content_hash();
+        if v.review_state != ReviewState::Approved || v.approved_hash.as_deref() != Some(hash.as_str()) {
+            return Ok(None);
+        }
+        let row: Option<(i64, String, String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, at, actor, detail, hash FROM audit_log
+                 WHERE entity = 'variant' AND entity_id = ?1 AND action = 'approve' AND after_hash = ?2
+                 ORDER BY id DESC LIMIT 1",
+                params![variant_id, hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((audit_id, approved_at, reviewer, detail, audit_hash)) = row else { return Ok(None) };
+        let detail: serde_json::Value = serde_json::from_str(&detail)?;
+        let overrides = {
+            let mut stmt = self.conn.prepare(
+                "SELECT rule_id, override_reason, overridden_by, overridden_at FROM review_findings
+                 WHERE variant_id = ?1 AND content_hash = ?2 AND override_reason IS NOT NULL ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![variant_id, hash], |r| {
+                Ok(OverrideRecord { rule_id: r.get(0)?, reason: r.get(1)?, by: r.get(2)?, at: r.get(3)? })
+            })?;
+            let mut list: Vec<OverrideRecord> = rows.collect::<rusqlite::Result<_>>()?;
+            list.dedup_by(|a, b| a.rule_id == b.rule_id && a.reason == b.reason);
+            list
+        };
+        Ok(Some(ApprovalRecord {
+            reviewer,
+            role: detail["role"].as_str().unwrap_or_default().to_owned(),
+            approved_at,
+            own_work: detail["own_work"].as_bool().unwrap_or(false),
+            content_hash: hash,
+            overrides,
+            audit_id,
+            audit_hash,
+        }))
+    }
+}

@@ -1,0 +1,172 @@
+//! Accounts a team posts from (many per platform) and their cadence rules.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use super::audit::{AuditRecord, append};
+use crate::error::{EngineError, Result};
+use crate::schedule::Cadence;
+
+/// One account on one platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: i64,
+    /// A platform id whose profile has no `account_platform` (e.g. `douyin`).
+    pub platform: String,
+    /// What the platform shows, e.g. 理财小王.
+    pub name: String,
+    /// The unique handle or platform id of the account.
+    pub handle: String,
+    /// Who runs it (a person's name or a team).
+    pub owner: Option<String>,
+    /// Closing line for captions, e.g. 更多干货去小红书搜 理财小王.
+    pub cross_line: Option<String>,
+    pub cadence: Vec<Cadence>,
+}
+
+/// What a new account needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAccount {
+    pub platform: String,
+    pub name: String,
+    pub handle: String,
+    pub owner: Option<String>,
+    pub cross_line: Option<String>,
+}
+
+fn cadence_of(conn: &Connection, account_id: i64) -> Result<Vec<Cadence>> {
+    let mut stmt = conn.prepare_cached("SELECT rule FROM cadence_rules WHERE account_id = ?1 ORDER BY id")?;
+    let rules: Vec<String> = stmt.query_map([account_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    rules.iter().map(|r| r.parse()).collect()
+}
+
+pub(super) fn load_account(conn: &Connection, id: i64) -> Result<Account> {
+    let row = conn
+        .query_row("SELECT id, platform, name, handle, owner, cross_line FROM accounts WHERE id = ?1", [id], |r| {
+            Ok(Account {
+                id: r.get(0)?,
+                platform: r.get(1)?,
+                name: r.get(2)?,
+                handle: r.get(3)?,
+                owner: r.get(4)?,
+                cross_line: r.get(5)?,
+                cadence: Vec::new(),
+            })
+        })
+        .optional()?;
+    let mut account = row.ok_or(EngineError::NotFound { what: "account", id })?;
+    account.cadence = cadence_of(conn, id)?;
+    Ok(account)
+}
+
+impl Store {
+    /// Adds an account; the platform id is checked by the caller against the catalog.
+    pub fn add_account(&mut self, new: &NewAccount, actor: &str) -> Result<Account> {
+        for (field, value) in [("name", &new.name), ("handle", &new.handle)] {
+            if value.trim().is_empty() {
+                return Err(EngineError::InvalidArgument(format!("an account needs a {field}")));
+            }
+        }
+        let tx = self.conn.transaction()?;
+        let taken: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM accounts WHERE platform = ?1 AND handle = ?2",
+                params![new.platform, new.handle.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = taken {
+            return Err(EngineError::InvalidArgument(format!(
+                "{} already has an account `{}` (account {id})",
+                new.platform,
+                new.handle.trim()
+            )));
+        }
+        tx.execute(
+            "INSERT INTO accounts (platform, name, handle, owner, cross_line) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![new.platform, new.name.trim(), new.handle.trim(), new.owner, new.cross_line],
+        )?;
+        let id = tx.last_insert_rowid();
+        append(
+            &tx,
+            &AuditRecord {
+                actor,
+                action: "add_account",
+                entity: "account",
+                entity_id: Some(id),
+                detail: serde_json::to_value(new)?,
+                ..Default::default()
+            },
+        )?;
+        let account = load_account(&tx, id)?;
+        tx.commit()?;
+        Ok(account)
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let ids: Vec<i64> = {
+            let mut stmt = self.conn.prepare("SELECT id FROM accounts ORDER BY platform, id")?;
+            stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        ids.into_iter().map(|id| load_account(&self.conn, id)).collect()
+    }
+
+    pub fn account(&self, id: i64) -> Result<Account> {
+        load_account(&self.conn, id)
+    }
+
+    /// Finds an account by id, handle, or `platform:handle` when a handle is
+    /// used on several platforms.
+    pub fn find_account(&self, reference: &str) -> Result<Account> {
+        if let Ok(id) = reference.parse::<i64>() {
+            return self.account(id);
+        }
+        let (platform, handle) = match reference.split_once(':') {
+            Some((p, h)) => (Some(p), h),
+            None => (None, reference),
+        };
+        let ids: Vec<i64> = {
+            let mut stmt =
+                self.conn.prepare("SELECT id FROM accounts WHERE handle = ?1 AND (?2 IS NULL OR platform = ?2)")?;
+            stmt.query_map(params![handle, platform], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        match ids.as_slice() {
+            [id] => self.account(*id),
+            [] => Err(EngineError::InvalidArgument(format!(
+                "no account `{reference}`; see `studio accounts` (or add one with `studio accounts add`)"
+            ))),
+            _ => Err(EngineError::InvalidArgument(format!(
+                "`{reference}` is a handle on several platforms; write it as platform:{handle}"
+            ))),
+        }
+    }
+
+    /// Replaces an account's cadence rules.
+    pub fn set_cadence(&mut self, account_id: i64, rules: &[Cadence], actor: &str) -> Result<Account> {
+        let tx = self.conn.transaction()?;
+        let before = load_account(&tx, account_id)?;
+        tx.execute("DELETE FROM cadence_rules WHERE account_id = ?1", [account_id])?;
+        for rule in rules {
+            tx.execute(
+                "INSERT OR IGNORE INTO cadence_rules (account_id, rule) VALUES (?1, ?2)",
+                params![account_id, rule.to_string()],
+            )?;
+        }
+        let text = |c: &[Cadence]| c.iter().map(ToString::to_string).collect::<Vec<_>>();
+        append(
+            &tx,
+            &AuditRecord {
+                actor,
+                action: "set_cadence",
+                entity: "account",
+                entity_id: Some(account_id),
+                detail: serde_json::json!({ "from": text(&before.cadence), "to": text(rules) }),
+                ..Default::default()
+            },
+        )?;
+        let account = load_account(&tx, account_id)?;
+        tx.commit()?;
+        Ok(account)
+    }
+}

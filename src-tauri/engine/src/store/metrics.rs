@@ -1,0 +1,188 @@
+//! Metric snapshots: what a post had reached at a time (views, likes …),
+//! entered by hand or imported from a platform's CSV export.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::error::{EngineError, Result};
+
+/// The figures a platform reports; any may be missing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub views: Option<i64>,
+    pub likes: Option<i64>,
+    pub comments: Option<i64>,
+    pub shares: Option<i64>,
+    pub favorites: Option<i64>,
+    pub followers: Option<i64>,
+    pub conversions: Option<i64>,
+}
+
+impl Counts {
+    pub fn is_empty(&self) -> bool {
+        self.values().iter().all(Option::is_none)
+    }
+    pub fn values(&self) -> [Option<i64>; 7] {
+        [self.views, self.likes, self.comments, self.shares, self.favorites, self.followers, self.conversions]
+    }
+}
+
+/// One snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub post_id: i64,
+    /// UTC.
+    pub captured_at: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// `manual` or `csv:<file name>`.
+    pub source: String,
+}
+
+/// A post's newest snapshot with what reports group by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostMetrics {
+    pub post_id: i64,
+    pub variant_id: i64,
+    pub master_id: i64,
+    pub master_path: String,
+    /// The variant's profile (`douyin`, `xiaohongshu`, `douyin-notes` …).
+    pub platform: String,
+    pub kind: String,
+    pub account_id: Option<i64>,
+    pub account_handle: Option<String>,
+    pub account_platform: Option<String>,
+    pub title: String,
+    /// Seconds, for video variants.
+    pub duration: Option<f64>,
+    pub captured_at: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+impl Store {
+    /// Saves a snapshot; the same post and time replaces the earlier figures
+    /// (re-importing a file changes nothing). Returns true when it was new.
+    pub fn record_metrics(&self, post_id: i64, captured_at: &str, counts: &Counts, source: &str) -> Result<bool> {
+        let status: Option<String> =
+            self.conn.query_row("SELECT status FROM posts WHERE id = ?1", [post_id], |r| r.get(0)).optional()?;
+        match status.as_deref() {
+            None => return Err(EngineError::NotFound { what: "post", id: post_id }),
+            Some("published") => {}
+            Some(other) => {
+                return Err(EngineError::NotAllowed(format!(
+                    "post {post_id} is {other}; mark it published before recording its figures"
+                )));
+            }
+        }
+        if counts.is_empty() {
+            return Err(EngineError::InvalidArgument("no figures given".into()));
+        }
+        if counts.values().iter().flatten().any(|v| *v < 0) {
+            return Err(EngineError::InvalidArgument("figures cannot be negative".into()));
+        }
+        let existed: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM metric_snapshots WHERE post_id = ?1 AND captured_at = ?2)",
+            params![post_id, captured_at],
+            |r| r.get(0),
+        )?;
+        let c = counts;
+        self.conn.execute(
+            "INSERT INTO metric_snapshots
+                 (post_id, captured_at, views, likes, comments, shares, favorites, followers, conversions, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (post_id, captured_at) DO UPDATE SET
+                 views = excluded.views, likes = excluded.likes, comments = excluded.comments,
+                 shares = excluded.shares, favorites = excluded.favorites, followers = excluded.followers,
+                 conversions = excluded.conversions, source = excluded.source",
+            params![
+                post_id,
+                captured_at,
+                c.views,
+                c.likes,
+                c.comments,
+                c.shares,
+                c.favorites,
+                c.followers,
+                c.conversions,
+                source
+            ],
+        )?;
+        Ok(!existed)
+    }
+
+    pub fn snapshots(&self, post_id: i64) -> Result<Vec<Snapshot>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT post_id, captured_at, views, likes, comments, shares, favorites, followers, conversions, source
+             FROM metric_snapshots WHERE post_id = ?1 ORDER BY captured_at",
+        )?;
+        let rows = stmt.query_map([post_id], |r| {
+            Ok(Snapshot {
+                post_id: r.get(0)?,
+                captured_at: r.get(1)?,
+                counts: Counts {
+                    views: r.get(2)?,
+                    likes: r.get(3)?,
+                    comments: r.get(4)?,
+                    shares: r.get(5)?,
+                    favorites: r.get(6)?,
+                    followers: r.get(7)?,
+                    conversions: r.get(8)?,
+                },
+                source: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every post's newest snapshot (posts without figures are left out).
+    pub fn latest_metrics(&self) -> Result<Vec<PostMetrics>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.id, p.variant_id, v.master_id, m.path, v.platform, v.kind, p.account_id, a.handle, a.platform,
+                    v.title, json_extract(v.plan_json, '$.duration'), s.captured_at,
+                    s.views, s.likes, s.comments, s.shares, s.favorites, s.followers, s.conversions
+             FROM metric_snapshots s
+             JOIN posts p ON p.id = s.post_id
+             JOIN variants v ON v.id = p.variant_id
+             JOIN masters m ON m.id = v.master_id
+             LEFT JOIN accounts a ON a.id = p.account_id
+             WHERE s.captured_at = (SELECT MAX(captured_at) FROM metric_snapshots WHERE post_id = s.post_id)
+             ORDER BY p.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PostMetrics {
+                post_id: r.get(0)?,
+                variant_id: r.get(1)?,
+                master_id: r.get(2)?,
+                master_path: r.get(3)?,
+                platform: r.get(4)?,
+                kind: r.get(5)?,
+                account_id: r.get(6)?,
+                account_handle: r.get(7)?,
+                account_platform: r.get(8)?,
+                title: r.get(9)?,
+                duration: r.get(10)?,
+                captured_at: r.get(11)?,
+                counts: Counts {
+                    views: r.get(12)?,
+                    likes: r.get(13)?,
+                    comments: r.get(14)?,
+                    shares: r.get(15)?,
+                    favorites: r.get(16)?,
+                    followers: r.get(17)?,
+                    conversions: r.get(18)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The post published at `url`, if any (CSV rows may name posts by link).
+    pub fn post_by_url(&self, url: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM posts WHERE url = ?1 ORDER BY id DESC LIMIT 1", [url.trim()], |r| r.get(0))
+            .optional()?)
+    }
+}
