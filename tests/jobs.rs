@@ -80,18 +80,37 @@ fn a_killed_studio_leaves_no_done_row_and_the_job_finishes_on_restart() {
         );
     };
     let variant = done.variant_id.to_string();
-    let refused = studio_cmd(&data, &["--as", "理财小王", "queue", "add", &variant]).output().unwrap();
-    assert_eq!(refused.status.code(), Some(2), "not before review");
     run(&["people", "add", "理财小王", "--role", "editor"]);
     run(&["people", "add", "合规老张", "--role", "reviewer"]);
+    run(&[
+        "--as",
+        "理财小王",
+        "accounts",
+        "add",
+        "--platform",
+        "bilibili",
+        "--name",
+        "理财小王",
+        "--handle",
+        "licai_wang",
+    ]);
+    let at = ["--at", "2026-12-01 18:00"];
+    let refused = studio_cmd(
+        &data,
+        &[&["--as", "理财小王", "posts", "add", &variant, "--account", "licai_wang"][..], &at[..]].concat(),
+    )
+    .output()
+    .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "not before review");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("only approved variants"));
     run(&["--as", "理财小王", "edit", &variant, "--title", "定投入门", "--tags", "基金,定投"]);
     run(&["--as", "理财小王", "review", &variant, "--submit"]);
     run(&["--as", "合规老张", "review", &variant, "--approve"]);
-    run(&["--as", "理财小王", "queue", "add", &variant, "--account", "理财小王", "--at", "2026-12-01T10:00:00Z"]);
+    run(&[&["--as", "理财小王", "posts", "add", &variant, "--account", "licai_wang"][..], &at[..]].concat());
     let listed = studio_cmd(&data, &["--json", "queue"]).output().unwrap();
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
-    assert_eq!(listed["posts"][0]["account"], "理财小王");
-    assert_eq!(listed["posts"][0]["scheduled_at"], "2026-12-01T10:00:00Z");
+    assert_eq!(listed["posts"][0]["account_handle"], "licai_wang");
+    assert_eq!(listed["posts"][0]["scheduled_at"], "2026-12-01T10:00:00Z", "18:00 in Shanghai, stored as UTC");
     let verify = studio_cmd(&data, &["audit", "verify"]).output().unwrap();
     assert!(String::from_utf8_lossy(&verify.stdout).contains("audit trail intact"));
     assert_eq!(listed["ready"].as_array().unwrap().len(), 0);
@@ -188,7 +207,7 @@ fn the_database_migrates_uses_wal_and_refuses_a_newer_schema() {
     let path = dir.path().join("studio.db");
     {
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
         store.ensure_project("默认").unwrap();
         assert!(dir.path().join("studio.db-wal").exists(), "WAL journal");
     }

@@ -9,8 +9,10 @@ use std::path::Path;
 use studio_e2e::*;
 use studio_engine::Studio;
 use studio_engine::compliance::Severity;
+use studio_engine::jiff::Timestamp;
 use studio_engine::plan::PlanRequest;
-use studio_engine::store::{Override, ReviewState, Role, Store, audit_csv};
+use studio_engine::schedule::parse_time;
+use studio_engine::store::{NewAccount, Override, Person, ReviewState, Role, Store, audit_csv};
 
 /// A studio with one rendered Douyin variant made by an editor.
 fn rendered(dir: &Path, request: impl Fn(&Studio) -> PlanRequest) -> (Studio, i64) {
@@ -26,6 +28,26 @@ fn rendered(dir: &Path, request: impl Fn(&Studio) -> PlanRequest) -> (Studio, i6
     (studio, jobs[0].variant_id)
 }
 
+/// Plans `v` on a Douyin account (added on first use) at 18:00 Shanghai on 1 Dec 2026.
+fn plan(studio: &Studio, store: &mut Store, v: i64, who: &Person) -> studio_engine::Result<i64> {
+    let account = match store.find_account("licai_wang") {
+        Ok(a) => a,
+        Err(_) => {
+            let new = NewAccount {
+                platform: "douyin".into(),
+                name: "理财小王".into(),
+                handle: "licai_wang".into(),
+                owner: None,
+                cross_line: None,
+            };
+            studio.add_account(store, &new, "setup").unwrap()
+        }
+    };
+    let rules = studio.plan_rules(&account, Timestamp::now())?;
+    let at = parse_time("2026-12-01 18:00", &studio.time_zone()?)?;
+    Ok(store.schedule_post(v, account.id, at, "", who, &rules)?.post.id)
+}
+
 fn state(store: &Store, id: i64) -> ReviewState {
     store.variant_content(id).unwrap().review_state
 }
@@ -38,7 +60,7 @@ fn only_reviewed_and_approved_variants_reach_the_queue() {
     let editor = store.person("编辑小李").unwrap();
     let reviewer = store.person("审核老王").unwrap();
 
-    let err = store.add_post(v, &editor, Some("acc"), "", None).unwrap_err();
+    let err = plan(&studio, &mut store, v, &editor).unwrap_err();
     assert_eq!(err.code(), "not_allowed", "{err}");
     let raw = rusqlite::Connection::open(studio.data_dir().join("studio.db")).unwrap();
     let sql = raw.execute("INSERT INTO posts (variant_id, platform) VALUES (?1, 'douyin')", [v]);
@@ -69,13 +91,13 @@ fn only_reviewed_and_approved_variants_reach_the_queue() {
     assert!(findings.iter().all(|f| f.severity != Severity::Block), "{findings:#?}");
     store.approve(v, &reviewer, &[]).unwrap();
     assert_eq!(state(&store, v), ReviewState::Approved);
-    let post = store.add_post(v, &editor, Some("理财小王"), "定投入门", Some("2026-12-01T10:00:00Z")).unwrap();
+    let post = plan(&studio, &mut store, v, &editor).unwrap();
     assert!(post > 0);
 
     // Any edit after approval sends it back, through the API or plain SQL.
     store.edit_variant_text(v, &editor, "基金定投入门（修订）", "三分钟看懂定投的原理。", &[]).unwrap();
     assert_eq!(state(&store, v), ReviewState::Draft);
-    assert_eq!(store.add_post(v, &editor, None, "", None).unwrap_err().code(), "not_allowed");
+    assert_eq!(plan(&studio, &mut store, v, &editor).unwrap_err().code(), "not_allowed");
     studio.submit_for_review(v, "编辑小李").unwrap();
     store.approve(v, &reviewer, &[]).unwrap();
     raw.execute("UPDATE variants SET body = body || '！' WHERE id = ?1", [v]).unwrap();
@@ -84,9 +106,12 @@ fn only_reviewed_and_approved_variants_reach_the_queue() {
     // History: every step is in the audit trail, and the chain verifies.
     let actions: Vec<String> =
         store.audit_entries(Some(("variant", v))).unwrap().into_iter().map(|e| e.action).collect();
-    for a in ["edit", "submit", "request_changes", "approve", "queue"] {
+    for a in ["edit", "submit", "request_changes", "approve"] {
         assert!(actions.contains(&a.to_owned()), "{a} in {actions:?}");
     }
+    let post_actions: Vec<String> =
+        store.audit_entries(Some(("post", post))).unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(post_actions, ["schedule"]);
     assert!(store.verify_audit().unwrap().problems.is_empty());
 }
 

@@ -20,6 +20,9 @@ pub struct Cli {
     /// Who is acting (a name from `studio people`), for review and queue actions.
     #[arg(long = "as", global = true, env = "STUDIO_USER")]
     pub actor: Option<String>,
+    /// Time zone that times are typed and shown in (IANA name).
+    #[arg(long, global = true, env = "STUDIO_TZ", default_value = "Asia/Shanghai")]
+    pub tz: String,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -55,9 +58,56 @@ pub enum Command {
         action: Option<JobAction>,
     },
     /// Rendered variants waiting to be scheduled, and the scheduled posts.
-    Queue {
+    Queue,
+    /// Accounts the team posts from, and their cadence rules.
+    Accounts {
         #[command(subcommand)]
-        action: Option<QueueAction>,
+        action: Option<AccountAction>,
+    },
+    /// The publish calendar: plan, move, fill, import, and record outcomes.
+    Posts {
+        #[command(subcommand)]
+        action: Option<PostAction>,
+    },
+    /// Posts whose time has come, ready to post by hand.
+    Due {
+        /// As of this time (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Export posts as ready-to-upload folders (and a zip) with caption.txt and manifest.json.
+    Package {
+        /// Post ids (or use --account / --from / --to for a batch).
+        posts: Vec<i64>,
+        /// Every planned post of these accounts (comma-separated) in the range.
+        #[arg(long, value_delimiter = ',')]
+        account: Vec<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value = "out/packages")]
+        out: PathBuf,
+        /// Folder name (default: package-<local time>).
+        #[arg(long)]
+        name: Option<String>,
+        /// Also write <name>.zip.
+        #[arg(long)]
+        zip: bool,
+    },
+    /// Record and import results (views, likes …) of published posts.
+    Metrics {
+        #[command(subcommand)]
+        action: MetricsAction,
+    },
+    /// Compare results per platform, per account, or per variant of one master.
+    Report {
+        /// platform | account | variant
+        #[arg(long, default_value = "platform")]
+        by: String,
+        /// Only this master's posts (with --by variant: which cut worked).
+        #[arg(long)]
+        master: Option<i64>,
     },
     /// Turn a Markdown article into image-and-text notes: cards, titles, bodies and tags per platform.
     Notes {
@@ -150,6 +200,9 @@ pub enum Command {
         /// Measure card rendering (layout + PNG) of a 10,000-character article instead.
         #[arg(long)]
         cards: bool,
+        /// Measure the publish calendar with 100,000 posts (month query, week fill) instead.
+        #[arg(long)]
+        calendar: bool,
         /// Length of the long master in minutes.
         #[arg(long, default_value_t = 10.0)]
         minutes: f64,
@@ -208,20 +261,130 @@ pub enum AuditAction {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum QueueAction {
+pub enum AccountAction {
     /// List (the default).
     List,
-    /// Schedule a rendered variant.
+    /// Add an account.
+    Add {
+        /// A platform id from `studio platforms` (douyin, xiaohongshu, bilibili …).
+        #[arg(long)]
+        platform: String,
+        /// The name the platform shows.
+        #[arg(long)]
+        name: String,
+        /// The account's unique handle.
+        #[arg(long)]
+        handle: String,
+        #[arg(long)]
+        owner: Option<String>,
+        /// Closing line for captions, e.g. "更多干货去小红书搜 理财小王".
+        #[arg(long)]
+        cross_line: Option<String>,
+        /// Cadence rules, e.g. "daily 18:00" or "周一,周三,周五 12:00" (repeat for several).
+        #[arg(long)]
+        cadence: Vec<String>,
+    },
+    /// Replace an account's cadence rules.
+    Cadence { account: String, rules: Vec<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostAction {
+    /// The calendar (the default): posts from --from (default today) to --to (default four weeks on).
+    List {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Schedule an approved variant on an account.
     Add {
         variant: i64,
         #[arg(long)]
-        account: Option<String>,
-        /// UTC time, e.g. 2026-12-01T10:00:00Z.
+        account: String,
+        /// Your local time, e.g. "2026-12-01 18:00" (or UTC with Z).
+        #[arg(long, required_unless_present = "next")]
+        at: Option<String>,
+        /// Take the account's next free cadence slot.
+        #[arg(long, conflicts_with = "at")]
+        next: bool,
+        /// A note for whoever posts it (not published).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Move a planned post.
+    Move {
+        post: i64,
+        #[arg(long)]
+        at: String,
+    },
+    /// The account's next free cadence slots.
+    Slots {
+        #[arg(long)]
+        account: String,
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+    },
+    /// Fill an account's free cadence slots in a week with approved variants.
+    Fill {
+        #[arg(long)]
+        account: String,
+        /// Any day of the week to fill (default: next week).
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Schedule the rows of a CSV: variant, account, time, note (Chinese or English headers).
+    Import { file: PathBuf },
+    /// Record that a post went out.
+    Published {
+        post: i64,
+        #[arg(long)]
+        url: Option<String>,
+        /// When it went out (default: now).
         #[arg(long)]
         at: Option<String>,
-        #[arg(long, default_value = "")]
-        caption: String,
     },
+    /// Record that posting failed.
+    Failed {
+        post: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Take a post off the schedule.
+    Cancel { post: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetricsAction {
+    /// Enter a post's figures by hand.
+    Add {
+        post: i64,
+        /// When the figures were read (default: now).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        views: Option<String>,
+        #[arg(long)]
+        likes: Option<String>,
+        #[arg(long)]
+        comments: Option<String>,
+        #[arg(long)]
+        shares: Option<String>,
+        #[arg(long)]
+        favorites: Option<String>,
+        #[arg(long)]
+        followers: Option<String>,
+        #[arg(long)]
+        conversions: Option<String>,
+    },
+    /// Import a CSV with a post id or link column and figure columns (播放量/views, 点赞/likes …).
+    Import { file: PathBuf },
+    /// A post's snapshots.
+    List { post: i64 },
 }
 
 #[derive(Debug, Args)]

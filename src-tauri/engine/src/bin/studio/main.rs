@@ -2,8 +2,10 @@
 //! without a display.
 
 mod bench;
+mod bench_calendar;
 mod cli;
 mod progress;
+mod publish;
 mod review;
 mod table;
 
@@ -20,7 +22,7 @@ use studio_engine::store::RenderJob;
 use studio_engine::text::FontConfig;
 use studio_engine::{EngineError, Result, Studio, StudioConfig};
 
-use cli::{Cli, Command, JobAction, QueueAction, VariantArgs};
+use cli::{AccountAction, Cli, Command, JobAction, PostAction, VariantArgs};
 use table::Table;
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn open(cli: &Cli, parallel: usize) -> Result<Studio> {
     config.ffmpeg = cli.ffmpeg.clone();
     config.fonts = FontConfig { font_files: cli.fonts.clone() };
     config.max_parallel_jobs = parallel;
+    config.time_zone = cli.tz.clone();
     Studio::open(config)
 }
 
@@ -119,7 +122,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             run_jobs(&studio, cli.json)
         }
         Command::Jobs { action } => jobs(&cli, action.as_ref().unwrap_or(&JobAction::List)),
-        Command::Queue { action } => queue(&cli, action.as_ref().unwrap_or(&QueueAction::List)),
+        Command::Queue => queue(&cli),
+        Command::Accounts { action } => publish::accounts(&cli, action.as_ref().unwrap_or(&AccountAction::List)),
+        Command::Posts { action } => publish::posts(
+            &cli,
+            action.as_ref().unwrap_or(&PostAction::List { from: None, to: None, account: None, platform: None }),
+        ),
+        Command::Due { at } => publish::due(&cli, at.as_deref()),
+        Command::Package { posts, account, from, to, out, name, zip } => {
+            publish::package(&cli, posts, account, from.as_deref(), to.as_deref(), out, name.as_deref(), *zip)
+        }
+        Command::Metrics { action } => publish::metrics(&cli, action),
+        Command::Report { by, master } => publish::report(&cli, by, *master),
         Command::Notes {
             file,
             platforms,
@@ -250,6 +264,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let studio = open(&cli, 1)?;
             bench::cards(&studio, out).map(|()| ExitCode::SUCCESS)
         }
+        Command::Bench { calendar: true, out, .. } => bench_calendar::calendar(out).map(|()| ExitCode::SUCCESS),
         Command::Bench { scan: true, .. } => {
             let studio = open(&cli, 1)?;
             bench::scan(&studio);
@@ -426,43 +441,33 @@ fn verify(path: &Path, size: Option<u64>, sha: Option<&str>) -> String {
     }
 }
 
-fn queue(cli: &Cli, action: &QueueAction) -> Result<ExitCode> {
+fn queue(cli: &Cli) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
     let store = studio.store()?;
-    match action {
-        QueueAction::List => {
-            let ready = store.ready_variants()?;
-            let posts = store.posts()?;
-            if cli.json {
-                print_json(&serde_json::json!({ "ready": ready, "posts": posts }))?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!("Rendered, waiting to be scheduled:");
-            let mut t = Table::new(["variant", "platform", "review", "file"]);
-            for v in ready {
-                t.row([v.variant_id.to_string(), v.platform, v.review_state, v.output_path]);
-            }
-            t.print();
-            println!("\nScheduled posts:");
-            let mut t = Table::new(["post", "variant", "platform", "account", "when (UTC)", "status"]);
-            for p in posts {
-                t.row([
-                    p.id.to_string(),
-                    p.variant_id.to_string(),
-                    p.platform,
-                    p.account.unwrap_or_default(),
-                    p.scheduled_at.unwrap_or_default(),
-                    p.status,
-                ]);
-            }
-            t.print();
-        }
-        QueueAction::Add { variant, account, at, caption } => {
-            let mut store = store;
-            let person = store.person(&review::actor(cli)?)?;
-            let id = store.add_post(*variant, &person, account.as_deref(), caption, at.as_deref())?;
-            println!("post {id} planned");
-        }
+    let ready = store.ready_variants()?;
+    let posts = store.posts()?;
+    if cli.json {
+        print_json(&serde_json::json!({ "ready": ready, "posts": posts }))?;
+        return Ok(ExitCode::SUCCESS);
     }
+    println!("Rendered, waiting to be scheduled:");
+    let mut t = Table::new(["variant", "platform", "review", "file"]);
+    for v in ready {
+        t.row([v.variant_id.to_string(), v.platform, v.review_state, v.output_path]);
+    }
+    t.print();
+    println!("\nPosts (see also `studio posts`):");
+    let mut t = Table::new(["post", "variant", "platform", "account", "when (UTC)", "status"]);
+    for p in posts {
+        t.row([
+            p.id.to_string(),
+            p.variant_id.to_string(),
+            p.platform,
+            p.account_handle.unwrap_or_default(),
+            p.scheduled_at.unwrap_or_default(),
+            p.status,
+        ]);
+    }
+    t.print();
     Ok(ExitCode::SUCCESS)
 }
