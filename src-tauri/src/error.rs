@@ -18,3 +18,10 @@ impl From<EngineError> for IpcError {
         Self { code: e.code().to_owned(), message: e.to_string() }
     }
 }
+
+impl IpcError {
+    /// A bad argument from the UI, with the same code the engine uses.
+    pub fn invalid(message: String) -> Self {
+        EngineError::InvalidArgument(message).into()
+    }
+}

@@ -22,7 +22,13 @@ fn main() {
     };
     let result = tauri::Builder::default()
         .manage(state::AppState::new(studio))
-        .invoke_handler(tauri::generate_handler![commands::app_info, commands::platforms, commands::jobs])
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::platforms,
+            commands::jobs,
+            commands::calendar,
+            commands::report
+        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("error: the window could not start: {e}");
