@@ -61,6 +61,19 @@ pub struct PostMetrics {
     pub counts: Counts,
 }
 
+/// The seven count columns, in `Counts` order, from column `first` on.
+fn counts_from(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Counts> {
+    Ok(Counts {
+        views: r.get(first)?,
+        likes: r.get(first + 1)?,
+        comments: r.get(first + 2)?,
+        shares: r.get(first + 3)?,
+        favorites: r.get(first + 4)?,
+        followers: r.get(first + 5)?,
+        conversions: r.get(first + 6)?,
+    })
+}
+
 impl Store {
     /// Saves a snapshot; the same post and time replaces the earlier figures
     /// (re-importing a file changes nothing). Returns true when it was new.
@@ -118,20 +131,7 @@ impl Store {
              FROM metric_snapshots WHERE post_id = ?1 ORDER BY captured_at",
         )?;
         let rows = stmt.query_map([post_id], |r| {
-            Ok(Snapshot {
-                post_id: r.get(0)?,
-                captured_at: r.get(1)?,
-                counts: Counts {
-                    views: r.get(2)?,
-                    likes: r.get(3)?,
-                    comments: r.get(4)?,
-                    shares: r.get(5)?,
-                    favorites: r.get(6)?,
-                    followers: r.get(7)?,
-                    conversions: r.get(8)?,
-                },
-                source: r.get(9)?,
-            })
+            Ok(Snapshot { post_id: r.get(0)?, captured_at: r.get(1)?, counts: counts_from(r, 2)?, source: r.get(9)? })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -164,15 +164,7 @@ impl Store {
                 title: r.get(9)?,
                 duration: r.get(10)?,
                 captured_at: r.get(11)?,
-                counts: Counts {
-                    views: r.get(12)?,
-                    likes: r.get(13)?,
-                    comments: r.get(14)?,
-                    shares: r.get(15)?,
-                    favorites: r.get(16)?,
-                    followers: r.get(17)?,
-                    conversions: r.get(18)?,
-                },
+                counts: counts_from(r, 12)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

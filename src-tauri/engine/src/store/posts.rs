@@ -148,6 +148,12 @@ fn neighbours(conn: &Connection, account_id: i64, variant_id: i64, at: Timestamp
         .collect()
 }
 
+/// What planning `candidate` on the account would clash with.
+fn clashes_at(conn: &Connection, account_id: i64, candidate: Slotted, rules: &PlanRules) -> Result<Vec<Clash>> {
+    let near = neighbours(conn, account_id, candidate.variant_id, candidate.at)?;
+    clashes(&candidate, &near, &rules.publishing, &rules.tz, rules.now)
+}
+
 fn check_fits(v: &VariantContent, account: &Account, rules: &PlanRules) -> Result<()> {
     if !rules.variant_platforms.contains(&v.platform) {
         return Err(EngineError::NotAllowed(format!(
@@ -178,14 +184,7 @@ impl Store {
         }
         let account = load_account(&tx, account_id)?;
         check_fits(&v, &account, rules)?;
-        let candidate = Slotted { post_id: None, variant_id, at };
-        let found = clashes(
-            &candidate,
-            &neighbours(&tx, account_id, variant_id, at)?,
-            &rules.publishing,
-            &rules.tz,
-            rules.now,
-        )?;
+        let found = clashes_at(&tx, account_id, Slotted { post_id: None, variant_id, at }, rules)?;
         let when = to_utc_text(at);
         tx.execute(
             "INSERT INTO posts (variant_id, platform, account_id, note, scheduled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -229,14 +228,8 @@ impl Store {
         let account_id = post.account_id.ok_or_else(|| {
             EngineError::NotAllowed(format!("post {post_id} has no account; schedule the variant on an account"))
         })?;
-        let candidate = Slotted { post_id: Some(post_id), variant_id: post.variant_id, at };
-        let found = clashes(
-            &candidate,
-            &neighbours(&tx, account_id, post.variant_id, at)?,
-            &rules.publishing,
-            &rules.tz,
-            rules.now,
-        )?;
+        let found =
+            clashes_at(&tx, account_id, Slotted { post_id: Some(post_id), variant_id: post.variant_id, at }, rules)?;
         let when = to_utc_text(at);
         tx.execute(
             "UPDATE posts SET scheduled_at = ?2, status = 'planned', fail_reason = NULL WHERE id = ?1",

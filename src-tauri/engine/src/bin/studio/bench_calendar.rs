@@ -119,25 +119,21 @@ pub fn calendar(out: &Path) -> Result<()> {
     let month_from = parse_time("2026-03-01 00:00", &tz)?;
     let month_to = parse_time("2026-04-01 00:00", &tz)?;
     let all = CalendarFilter::default();
-    let rows = store.calendar(month_from, month_to, &all)?.len();
-    let times = (0..100)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(store.calendar(month_from, month_to, &all))?;
-            Ok(millis(t))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    println!("month calendar, all accounts ({rows} posts), 100 runs:  {}", summary(times));
-    let one = CalendarFilter { account_id: Some(accounts[0].id), platform: None };
-    let rows = store.calendar(month_from, month_to, &one)?.len();
-    let times = (0..100)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(store.calendar(month_from, month_to, &one))?;
-            Ok(millis(t))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    println!("month calendar, one account ({rows} posts), 100 runs:   {}", summary(times));
+    let time_month = |filter: &CalendarFilter| -> Result<(usize, String)> {
+        let rows = store.calendar(month_from, month_to, filter)?.len();
+        let times = (0..100)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(store.calendar(month_from, month_to, filter))?;
+                Ok(millis(t))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((rows, summary(times)))
+    };
+    let (rows, figures) = time_month(&all)?;
+    println!("month calendar, all accounts ({rows} posts), 100 runs:  {figures}");
+    let (rows, figures) = time_month(&CalendarFilter { account_id: Some(accounts[0].id), platform: None })?;
+    println!("month calendar, one account ({rows} posts), 100 runs:   {figures}");
 
     // Fill weeks after the generated range: 14 cadence slots each.
     let first_monday = parse_time(&last[..10], &tz)?.to_zoned(tz.clone());

@@ -330,6 +330,11 @@ fn count(field: &str, cell: Option<&String>) -> Result<Option<i64>> {
         .map(Option::flatten)
 }
 
+/// A figure for a table; `-` when it was not reported.
+fn n(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+}
+
 fn print_import(summary: &ImportSummary) {
     if !summary.ignored_columns.is_empty() {
         println!("ignored columns: {}", summary.ignored_columns.join(", "));
@@ -388,7 +393,6 @@ pub fn metrics(cli: &Cli, action: &MetricsAction) -> Result<ExitCode> {
                 "source",
             ]);
             for s in snaps {
-                let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
                 let c = s.counts;
                 t.row([
                     local(&studio, Some(&s.captured_at)),
@@ -420,7 +424,6 @@ pub fn report(cli: &Cli, by: &str, master: Option<i64>) -> Result<ExitCode> {
         println!("no figures yet: record them with `studio metrics add` or `studio metrics import`");
         return Ok(ExitCode::SUCCESS);
     }
-    let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
     let pct = |v: Option<f64>| v.map(|v| format!("{:.2}%", v * 100.0)).unwrap_or_else(|| "-".into());
     let mut t = Table::new([
         "group",
