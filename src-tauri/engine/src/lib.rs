@@ -7,6 +7,7 @@ pub mod compliance;
 pub mod digest;
 pub mod disclaimer;
 pub mod error;
+pub mod library;
 pub mod metrics;
 pub mod notes;
 pub mod plan;

@@ -1,0 +1,144 @@
+//! The desktop app in a real window: its own Xvfb display, tauri-driver in
+//! front of WebKitWebDriver, and a WebDriver session that starts the real
+//! binary on a data folder. Everything is stopped from `Drop`, tauri-driver
+//! with SIGTERM (a killed tauri-driver orphans WebKitWebDriver, which keeps
+//! the test's output open and hangs the run).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// An Xvfb server on a free display number.
+pub struct Display {
+    child: Child,
+    pub name: String,
+}
+
+impl Display {
+    pub fn start() -> Self {
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb runs (package xvfb; scripts/setup --app installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        Self { child, name: format!(":{}", line.trim()) }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// tauri-driver, with the app's environment (display, data folder).
+pub struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    pub fn start(display: &Display, data_dir: &Path) -> Self {
+        let (port, native) = (free_port(), free_port());
+        let exe = std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| {
+            let home = std::env::var_os("CARGO_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+            home.join("bin/tauri-driver")
+        });
+        let child = Command::new(&exe)
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+            .env("DISPLAY", &display.name)
+            .env("STUDIO_DATA_DIR", data_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} runs (cargo install tauri-driver --locked): {e}", exe.display()));
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { child, port }
+    }
+
+    /// Starts the app and connects to its webview.
+    pub async fn open(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app_bin() }));
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session on the app")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver and the app first.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The app binary built with the `custom-protocol` feature (`scripts/test` builds it first).
+pub fn app_bin() -> PathBuf {
+    let target = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_owned();
+    let bin = target.join("repurpose-studio");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p repurpose-studio --features custom-protocol` (scripts/test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// Waits until `css` matches an element whose text satisfies `check`; returns that text.
+pub async fn wait_text(client: &Client, css: &str, seconds: u64, check: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    let mut last = String::new();
+    while started.elapsed() < Duration::from_secs(seconds) {
+        if let Ok(el) = client.find(Locator::Css(css)).await
+            && let Ok(text) = el.text().await
+        {
+            if check(&text) {
+                return text;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{css} never matched within {seconds} s; last text: {last:?}");
+}
+
+/// Saves the viewport as `<dir>/<name>.png` after the repaint settles.
+pub async fn screenshot(client: &Client, dir: &Path, name: &str) {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = client.screenshot().await.unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
