@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 /// An Xvfb server on a free display number.
+#[derive(Debug)]
 pub struct Display {
     child: Child,
     pub name: String,
@@ -44,6 +45,7 @@ fn free_port() -> u16 {
 }
 
 /// tauri-driver, with the app's environment (display, data folder).
+#[derive(Debug)]
 pub struct Driver {
     child: Child,
     port: u16,
