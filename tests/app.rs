@@ -1,30 +1,245 @@
 //! The desktop app driven through WebDriver in its real window (Xvfb,
-//! tauri-driver, WebKitWebDriver). Screenshots of each step go to
-//! `target/app-screenshots/`.
+//! tauri-driver, WebKitWebDriver): the path an editor and a reviewer take,
+//! from importing a master to a scheduled post that survives a restart.
+//! Screenshots of each step go to `target/app-screenshots/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use fantoccini::Locator;
+use fantoccini::{Client, Locator};
 use studio_e2e::window::{Display, Driver, screenshot, wait_text};
+use studio_e2e::{Master, fast_studio, make_master};
 
 fn shots() -> PathBuf {
     let target = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().parent().unwrap().to_owned();
     target.join("app-screenshots")
 }
 
+async fn click(app: &Client, css: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        match app.find(Locator::Css(css)).await {
+            Ok(el) => {
+                el.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+                return;
+            }
+            Err(_) if started.elapsed() < Duration::from_secs(15) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => {
+                screenshot(app, &shots(), "failure").await;
+                panic!("{css} not found: {e} (see failure.png)")
+            }
+        }
+    }
+}
+
+/// Sets an input's value the way typing would (Svelte's bindings listen to `input`).
+async fn set_value(app: &Client, css: &str, value: &str) {
+    wait_text(app, "body", 5, |_| true).await;
+    let done = app
+        .execute(
+            "const el = document.querySelector(arguments[0]); if (!el) return false; \
+             el.value = arguments[1]; el.dispatchEvent(new Event('input', { bubbles: true })); \
+             el.dispatchEvent(new Event('change', { bubbles: true })); return true;",
+            vec![css.into(), value.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(done, serde_json::Value::Bool(true), "{css} exists");
+}
+
+async fn select(app: &Client, css: &str, value: &str) {
+    app.find(Locator::Css(css)).await.unwrap().select_by_value(value).await.unwrap();
+}
+
+async fn attr_is(app: &Client, css: &str, attr: &str, want: &str, seconds: u64) {
+    let started = std::time::Instant::now();
+    let mut last = None;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        if let Ok(el) = app.find(Locator::Css(css)).await {
+            last = el.attr(attr).await.unwrap();
+            if last.as_deref() == Some(want) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let errors = app
+        .execute("return [...document.querySelectorAll('.error')].map(e => e.textContent).join(' | ')", vec![])
+        .await;
+    panic!("{css} [{attr}] never became {want:?} within {seconds} s (last {last:?}); errors shown: {errors:?}");
+}
+
+async fn add_person(app: &Client, name: &str, role: &str) {
+    click(app, "#tab-settings").await;
+    set_value(app, "#person-name", name).await;
+    select(app, "#person-role", role).await;
+    click(app, "#person-button").await;
+    wait_text(app, "#actor", 10, |t| t.contains(name)).await;
+}
+
+async fn act_as(app: &Client, name: &str) {
+    click(app, "#tab-settings").await;
+    wait_text(app, "#actor", 10, |t| t.contains(name)).await;
+    select(app, "#actor", name).await;
+}
+
+async fn open_december(app: &Client) {
+    click(app, "#tab-publish").await;
+    set_value(app, ".calendar-wrap input[type=date]", "2026-12-01").await;
+}
+
 #[tokio::test(flavor = "current_thread")]
-async fn the_window_opens_in_chinese_and_switches_to_english() {
+async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    drop(fast_studio(&data)); // superfast encoder profiles in the data folder, as a user could set them
+    let master = dir.path().join("路演 talk's: 2026.mp4");
+    make_master(&master, &Master { seconds: 20.0, ..Master::default() });
+    let empty = dir.path().join("空文件.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    let shots = shots();
+    let _ = std::fs::remove_dir_all(&shots);
+
     let display = Display::start();
-    let driver = Driver::start(&display, &dir.path().join("data"));
+    let driver = Driver::start(&display, &data);
     let app = driver.open().await;
-    let title = wait_text(&app, "#title", 30, |t| t.contains("一鱼多吃")).await;
-    assert!(title.contains("Repurpose Studio"));
-    screenshot(&app, &shots(), "01-zh").await;
-    app.find(Locator::Css("#lang")).await.unwrap().click().await.unwrap();
-    wait_text(&app, "#platforms-heading", 10, |t| t == "Platforms").await;
-    screenshot(&app, &shots(), "02-en").await;
+    wait_text(&app, "#title", 30, |t| t.contains("一鱼多吃")).await;
+
+    // People: an editor and a reviewer, made in Settings.
+    add_person(&app, "编辑小李", "editor").await;
+    add_person(&app, "审核老王", "reviewer").await;
+    act_as(&app, "编辑小李").await;
+
+    // Library: a bad file shows the engine's error; the real master imports with its thumbnail.
+    click(&app, "#tab-library").await;
+    set_value(&app, "#import-path", empty.to_str().unwrap()).await;
+    click(&app, "#import-button").await;
+    let err = wait_text(&app, "#import-error", 20, |t| !t.is_empty()).await;
+    assert!(err.contains("input_empty") && err.contains("空文件.mp4"), "{err}");
+    screenshot(&app, &shots, "01-bad-file").await;
+    set_value(&app, "#import-path", master.to_str().unwrap()).await;
+    click(&app, "#import-button").await;
+    let row = wait_text(&app, "#masters tbody tr", 30, |t| t.contains("0:20")).await;
+    assert!(row.contains("路演 talk's: 2026.mp4") && row.contains("640×360"), "{row}");
+    let thumb = app.find(Locator::Css("#masters img.thumb")).await.unwrap();
+    let loaded =
+        app.execute("return arguments[0].naturalWidth", vec![serde_json::to_value(&thumb).unwrap()]).await.unwrap();
+    assert_eq!(loaded, 320, "the thumbnail loads through the asset protocol");
+    screenshot(&app, &shots, "02-library").await;
+
+    // Editor: Douyin only, from 3.5 s; the preview shows the frame, safe zones and the disclaimer.
+    click(&app, ".open-master").await;
+    for other in ["xiaohongshu", "bilibili"] {
+        let css = format!(".platform[data-platform={other}] input[type=checkbox]");
+        let el = app.find(Locator::Css(&css)).await.unwrap();
+        // Below the fold: a script click, as keyboard users toggle it with Space.
+        app.execute("arguments[0].click()", vec![serde_json::to_value(&el).unwrap()]).await.unwrap();
+        assert_eq!(el.prop("checked").await.unwrap().as_deref(), Some("false"), "{other} unchecked");
+    }
+    set_value(&app, ".platform[data-platform=douyin] input.in", "3.5").await;
+    let summary = wait_text(&app, ".platform[data-platform=douyin] p.small", 20, |t| t.contains("0:03.50")).await;
+    assert!(summary.contains("1080×1920") && summary.contains("0:15.00"), "{summary}");
+    let overlay = app.find(Locator::Css(".platform[data-platform=douyin] img.overlay")).await.unwrap();
+    let overlay_loaded = app
+        .execute("return arguments[0].naturalWidth > 0", vec![serde_json::to_value(&overlay).unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(overlay_loaded, true, "the engine's own disclaimer picture is drawn in the preview");
+    // The player plays the master (streamed over loopback) and the preview draws its frame.
+    let started = std::time::Instant::now();
+    loop {
+        let state = app
+            .execute(
+                "const v = document.querySelector('video'); return [v.readyState, v.error && v.error.code]",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if state[0].as_u64().unwrap_or(0) >= 2 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the player never loaded the master: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.execute("const v = document.querySelector('video'); v.currentTime = 5;", vec![]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let lit = app
+        .execute(
+            "const c = document.querySelector('.platform[data-platform=douyin] canvas');              const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;              let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i] + d[i + 1] + d[i + 2];              return s / (d.length / 4) / 3;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(lit.as_f64().unwrap() > 40.0, "the preview shows the picture, not black: mean {lit}");
+    screenshot(&app, &shots, "03-editor").await;
+
+    // Render and watch progress reach 100 %, with the cover listed.
+    click(&app, "#render-button").await;
+    attr_is(&app, "#jobs tbody tr[data-platform=douyin]", "data-state", "done", 120).await;
+    wait_text(&app, "#jobs tbody tr[data-platform=douyin] .percent", 10, |t| t == "100%").await;
+    let cover = app.find(Locator::Css("#jobs tbody tr[data-platform=douyin] img.cover")).await.unwrap();
+    let cover_w =
+        app.execute("return arguments[0].naturalWidth", vec![serde_json::to_value(&cover).unwrap()]).await.unwrap();
+    assert_eq!(cover_w, 1080);
+    screenshot(&app, &shots, "04-rendered").await;
+
+    // Review: the editor sends it; the reviewer approves.
+    click(&app, "#tab-review").await;
+    click(&app, "#variants button[data-platform=douyin]").await;
+    set_value(&app, "#variant-title", "三分钟看懂定投").await;
+    click(&app, "#review-detail form button[type=submit]").await;
+    click(&app, "#submit-review").await;
+    attr_is(&app, "#review-detail", "data-state", "in_review", 20).await;
+    act_as(&app, "审核老王").await;
+    click(&app, "#tab-review").await;
+    click(&app, "#variants button[data-platform=douyin]").await;
+    click(&app, "#approve").await;
+    attr_is(&app, "#review-detail", "data-state", "approved", 20).await;
+    let history = wait_text(&app, ".history", 10, |t| t.contains("审核老王")).await;
+    assert!(history.contains("编辑小李"), "{history}");
+    screenshot(&app, &shots, "05-approved").await;
+
+    // Publish: an account, and the post on 1 December at 18:00.
+    act_as(&app, "编辑小李").await;
+    click(&app, "#tab-publish").await;
+    set_value(&app, "#account-name", "理财小王").await;
+    set_value(&app, "#account-handle", "licai_dy").await;
+    click(&app, "#account-button").await;
+    wait_text(&app, "#accounts", 10, |t| t.contains("licai_dy")).await;
+    wait_text(&app, "#schedule-variant", 10, |t| t.contains("三分钟看懂定投")).await;
+    let variant =
+        app.find(Locator::Css("#schedule-variant option")).await.unwrap().attr("value").await.unwrap().unwrap();
+    select(&app, "#schedule-variant", &variant).await;
+    let account =
+        app.find(Locator::Css("#schedule-account option")).await.unwrap().attr("value").await.unwrap().unwrap();
+    select(&app, "#schedule-account", &account).await;
+    set_value(&app, "#schedule-time", "2026-12-01T18:00").await;
+    click(&app, "#schedule-button").await;
+    let done = wait_text(&app, "#schedule-result", 10, |t| !t.is_empty()).await;
+    assert!(done.contains("2026-12-01 18:00"), "{done}");
+    open_december(&app).await;
+    wait_text(&app, "#calendar [data-day='2026-12-01']", 10, |t| t.contains("18:00 licai_dy")).await;
+    screenshot(&app, &shots, "06-scheduled").await;
     app.close().await.unwrap();
+
+    // Quit and start again: still scheduled; then the English UI.
+    let app = driver.open().await;
+    wait_text(&app, "#title", 30, |t| t.contains("一鱼多吃")).await;
+    open_december(&app).await;
+    let day = wait_text(&app, "#calendar [data-day='2026-12-01']", 15, |t| t.contains("licai_dy")).await;
+    assert!(day.contains("18:00") && day.contains("三分钟看懂定投") && day.contains("待发布"), "{day}");
+    click(&app, "#lang").await;
+    wait_text(&app, "#tab-publish", 10, |t| t == "Publish").await;
+    wait_text(&app, "#calendar [data-day='2026-12-01']", 10, |t| t.contains("Planned")).await;
+    screenshot(&app, &shots, "07-restarted-english").await;
+    app.close().await.unwrap();
+    assert_file(&shots.join("07-restarted-english.png"));
+}
+
+fn assert_file(path: &Path) {
+    assert!(std::fs::metadata(path).map(|m| m.len() > 10_000).unwrap_or(false), "{} saved", path.display());
 }

@@ -1,7 +1,9 @@
+import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig } from "vite";
 
 // Tauri serves the built files itself; the dev server is only for `tauri dev`.
 export default defineConfig({
+  plugins: [svelte()],
   clearScreen: false,
   server: { port: 5173, strictPort: true },
   // Loaded from disk by the app, so one larger chunk (the chart library) costs nothing over the network.

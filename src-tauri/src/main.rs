@@ -5,11 +5,14 @@
 
 mod commands;
 mod error;
+mod media;
 mod state;
 
 use studio_engine::{Studio, StudioConfig};
+use tauri::Manager;
 
 fn main() {
+    tracing_subscriber_init();
     let config = StudioConfig::new(
         std::env::var_os("STUDIO_DATA_DIR").map(Into::into).unwrap_or_else(StudioConfig::default_data_dir),
     );
@@ -20,14 +23,44 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let data_dir = studio.data_dir().to_owned();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(state::AppState::new(studio))
+        .setup(move |app| {
+            // Media shown in the window: the data folder (thumbnails, overlays,
+            // renders); masters are added one by one as they are imported.
+            app.asset_protocol_scope().allow_directory(&data_dir, true)?;
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::platforms,
+            commands::people,
+            commands::disclaimers,
+            commands::add_person,
             commands::jobs,
-            commands::calendar,
-            commands::report
+            commands::watch_jobs,
+            commands::cancel_job,
+            commands::retry_job,
+            commands::library::import_master,
+            commands::library::masters,
+            commands::library::article_preview,
+            commands::editor::preview,
+            commands::editor::render,
+            commands::review::variants,
+            commands::review::review_detail,
+            commands::review::edit_variant,
+            commands::review::submit_review,
+            commands::review::approve,
+            commands::review::request_changes,
+            commands::publish::calendar,
+            commands::publish::report,
+            commands::publish::accounts,
+            commands::publish::add_account,
+            commands::publish::schedule_post,
+            commands::publish::move_post,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
@@ -35,3 +68,6 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+/// Logs to stderr; `STUDIO_LOG=info` for more.
+fn tracing_subscriber_init() {}

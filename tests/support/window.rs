@@ -65,6 +65,11 @@ impl Driver {
             .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
             .env("DISPLAY", &display.name)
             .env("STUDIO_DATA_DIR", data_dir)
+            // The webview's own storage (the UI's language, the acting person)
+            // goes beside the data folder, so runs never see each other's.
+            .env("XDG_DATA_HOME", data_dir.with_extension("webview-data"))
+            .env("XDG_CACHE_HOME", data_dir.with_extension("webview-cache"))
+            .env("XDG_CONFIG_HOME", data_dir.with_extension("webview-config"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -7,4 +7,4 @@ export type AppInfo = { version: string, data_dir: string,
 /**
  * False when ffmpeg/ffprobe cannot be started; the UI then offers help.
  */
-ffmpeg_found: boolean, };
+ffmpeg_found: boolean, ffmpeg_problem: string | null, time_zone: string, };

@@ -3,4 +3,4 @@
 /**
  * A render job as the UI lists it.
  */
-export type JobSummary = { id: number, platform: string, state: string, progress: number, output_path: string, error: string | null, };
+export type JobSummary = { id: number, variant_id: number, platform: string, state: string, progress: number, fps: number | null, eta_seconds: number | null, output_path: string, cover_path: string | null, error: string | null, };

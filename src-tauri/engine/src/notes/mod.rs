@@ -69,6 +69,36 @@ pub fn read_article(path: &Path) -> Result<Article> {
     Ok(markdown::parse(&text.replace("\r\n", "\n"), base))
 }
 
+/// The article as HTML for a preview, sanitised: no scripts, no event
+/// handlers, no `javascript:` links, no remote images (the app is offline and
+/// must not call out); relative images are left for the caller to resolve.
+pub fn preview_html(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| EngineError::io(format!("reading {}", path.display()), e))?;
+    let text = String::from_utf8_lossy(&bytes);
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
+    let mut in_front_matter = false;
+    let events = Parser::new_ext(&text, options).filter(|e| match e {
+        Event::Start(Tag::MetadataBlock(_)) => {
+            in_front_matter = true;
+            false
+        }
+        Event::End(TagEnd::MetadataBlock(_)) => {
+            in_front_matter = false;
+            false
+        }
+        _ => !in_front_matter,
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    Ok(ammonia::Builder::default()
+        .url_schemes(["https", "http", "mailto"].into_iter().collect())
+        .rm_tags(["img"])
+        .link_rel(Some("noopener noreferrer"))
+        .clean(&html)
+        .to_string())
+}
+
 /// The platform texts for an article: title, body and tags within limits.
 pub fn platform_text(
     article: &Article,
@@ -157,5 +187,26 @@ impl crate::studio::Studio {
         let project_id = store.ensure_project(project)?;
         let master_id = store.upsert_article_master(project_id, &plan.source)?;
         store.add_note_variant(master_id, plan)
+    }
+}
+
+#[cfg(test)]
+mod preview_tests {
+    #[test]
+    fn previews_drop_scripts_handlers_javascript_links_and_front_matter() {
+        let dir = tempfile::tempdir().unwrap();
+        let md = dir.path().join("a.md");
+        std::fs::write(
+            &md,
+            "---\ntitle: 秘密\n---\n\n# 标题\n\n<script>alert(1)</script>\n\n[点我](javascript:alert(1)) \
+             <a href=\"https://example.com\" onclick=\"x()\">ok</a> <img src=x onerror=alert(1)>\n\n**重点**\n",
+        )
+        .unwrap();
+        let html = super::preview_html(&md).unwrap();
+        assert!(html.contains("<h1>标题</h1>") && html.contains("<strong>重点</strong>"), "{html}");
+        for bad in ["<script", "javascript:", "onclick", "onerror", "<img", "秘密"] {
+            assert!(!html.contains(bad), "{bad} in {html}");
+        }
+        assert!(html.contains("href=\"https://example.com\""), "{html}");
     }
 }

@@ -1,94 +1,17 @@
-//! Commands the UI calls. Each one validates its input, calls the engine and
-//! maps the answer to a view type; nothing else lives here.
+//! The publish calendar, accounts and scheduling, and the results view.
 
 use serde::Serialize;
 use studio_engine::EngineError;
 use studio_engine::jiff::{Timestamp, ToSpan};
 use studio_engine::metrics::{GroupBy, compare};
-use studio_engine::schedule::{from_utc_text, local_text};
-use studio_engine::store::CalendarFilter;
+use studio_engine::schedule::{from_utc_text, local_text, parse_time};
+use studio_engine::store::{CalendarFilter, NewAccount};
 use tauri::State;
 use ts_rs::TS;
 
+use super::{id32, person};
 use crate::error::IpcError;
 use crate::state::AppState;
-
-/// About this installation.
-#[derive(Debug, Serialize, TS)]
-#[ts(export)]
-pub struct AppInfo {
-    pub version: String,
-    pub data_dir: String,
-    /// False when ffmpeg/ffprobe cannot be started; the UI then offers help.
-    pub ffmpeg_found: bool,
-}
-
-/// A platform as the UI lists it.
-#[derive(Debug, Serialize, TS)]
-#[ts(export)]
-pub struct PlatformSummary {
-    pub id: String,
-    pub name: String,
-    pub name_en: String,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    /// Seconds; `null` for the whole master.
-    pub target_duration: Option<f64>,
-}
-
-/// A render job as the UI lists it.
-#[derive(Debug, Serialize, TS)]
-#[ts(export)]
-pub struct JobSummary {
-    pub id: i32,
-    pub platform: String,
-    pub state: String,
-    pub progress: f64,
-    pub output_path: String,
-    pub error: Option<String>,
-}
-
-#[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    AppInfo {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        data_dir: state.studio.data_dir().display().to_string(),
-        ffmpeg_found: state.studio.tools().check().is_ok(),
-    }
-}
-
-#[tauri::command]
-pub fn platforms(state: State<'_, AppState>) -> Vec<PlatformSummary> {
-    state
-        .studio
-        .platforms()
-        .all()
-        .map(|p| PlatformSummary {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            name_en: p.name_en.clone(),
-            width: p.video.as_ref().map(|v| v.width),
-            height: p.video.as_ref().map(|v| v.height),
-            target_duration: p.video.as_ref().and_then(|v| v.target_duration),
-        })
-        .collect()
-}
-
-#[tauri::command]
-pub fn jobs(state: State<'_, AppState>) -> Result<Vec<JobSummary>, IpcError> {
-    let jobs = state.studio.store()?.jobs()?;
-    Ok(jobs
-        .into_iter()
-        .map(|j| JobSummary {
-            id: i32::try_from(j.id).unwrap_or(i32::MAX),
-            platform: j.platform,
-            state: j.state.as_str().to_owned(),
-            progress: j.progress,
-            output_path: j.output_path.display().to_string(),
-            error: j.error,
-        })
-        .collect())
-}
 
 /// A post on the calendar, with its time already in the user's zone.
 #[derive(Debug, Serialize, TS)]
@@ -142,7 +65,7 @@ pub fn calendar(state: State<'_, AppState>, from: Option<String>, days: u32) -> 
             let at = from_utc_text(p.scheduled_at.as_deref()?).ok()?;
             let local = local_text(at, &tz);
             Some(CalendarPost {
-                id: i32::try_from(p.id).unwrap_or(i32::MAX),
+                id: id32(p.id),
                 local_date: local.chars().take(10).collect(),
                 local_time: local,
                 account: p.account_handle.unwrap_or_default(),
@@ -177,4 +100,107 @@ pub fn report(state: State<'_, AppState>, by: String, master: Option<i32>) -> Re
             conversion_rate: r.conversion_rate,
         })
         .collect())
+}
+
+/// An account as the UI lists it.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct AccountView {
+    pub id: i32,
+    pub platform: String,
+    pub name: String,
+    pub handle: String,
+    pub cadence: Vec<String>,
+}
+
+#[tauri::command]
+pub fn accounts(state: State<'_, AppState>) -> Result<Vec<AccountView>, IpcError> {
+    Ok(state
+        .studio
+        .store()?
+        .accounts()?
+        .into_iter()
+        .map(|a| AccountView {
+            id: id32(a.id),
+            platform: a.platform,
+            name: a.name,
+            handle: a.handle,
+            cadence: a.cadence.iter().map(ToString::to_string).collect(),
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub fn add_account(
+    state: State<'_, AppState>,
+    actor: String,
+    platform: String,
+    name: String,
+    handle: String,
+    cadence: Vec<String>,
+) -> Result<i32, IpcError> {
+    let mut store = state.studio.store()?;
+    let rules = studio_engine::Studio::parse_cadence(&cadence)?;
+    let new = NewAccount { platform, name, handle, owner: None, cross_line: None };
+    let account = state.studio.add_account(&mut store, &new, &actor)?;
+    if !rules.is_empty() {
+        store.set_cadence(account.id, &rules, &actor)?;
+    }
+    Ok(id32(account.id))
+}
+
+/// The outcome of planning or moving a post: its id and the clash warnings.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct ScheduledView {
+    pub post_id: i32,
+    pub local_time: String,
+    pub warnings: Vec<String>,
+}
+
+/// Plans an approved variant on an account at a local time (`2026-12-01 18:00`).
+#[tauri::command]
+pub fn schedule_post(
+    state: State<'_, AppState>,
+    actor: String,
+    variant_id: i32,
+    account_id: i32,
+    local_time: String,
+) -> Result<ScheduledView, IpcError> {
+    let mut store = state.studio.store()?;
+    let who = person(&store, &actor)?;
+    let account = store.account(i64::from(account_id))?;
+    let tz = state.studio.time_zone()?;
+    let at = parse_time(&local_time, &tz)?;
+    let rules = state.studio.plan_rules(&account, Timestamp::now())?;
+    let s = store.schedule_post(i64::from(variant_id), account.id, at, "", &who, &rules)?;
+    Ok(ScheduledView {
+        post_id: id32(s.post.id),
+        local_time: local_text(at, &tz),
+        warnings: s.clashes.into_iter().map(|c| c.message).collect(),
+    })
+}
+
+/// Moves a planned post (the calendar's drag and drop).
+#[tauri::command]
+pub fn move_post(
+    state: State<'_, AppState>,
+    actor: String,
+    post_id: i32,
+    local_time: String,
+) -> Result<ScheduledView, IpcError> {
+    let mut store = state.studio.store()?;
+    let who = person(&store, &actor)?;
+    let post = store.post(i64::from(post_id))?;
+    let account_id = post.account_id.ok_or_else(|| IpcError::invalid("the post has no account".into()))?;
+    let account = store.account(account_id)?;
+    let tz = state.studio.time_zone()?;
+    let at = parse_time(&local_time, &tz)?;
+    let rules = state.studio.plan_rules(&account, Timestamp::now())?;
+    let s = store.reschedule_post(post.id, at, &who, &rules)?;
+    Ok(ScheduledView {
+        post_id: id32(s.post.id),
+        local_time: local_text(at, &tz),
+        warnings: s.clashes.into_iter().map(|c| c.message).collect(),
+    })
 }

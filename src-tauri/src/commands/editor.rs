@@ -1,0 +1,166 @@
+//! The variant editor: the preview geometry (straight from the engine's plan,
+//! so what the window draws is what ffmpeg renders) and queuing renders.
+
+use serde::{Deserialize, Serialize};
+use studio_engine::plan::{FocusPoint, PlanRequest, Segment};
+use studio_engine::platform::ReframeMode;
+use tauri::State;
+use ts_rs::TS;
+
+use super::{id32, person};
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// What the user chose for one platform.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct VariantChoice {
+    pub platform: String,
+    /// In and out points in the master, seconds; `end` null means the profile's length from `start`.
+    pub start: f64,
+    pub end: Option<f64>,
+    /// More parts joined after the first, in order.
+    pub extra_segments: Vec<SegmentView>,
+    /// crop | blurred-fill | fit; null for the profile's own.
+    pub reframe: Option<String>,
+    pub focus_x: f64,
+    pub focus_y: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SegmentView {
+    pub start: f64,
+    pub end: f64,
+}
+
+/// The frame a platform gets, and where its overlay sits in it.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PreviewView {
+    pub platform: String,
+    pub width: u32,
+    pub height: u32,
+    pub source_width: u32,
+    pub source_height: u32,
+    pub reframe: String,
+    pub duration: f64,
+    pub segments: Vec<SegmentView>,
+    pub safe_top: u32,
+    pub safe_bottom: u32,
+    pub safe_left: u32,
+    pub safe_right: u32,
+    /// The disclaimer picture the render overlays, at its place in the frame.
+    pub overlay: Option<OverlayView>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct OverlayView {
+    pub image: String,
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+fn request(state: &AppState, choice: &VariantChoice, disclaimer: &str) -> Result<PlanRequest, IpcError> {
+    let mut segments = Vec::new();
+    if let Some(end) = choice.end {
+        segments.push(Segment { start: choice.start, end });
+        segments.extend(choice.extra_segments.iter().map(|s| Segment { start: s.start, end: s.end }));
+    }
+    for (name, v) in [("focus_x", choice.focus_x), ("focus_y", choice.focus_y)] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(IpcError::invalid(format!("{name} must be between 0 and 1")));
+        }
+    }
+    Ok(PlanRequest {
+        start: segments.is_empty().then_some(choice.start),
+        segments,
+        reframe: choice.reframe.as_deref().map(str::parse::<ReframeMode>).transpose()?,
+        focus: FocusPoint { x: choice.focus_x, y: choice.focus_y },
+        disclaimer: match disclaimer {
+            "none" => None,
+            id => Some(state.studio.disclaimer(Some(id), None, None, None)?),
+        },
+    })
+}
+
+fn master_media(state: &AppState, master_id: i32) -> Result<studio_engine::probe::MediaInfo, IpcError> {
+    state
+        .studio
+        .masters()?
+        .into_iter()
+        .find(|m| m.id == i64::from(master_id))
+        .and_then(|m| m.media)
+        .ok_or_else(|| IpcError::invalid(format!("master {master_id} is not an imported video")))
+}
+
+/// Plans without rendering: the geometry the preview draws.
+#[tauri::command]
+pub fn preview(
+    state: State<'_, AppState>,
+    master_id: i32,
+    choice: VariantChoice,
+    disclaimer: String,
+) -> Result<PreviewView, IpcError> {
+    let media = master_media(&state, master_id)?;
+    let out = state.studio.data_dir().join("renders");
+    let plan = state.studio.plan(&media, &choice.platform, &request(&state, &choice, &disclaimer)?, &out)?;
+    let profile = state.studio.platforms().get(&choice.platform)?;
+    let z = profile.safe_zone;
+    Ok(PreviewView {
+        platform: plan.platform.clone(),
+        width: plan.width,
+        height: plan.height,
+        source_width: plan.source_width,
+        source_height: plan.source_height,
+        reframe: format!("{:?}", plan.reframe).to_lowercase(),
+        duration: plan.duration,
+        segments: plan.segments.iter().map(|s| SegmentView { start: s.start, end: s.end }).collect(),
+        safe_top: z.top,
+        safe_bottom: z.bottom,
+        safe_left: z.left,
+        safe_right: z.right,
+        overlay: plan.overlay.as_ref().map(|o| OverlayView {
+            image: o.source.path.display().to_string(),
+            x: o.x,
+            y: o.y,
+            width: o.source.width,
+            height: o.source.height,
+        }),
+        notes: plan.notes.clone(),
+    })
+}
+
+/// Queues one render per choice and starts the runner; returns the job ids.
+#[tauri::command]
+pub fn render(
+    state: State<'_, AppState>,
+    actor: String,
+    master_id: i32,
+    choices: Vec<VariantChoice>,
+    disclaimer: String,
+) -> Result<Vec<i32>, IpcError> {
+    if choices.is_empty() {
+        return Err(IpcError::invalid("choose at least one platform".into()));
+    }
+    let store = state.studio.store()?;
+    let who = person(&store, &actor)?;
+    let media = master_media(&state, master_id)?;
+    let out = state.studio.data_dir().join("renders");
+    let plans = choices
+        .iter()
+        .map(|c| {
+            state.studio.plan(&media, &c.platform, &request(&state, c, &disclaimer)?, &out).map_err(IpcError::from)
+        })
+        .collect::<Result<Vec<_>, IpcError>>()?;
+    let ids = state.studio.enqueue("default", &media, &plans)?;
+    for (variant_id, _) in &ids {
+        store.set_author(*variant_id, &who)?;
+    }
+    state.start_runner();
+    Ok(ids.into_iter().map(|(_, job)| id32(job)).collect())
+}

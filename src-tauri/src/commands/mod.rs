@@ -1,0 +1,191 @@
+//! Commands the UI calls. Each one validates its input, calls the engine and
+//! maps the answer to a view type; nothing else lives here.
+
+pub mod editor;
+pub mod library;
+pub mod publish;
+pub mod review;
+
+use serde::Serialize;
+use studio_engine::store::{Person, Role, Store};
+use tauri::State;
+use tauri::ipc::Channel;
+use ts_rs::TS;
+
+use crate::error::IpcError;
+use crate::state::{AppState, JobEvent};
+
+/// Ids cross IPC as plain numbers (a TypeScript `number`, not a `bigint`).
+pub fn id32(id: i64) -> i32 {
+    i32::try_from(id).unwrap_or(i32::MAX)
+}
+
+/// The acting person, who must exist (the UI picks one in Settings).
+pub fn person(store: &Store, name: &str) -> Result<Person, IpcError> {
+    if name.trim().is_empty() {
+        return Err(IpcError::invalid("choose who you are in Settings first".into()));
+    }
+    Ok(store.person(name)?)
+}
+
+/// About this installation.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    /// False when ffmpeg/ffprobe cannot be started; the UI then offers help.
+    pub ffmpeg_found: bool,
+    pub ffmpeg_problem: Option<String>,
+    pub time_zone: String,
+}
+
+/// A platform as the UI lists it, with what the preview draws.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PlatformSummary {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Seconds; `null` for the whole master.
+    pub target_duration: Option<f64>,
+    pub takes_video: bool,
+    pub takes_notes: bool,
+    /// The platform whose accounts post it (`douyin` for `douyin-notes`).
+    pub account_platform: String,
+}
+
+/// A render job as the UI lists it.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct JobSummary {
+    pub id: i32,
+    pub variant_id: i32,
+    pub platform: String,
+    pub state: String,
+    pub progress: f64,
+    pub fps: Option<f64>,
+    pub eta_seconds: Option<f64>,
+    pub output_path: String,
+    pub cover_path: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A local profile.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PersonView {
+    pub name: String,
+    pub role: String,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    let problem = state.studio.tools().check().err().map(|e| e.to_string());
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir: state.studio.data_dir().display().to_string(),
+        ffmpeg_found: problem.is_none(),
+        ffmpeg_problem: problem,
+        time_zone: state.studio.config().time_zone.clone(),
+    }
+}
+
+#[tauri::command]
+pub fn platforms(state: State<'_, AppState>) -> Vec<PlatformSummary> {
+    state
+        .studio
+        .platforms()
+        .all()
+        .map(|p| PlatformSummary {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            name_en: p.name_en.clone(),
+            width: p.video.as_ref().map(|v| v.width),
+            height: p.video.as_ref().map(|v| v.height),
+            target_duration: p.video.as_ref().and_then(|v| v.target_duration),
+            takes_video: p.video.is_some(),
+            takes_notes: p.notes.is_some(),
+            account_platform: p.account_platform().to_owned(),
+        })
+        .collect()
+}
+
+#[tauri::command]
+pub fn people(state: State<'_, AppState>) -> Result<Vec<PersonView>, IpcError> {
+    Ok(state
+        .studio
+        .store()?
+        .people()?
+        .into_iter()
+        .map(|p| PersonView { name: p.name, role: p.role.as_str().to_owned() })
+        .collect())
+}
+
+#[tauri::command]
+pub fn add_person(state: State<'_, AppState>, actor: String, name: String, role: String) -> Result<(), IpcError> {
+    let role: Role = role.parse()?;
+    let actor = if actor.trim().is_empty() { "settings".to_owned() } else { actor };
+    state.studio.store()?.add_person(name.trim(), role, &actor)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn jobs(state: State<'_, AppState>) -> Result<Vec<JobSummary>, IpcError> {
+    let jobs = state.studio.store()?.jobs()?;
+    Ok(jobs
+        .into_iter()
+        .map(|j| JobSummary {
+            id: id32(j.id),
+            variant_id: id32(j.variant_id),
+            platform: j.platform,
+            state: j.state.as_str().to_owned(),
+            progress: j.progress,
+            fps: j.fps,
+            eta_seconds: j.eta_seconds,
+            output_path: j.output_path.display().to_string(),
+            cover_path: j.cover_path.map(|p| p.display().to_string()),
+            error: j.error,
+        })
+        .collect())
+}
+
+/// Registers the window's progress channel and resumes any queued jobs.
+#[tauri::command]
+pub fn watch_jobs(state: State<'_, AppState>, channel: Channel<JobEvent>) {
+    state.watch(channel);
+    state.start_runner();
+}
+
+#[tauri::command]
+pub fn cancel_job(state: State<'_, AppState>, job_id: i32) -> Result<String, IpcError> {
+    Ok(state.studio.store()?.request_cancel(i64::from(job_id))?.as_str().to_owned())
+}
+
+#[tauri::command]
+pub fn retry_job(state: State<'_, AppState>, job_id: i32) -> Result<(), IpcError> {
+    state.studio.store()?.retry_job(i64::from(job_id))?;
+    state.start_runner();
+    Ok(())
+}
+
+/// A disclaimer preset.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct DisclaimerView {
+    pub id: String,
+    pub lang: String,
+    pub text: String,
+}
+
+#[tauri::command]
+pub fn disclaimers(state: State<'_, AppState>) -> Vec<DisclaimerView> {
+    state
+        .studio
+        .disclaimers()
+        .all()
+        .map(|d| DisclaimerView { id: d.id.clone(), lang: d.lang.clone(), text: d.text.clone() })
+        .collect()
+}
