@@ -99,6 +99,13 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     drop(fast_studio(&data)); // superfast encoder profiles in the data folder, as a user could set them
     let master = dir.path().join("路演 talk's: 2026.mp4");
     make_master(&master, &Master { seconds: 20.0, ..Master::default() });
+    let article = dir.path().join("定投 入门.md");
+    std::fs::write(
+        &article,
+        "---\ntitle: 定投入门\ntags: [基金, 定投]\n---\n\n定投的核心在于纪律，而不是择时。\n\n\
+         <script>alert(1)</script>[链接](javascript:alert(1))\n\n投资有风险，入市需谨慎。\n",
+    )
+    .unwrap();
     let empty = dir.path().join("空文件.mp4");
     std::fs::write(&empty, b"").unwrap();
     let shots = shots();
@@ -130,6 +137,27 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
         app.execute("return arguments[0].naturalWidth", vec![serde_json::to_value(&thumb).unwrap()]).await.unwrap();
     assert_eq!(loaded, 320, "the thumbnail loads through the asset protocol");
     screenshot(&app, &shots, "02-library").await;
+
+    // An article: a sanitised preview, then Xiaohongshu cards with live counters.
+    set_value(&app, "#import-path", article.to_str().unwrap()).await;
+    click(&app, "#import-button").await;
+    wait_text(&app, "#masters tbody", 20, |t| t.contains("定投 入门.md")).await;
+    click(&app, "#masters tbody tr:first-child button").await;
+    let html =
+        app.execute("return document.querySelector('.article-preview').innerHTML", vec![]).await.unwrap().to_string();
+    assert!(html.contains("纪律") && !html.contains("<script") && !html.contains("href=\"javascript"), "{html}");
+    click(&app, "#tab-notes").await;
+    click(&app, "#make-note").await;
+    wait_text(&app, ".counter", 60, |t| t.contains("/ 20")).await;
+    let cards = app
+        .execute("return [...document.querySelectorAll('#cards img')].map(i => i.naturalWidth)", vec![])
+        .await
+        .unwrap();
+    assert!(cards.as_array().is_some_and(|c| !c.is_empty() && c.iter().all(|w| w == 1080)), "{cards}");
+    set_value(&app, "#note-title", "一二三四五六七八九十一二三四五六七八九十一").await;
+    wait_text(&app, ".counter", 10, |t| t.starts_with("21 / 20")).await;
+    screenshot(&app, &shots, "02b-notes").await;
+    click(&app, "#tab-library").await;
 
     // Editor: Douyin only, from 3.5 s; the preview shows the frame, safe zones and the disclaimer.
     click(&app, ".open-master").await;

@@ -3,6 +3,7 @@
 
 pub mod editor;
 pub mod library;
+pub mod notes;
 pub mod publish;
 pub mod review;
 
