@@ -12,10 +12,18 @@ use studio_engine::{Studio, StudioConfig};
 use tauri::Manager;
 
 fn main() {
-    tracing_subscriber_init();
-    let config = StudioConfig::new(
+    let mut config = StudioConfig::new(
         std::env::var_os("STUDIO_DATA_DIR").map(Into::into).unwrap_or_else(StudioConfig::default_data_dir),
     );
+    // An ffmpeg downloaded from Settings lives in the data folder.
+    let downloaded = config.data_dir.join("ffmpeg").join(if cfg!(windows) { "ffmpeg.exe" } else { "ffmpeg" });
+    if downloaded.is_file() {
+        config.ffmpeg = Some(downloaded);
+    }
+    // ffmpeg processes at once (each already uses every core, so 1 unless told).
+    if let Some(n) = std::env::var("STUDIO_PARALLEL_JOBS").ok().and_then(|v| v.parse().ok()) {
+        config.max_parallel_jobs = n;
+    }
     let studio = match Studio::open(config) {
         Ok(studio) => studio,
         Err(e) => {
@@ -39,6 +47,9 @@ fn main() {
             commands::platforms,
             commands::people,
             commands::disclaimers,
+            commands::settings,
+            commands::save_settings,
+            commands::download_ffmpeg,
             commands::add_person,
             commands::jobs,
             commands::watch_jobs,
@@ -71,6 +82,3 @@ fn main() {
         std::process::exit(1);
     }
 }
-
-/// Logs to stderr; `STUDIO_LOG=info` for more.
-fn tracing_subscriber_init() {}

@@ -53,6 +53,11 @@ pub struct Driver {
 
 impl Driver {
     pub fn start(display: &Display, data_dir: &Path) -> Self {
+        Self::start_with(display, data_dir, &[])
+    }
+
+    /// With extra environment for the app.
+    pub fn start_with(display: &Display, data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let (port, native) = (free_port(), free_port());
         let exe = std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| {
             let home = std::env::var_os("CARGO_HOME")
@@ -70,6 +75,7 @@ impl Driver {
             .env("XDG_DATA_HOME", data_dir.with_extension("webview-data"))
             .env("XDG_CACHE_HOME", data_dir.with_extension("webview-cache"))
             .env("XDG_CONFIG_HOME", data_dir.with_extension("webview-config"))
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -25,6 +25,7 @@ pub mod queue;
 pub mod render;
 pub mod review;
 pub mod schedule;
+pub mod settings;
 pub mod store;
 pub mod studio;
 pub mod tabular;

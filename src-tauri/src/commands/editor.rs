@@ -83,7 +83,7 @@ fn request(state: &AppState, choice: &VariantChoice, disclaimer: &str) -> Result
         focus: FocusPoint { x: choice.focus_x, y: choice.focus_y },
         disclaimer: match disclaimer {
             "none" => None,
-            id => Some(state.studio.disclaimer(Some(id), None, None, None)?),
+            id => Some(state.studio.disclaimer_with_settings(id)?),
         },
     })
 }

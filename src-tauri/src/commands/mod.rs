@@ -190,3 +190,51 @@ pub fn disclaimers(state: State<'_, AppState>) -> Vec<DisclaimerView> {
         .map(|d| DisclaimerView { id: d.id.clone(), lang: d.lang.clone(), text: d.text.clone() })
         .collect()
 }
+
+/// What Settings edits: the lines under every disclaimer and the default preset.
+#[derive(Debug, Serialize, serde::Deserialize, TS)]
+#[ts(export)]
+pub struct SettingsView {
+    pub institution: Option<String>,
+    pub licence: Option<String>,
+    pub disclaimer_preset: Option<String>,
+}
+
+#[tauri::command]
+pub fn settings(state: State<'_, AppState>) -> Result<SettingsView, IpcError> {
+    let s = state.studio.settings()?;
+    Ok(SettingsView { institution: s.institution, licence: s.licence, disclaimer_preset: s.disclaimer_preset })
+}
+
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, settings: SettingsView) -> Result<SettingsView, IpcError> {
+    let s = state.studio.save_settings(&studio_engine::settings::Settings {
+        institution: settings.institution,
+        licence: settings.licence,
+        disclaimer_preset: settings.disclaimer_preset,
+    })?;
+    Ok(SettingsView { institution: s.institution, licence: s.licence, disclaimer_preset: s.disclaimer_preset })
+}
+
+/// Downloads a static ffmpeg build into the data folder (offered when none is
+/// found); used from the next start. Offline it fails at once with the reason.
+#[tauri::command]
+pub async fn download_ffmpeg(state: State<'_, AppState>) -> Result<String, IpcError> {
+    let dir = state.studio.data_dir().join("ffmpeg");
+    let result = tauri::async_runtime::spawn_blocking(move || -> Result<String, String> {
+        use ffmpeg_sidecar::download::{download_ffmpeg_package, ffmpeg_download_url, unpack_ffmpeg};
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        let url = ffmpeg_download_url().map_err(|e| e.to_string())?;
+        let archive = download_ffmpeg_package(url, &dir).map_err(|e| e.to_string())?;
+        unpack_ffmpeg(&archive, &dir).map_err(|e| e.to_string())?;
+        Ok(dir.display().to_string())
+    })
+    .await
+    .map_err(|e| IpcError::invalid(format!("the download stopped: {e}")))?;
+    result.map_err(|e| IpcError {
+        code: "download_failed".into(),
+        message: format!(
+            "ffmpeg could not be downloaded ({e}); check the network, or install ffmpeg (sudo apt install ffmpeg)"
+        ),
+    })
+}

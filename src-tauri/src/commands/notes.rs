@@ -72,7 +72,7 @@ pub fn make_note(
     let request = NoteRequest {
         platform: platform.clone(),
         theme,
-        disclaimer: state.studio.disclaimer(Some(&disclaimer), None, None, None)?,
+        disclaimer: state.studio.disclaimer_with_settings(&disclaimer)?,
         cross_line: None,
     };
     let plan = state.studio.make_note(&master.path, &request, &state.studio.data_dir().join("notes"))?;

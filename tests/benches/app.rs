@@ -1,0 +1,174 @@
+//! `cargo bench -p studio-e2e --bench app`: the desktop app's cold start,
+//! idle memory, and how fast it answers while two renders run. Figures, not
+//! a pass/fail test; build the release app first (`scripts/bench-app` does).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Client;
+use studio_e2e::window::{Display, Driver, app_bin};
+use studio_e2e::{Master, make_master};
+use studio_engine::{Studio, StudioConfig};
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+async fn until_ready(app: &Client) {
+    let started = Instant::now();
+    loop {
+        let ready = app.execute("return document.body.dataset.ready === 'true'", vec![]).await.unwrap();
+        if ready == true {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the window never became ready");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// RSS in KiB of a process and all its descendants, by /proc.
+fn tree_rss(root: u32) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(pid) = stack.pop() {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| {
+            status.lines().find(|l| l.starts_with(name)).map(|l| l[name.len()..].trim().to_owned()).unwrap_or_default()
+        };
+        let kib = field("VmRSS:").trim_end_matches(" kB").trim().parse().unwrap_or(0);
+        out.push((field("Name:"), kib));
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+    }
+    out
+}
+
+fn app_pid() -> Option<u32> {
+    let bin = app_bin();
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+        (exe == bin).then_some(pid)
+    })
+}
+
+const IPC_LOOP: &str = "
+    const [command, n] = arguments; const done = arguments[arguments.length - 1];
+    (async () => {
+      const times = []; let running = 0;
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        const r = await window.__TAURI_INTERNALS__.invoke(command);
+        times.push(performance.now() - t);
+        if (Array.isArray(r)) running = Math.max(running, r.filter(j => j.state === 'running').length);
+        await new Promise(res => setTimeout(res, 20));
+      }
+      done([times, running]);
+    })();";
+
+async fn ipc(app: &Client, command: &str, n: u32) -> (Vec<f64>, u64) {
+    let r = app.execute_async(IPC_LOOP, vec![command.into(), n.into()]).await.unwrap();
+    let mut times: Vec<f64> = r[0].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    times.sort_by(f64::total_cmp);
+    (times, r[1].as_u64().unwrap_or(0))
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(run());
+}
+
+async fn run() {
+    println!("app: {}", app_bin().display());
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let master = dir.path().join("talk.mp4");
+    make_master(&master, &Master { seconds: 120.0, size: (1920, 1080), ..Master::default() });
+    let studio = Studio::open(StudioConfig::new(data.clone())).unwrap();
+    let imported = studio.import_master(&master, "bench").unwrap();
+    let mut store = studio.store().unwrap();
+    store.add_person("bench", studio_engine::store::Role::Admin, "bench").unwrap();
+    drop((store, studio));
+
+    let display = Display::start();
+    let driver = Driver::start_with(&display, &data, &[("STUDIO_PARALLEL_JOBS", "2")]);
+
+    // Cold start: session request (the app is launched) to the UI's first data on screen.
+    let mut starts = Vec::new();
+    let mut paints = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let app = driver.open().await;
+        until_ready(&app).await;
+        starts.push(t.elapsed().as_secs_f64() * 1000.0);
+        let paint = app
+            .execute(
+                "const p = performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint'); \
+                 return p ? p.startTime : null",
+                vec![],
+            )
+            .await
+            .unwrap();
+        paints.extend(paint.as_f64());
+        app.close().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    starts.sort_by(f64::total_cmp);
+    println!(
+        "cold start, app launch to first data painted (5 runs): median {:.0} ms, max {:.0} ms (includes WebDriver's own start-up)",
+        percentile(&starts, 0.5),
+        percentile(&starts, 1.0)
+    );
+    if !paints.is_empty() {
+        paints.sort_by(f64::total_cmp);
+        println!("  first contentful paint after page start: median {:.0} ms", percentile(&paints, 0.5));
+    }
+
+    // Idle memory.
+    let app = driver.open().await;
+    until_ready(&app).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    if let Some(pid) = app_pid() {
+        let procs = tree_rss(pid);
+        let total: u64 = procs.iter().map(|(_, k)| k).sum();
+        let list: Vec<String> = procs.iter().map(|(n, k)| format!("{n} {:.0} MB", *k as f64 / 1024.0)).collect();
+        println!(
+            "idle memory (RSS of the app and its web processes): {:.0} MB  [{}]",
+            total as f64 / 1024.0,
+            list.join(", ")
+        );
+    } else {
+        println!("idle memory: the app's process was not found");
+    }
+
+    // IPC while idle, then while two renders run.
+    let (idle, _) = ipc(&app, "jobs", 200).await;
+    println!(
+        "IPC round trip idle (jobs, 200 calls): p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&idle, 0.5),
+        percentile(&idle, 0.99)
+    );
+    let choice = |platform: &str| {
+        serde_json::json!({ "platform": platform, "start": 10.0, "end": null, "extra_segments": [],
+                            "reframe": null, "focus_x": 0.5, "focus_y": 0.5 })
+    };
+    app.execute_async(
+        "const [args] = arguments; const done = arguments[arguments.length - 1]; \
+         window.__TAURI_INTERNALS__.invoke('render', args).then(done, e => done(String(e.message || e)));",
+        vec![serde_json::json!({ "actor": "bench", "masterId": imported.id, "choices": [choice("bilibili"), choice("xiaohongshu")], "disclaimer": "risk-zh" })],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (busy, running) = ipc(&app, "jobs", 300).await;
+    println!(
+        "IPC round trip during renders (jobs, 300 calls, up to {running} renders running): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (target p99 ≤ 50 ms)",
+        percentile(&busy, 0.5),
+        percentile(&busy, 0.99),
+        percentile(&busy, 1.0)
+    );
+    let (cheap, _) = ipc(&app, "platforms", 100).await;
+    println!("  platforms during renders: p99 {:.2} ms", percentile(&cheap, 0.99));
+    app.close().await.unwrap();
+}
