@@ -27,8 +27,10 @@ async fn until_ready(app: &Client) {
     }
 }
 
-/// RSS in KiB of a process and all its descendants, by /proc.
-fn tree_rss(root: u32) -> Vec<(String, u64)> {
+/// (name, RSS KiB, PSS KiB) of a process and all its descendants, by /proc.
+/// PSS shares each shared page among the processes that map it (libraries,
+/// fonts), so it is what the app costs the machine; RSS counts them whole.
+fn tree_rss(root: u32) -> Vec<(String, u64, u64)> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(pid) = stack.pop() {
@@ -37,7 +39,13 @@ fn tree_rss(root: u32) -> Vec<(String, u64)> {
             status.lines().find(|l| l.starts_with(name)).map(|l| l[name.len()..].trim().to_owned()).unwrap_or_default()
         };
         let kib = field("VmRSS:").trim_end_matches(" kB").trim().parse().unwrap_or(0);
-        out.push((field("Name:"), kib));
+        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        let pss = rollup
+            .lines()
+            .find(|l| l.starts_with("Pss:"))
+            .and_then(|l| l[4..].trim().trim_end_matches(" kB").trim().parse().ok())
+            .unwrap_or(0);
+        out.push((field("Name:"), kib, pss));
         let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
         stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
     }
@@ -131,11 +139,15 @@ async fn run() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     if let Some(pid) = app_pid() {
         let procs = tree_rss(pid);
-        let total: u64 = procs.iter().map(|(_, k)| k).sum();
-        let list: Vec<String> = procs.iter().map(|(n, k)| format!("{n} {:.0} MB", *k as f64 / 1024.0)).collect();
+        let total: u64 = procs.iter().map(|(_, k, _)| k).sum();
+        let pss: u64 = procs.iter().map(|(_, _, p)| p).sum();
+        let mb = |k: u64| k as f64 / 1024.0;
+        let list: Vec<String> =
+            procs.iter().map(|(n, k, p)| format!("{n} RSS {:.0} / PSS {:.0} MB", mb(*k), mb(*p))).collect();
         println!(
-            "idle memory (RSS of the app and its web processes): {:.0} MB  [{}]",
-            total as f64 / 1024.0,
+            "idle memory of the app and its web processes: RSS {:.0} MB, PSS {:.0} MB (target 150 MB)  [{}]",
+            mb(total),
+            mb(pss),
             list.join(", ")
         );
     } else {
