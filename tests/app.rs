@@ -266,6 +266,31 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     screenshot(&app, &shots, "07-restarted-english").await;
     app.close().await.unwrap();
     assert_file(&shots.join("07-restarted-english.png"));
+
+    // Posted and measured (as the CLI would record it); the Results tab charts it.
+    {
+        let studio = studio_engine::Studio::open(studio_engine::StudioConfig::new(data.clone())).unwrap();
+        let mut store = studio.store().unwrap();
+        let editor = store.person("编辑小李").unwrap();
+        let post = store.posts().unwrap()[0].id;
+        store
+            .mark_published(post, Some("https://v.douyin.com/x/"), studio_engine::jiff::Timestamp::now(), &editor)
+            .unwrap();
+        let counts = studio_engine::store::Counts { views: Some(12_000), likes: Some(480), ..Default::default() };
+        store.record_metrics(post, "2026-12-02T10:00:00Z", &counts, "manual").unwrap();
+    }
+    let app = driver.open().await;
+    wait_text(&app, "#title", 30, |t| t.contains("one master")).await;
+    click(&app, "#tab-results").await;
+    let row = wait_text(&app, "#report tbody", 15, |t| t.contains("douyin")).await;
+    assert!(row.contains("12,000") && row.contains("4.00%"), "{row}");
+    let started = std::time::Instant::now();
+    while app.execute("return !!document.querySelector('#report-chart canvas')", vec![]).await.unwrap() != true {
+        assert!(started.elapsed() < Duration::from_secs(10), "the chart is drawn");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    screenshot(&app, &shots, "08-results").await;
+    app.close().await.unwrap();
 }
 
 fn assert_file(path: &Path) {

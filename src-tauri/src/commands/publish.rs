@@ -2,10 +2,11 @@
 
 use serde::Serialize;
 use studio_engine::EngineError;
+use studio_engine::jiff::tz::TimeZone;
 use studio_engine::jiff::{Timestamp, ToSpan};
 use studio_engine::metrics::{GroupBy, compare};
 use studio_engine::schedule::{from_utc_text, local_text, parse_time};
-use studio_engine::store::{CalendarFilter, NewAccount};
+use studio_engine::store::{CalendarFilter, NewAccount, Scheduled};
 use tauri::State;
 use ts_rs::TS;
 
@@ -158,6 +159,14 @@ pub struct ScheduledView {
     pub warnings: Vec<String>,
 }
 
+fn scheduled_view(s: Scheduled, at: Timestamp, tz: &TimeZone) -> ScheduledView {
+    ScheduledView {
+        post_id: id32(s.post.id),
+        local_time: local_text(at, tz),
+        warnings: s.clashes.into_iter().map(|c| c.message).collect(),
+    }
+}
+
 /// Plans an approved variant on an account at a local time (`2026-12-01 18:00`).
 #[tauri::command]
 pub fn schedule_post(
@@ -174,11 +183,7 @@ pub fn schedule_post(
     let at = parse_time(&local_time, &tz)?;
     let rules = state.studio.plan_rules(&account, Timestamp::now())?;
     let s = store.schedule_post(i64::from(variant_id), account.id, at, "", &who, &rules)?;
-    Ok(ScheduledView {
-        post_id: id32(s.post.id),
-        local_time: local_text(at, &tz),
-        warnings: s.clashes.into_iter().map(|c| c.message).collect(),
-    })
+    Ok(scheduled_view(s, at, &tz))
 }
 
 /// Moves a planned post (the calendar's drag and drop).
@@ -198,9 +203,5 @@ pub fn move_post(
     let at = parse_time(&local_time, &tz)?;
     let rules = state.studio.plan_rules(&account, Timestamp::now())?;
     let s = store.reschedule_post(post.id, at, &who, &rules)?;
-    Ok(ScheduledView {
-        post_id: id32(s.post.id),
-        local_time: local_text(at, &tz),
-        warnings: s.clashes.into_iter().map(|c| c.message).collect(),
-    })
+    Ok(scheduled_view(s, at, &tz))
 }

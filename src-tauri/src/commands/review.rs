@@ -2,7 +2,7 @@
 //! request changes. The engine and the database enforce who may do what.
 
 use serde::{Deserialize, Serialize};
-use studio_engine::store::Override;
+use studio_engine::store::{Override, Store};
 use tauri::State;
 use ts_rs::TS;
 
@@ -65,23 +65,27 @@ pub struct OverrideInput {
     pub reason: String,
 }
 
+fn variant_view(store: &Store, id: i64, master_id: i64) -> Result<VariantView, IpcError> {
+    let content = store.variant_content(id)?;
+    let job = store.latest_done_job(id)?;
+    Ok(VariantView {
+        id: id32(id),
+        master_id: id32(master_id),
+        platform: content.platform,
+        kind: content.kind,
+        title: content.title,
+        review_state: content.review_state.as_str().to_owned(),
+        output_path: job.as_ref().map(|j| j.output_path.display().to_string()),
+        cover_path: job.and_then(|j| j.cover_path).map(|p| p.display().to_string()),
+    })
+}
+
 #[tauri::command]
 pub fn variants(state: State<'_, AppState>) -> Result<Vec<VariantView>, IpcError> {
     let store = state.studio.store()?;
     let mut out = Vec::new();
     for row in store.variants()? {
-        let content = store.variant_content(row.id)?;
-        let job = store.latest_done_job(row.id)?;
-        out.push(VariantView {
-            id: id32(row.id),
-            master_id: id32(row.master_id),
-            platform: row.platform,
-            kind: row.kind,
-            title: content.title,
-            review_state: row.review_state,
-            output_path: job.as_ref().map(|j| j.output_path.display().to_string()),
-            cover_path: job.and_then(|j| j.cover_path).map(|p| p.display().to_string()),
-        });
+        out.push(variant_view(&store, row.id, row.master_id)?);
     }
     out.reverse();
     Ok(out)
@@ -92,7 +96,6 @@ pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<Revi
     let store = state.studio.store()?;
     let id = i64::from(variant_id);
     let content = store.variant_content(id)?;
-    let job = store.latest_done_job(id)?;
     let row = store
         .variants()?
         .into_iter()
@@ -118,16 +121,7 @@ pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<Revi
         .map(|e| HistoryView { at: e.at, actor: e.actor, action: e.action, detail: e.detail })
         .collect();
     Ok(ReviewView {
-        variant: VariantView {
-            id: variant_id,
-            master_id: id32(row.master_id),
-            platform: content.platform.clone(),
-            kind: content.kind.clone(),
-            title: content.title.clone(),
-            review_state: content.review_state.as_str().to_owned(),
-            output_path: job.as_ref().map(|j| j.output_path.display().to_string()),
-            cover_path: job.and_then(|j| j.cover_path).map(|p| p.display().to_string()),
-        },
+        variant: variant_view(&store, id, row.master_id)?,
         body: content.body,
         tags: content.tags,
         findings,
