@@ -17,14 +17,12 @@ fn shots() -> PathBuf {
     target.join("app-screenshots")
 }
 
-async fn click(app: &Client, css: &str) {
+/// The element, once the screen has rendered it (screens load their data asynchronously).
+async fn find(app: &Client, css: &str) -> fantoccini::elements::Element {
     let started = std::time::Instant::now();
     loop {
         match app.find(Locator::Css(css)).await {
-            Ok(el) => {
-                el.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
-                return;
-            }
+            Ok(el) => return el,
             Err(_) if started.elapsed() < Duration::from_secs(15) => {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -34,6 +32,10 @@ async fn click(app: &Client, css: &str) {
             }
         }
     }
+}
+
+async fn click(app: &Client, css: &str) {
+    find(app, css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 /// Sets an input's value the way typing would (Svelte's bindings listen to `input`).
@@ -163,7 +165,7 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     click(&app, ".open-master").await;
     for other in ["xiaohongshu", "bilibili"] {
         let css = format!(".platform[data-platform={other}] input[type=checkbox]");
-        let el = app.find(Locator::Css(&css)).await.unwrap();
+        let el = find(&app, &css).await;
         // Below the fold: a script click, as keyboard users toggle it with Space.
         app.execute("arguments[0].click()", vec![serde_json::to_value(&el).unwrap()]).await.unwrap();
         assert_eq!(el.prop("checked").await.unwrap().as_deref(), Some("false"), "{other} unchecked");
