@@ -51,12 +51,21 @@ impl Studio {
             }
             id
         };
-        self.masters()?.into_iter().find(|m| m.id == id).ok_or(EngineError::NotFound { what: "master", id })
+        self.master(id)
     }
 
     /// Every master, newest first.
     pub fn masters(&self) -> Result<Vec<MasterEntry>> {
-        let rows = self.store()?.master_rows()?;
+        self.master_entries(None)
+    }
+
+    /// One master, without listing (and stat-ing) the whole library.
+    pub fn master(&self, id: i64) -> Result<MasterEntry> {
+        self.master_entries(Some(id))?.pop().ok_or(EngineError::NotFound { what: "master", id })
+    }
+
+    fn master_entries(&self, only: Option<i64>) -> Result<Vec<MasterEntry>> {
+        let rows = self.store()?.master_rows(only)?;
         Ok(rows
             .into_iter()
             .map(|(id, path, kind, media_json, duration)| {

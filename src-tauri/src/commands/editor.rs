@@ -7,7 +7,7 @@ use studio_engine::platform::ReframeMode;
 use tauri::State;
 use ts_rs::TS;
 
-use super::{id32, person};
+use super::{id32, master_of_kind, person};
 use crate::error::IpcError;
 use crate::state::AppState;
 
@@ -89,13 +89,8 @@ fn request(state: &AppState, choice: &VariantChoice, disclaimer: &str) -> Result
 }
 
 fn master_media(state: &AppState, master_id: i32) -> Result<studio_engine::probe::MediaInfo, IpcError> {
-    state
-        .studio
-        .masters()?
-        .into_iter()
-        .find(|m| m.id == i64::from(master_id))
-        .and_then(|m| m.media)
-        .ok_or_else(|| IpcError::invalid(format!("master {master_id} is not an imported video")))
+    let refusal = || format!("master {master_id} is not an imported video");
+    master_of_kind(state, master_id, "video", refusal)?.media.ok_or_else(|| IpcError::invalid(refusal()))
 }
 
 /// Plans without rendering: the geometry the preview draws.

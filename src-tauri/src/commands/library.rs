@@ -78,11 +78,6 @@ pub fn masters(app: AppHandle, state: State<'_, AppState>) -> Result<Vec<MasterV
 /// An article master as sanitised HTML.
 #[tauri::command]
 pub fn article_preview(state: State<'_, AppState>, master_id: i32) -> Result<String, IpcError> {
-    let master = state
-        .studio
-        .masters()?
-        .into_iter()
-        .find(|m| m.id == i64::from(master_id) && m.kind == "article")
-        .ok_or_else(|| IpcError::invalid(format!("no article master {master_id}")))?;
+    let master = super::master_of_kind(&state, master_id, "article", || format!("no article master {master_id}"))?;
     Ok(studio_engine::notes::preview_html(&master.path)?)
 }

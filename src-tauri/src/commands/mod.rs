@@ -29,6 +29,21 @@ pub fn person(store: &Store, name: &str) -> Result<Person, IpcError> {
     Ok(store.person(name)?)
 }
 
+/// The imported master `id` if it is of `kind` (video | article); otherwise
+/// `invalid_argument` with `refusal`, as the UI only ever names masters it listed.
+pub fn master_of_kind(
+    state: &AppState,
+    id: i32,
+    kind: &str,
+    refusal: impl FnOnce() -> String,
+) -> Result<studio_engine::library::MasterEntry, IpcError> {
+    match state.studio.master(i64::from(id)) {
+        Ok(m) if m.kind == kind => Ok(m),
+        Ok(_) | Err(studio_engine::EngineError::NotFound { .. }) => Err(IpcError::invalid(refusal())),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// About this installation.
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]

@@ -7,7 +7,7 @@ use studio_engine::platform::CountingRule;
 use tauri::State;
 use ts_rs::TS;
 
-use super::{id32, person};
+use super::{id32, master_of_kind, person};
 use crate::error::IpcError;
 use crate::state::AppState;
 
@@ -63,12 +63,8 @@ pub fn make_note(
 ) -> Result<NoteView, IpcError> {
     let store = state.studio.store()?;
     let who = person(&store, &actor)?;
-    let master = state
-        .studio
-        .masters()?
-        .into_iter()
-        .find(|m| m.id == i64::from(master_id) && m.kind == "article")
-        .ok_or_else(|| IpcError::invalid(format!("master {master_id} is not an imported article")))?;
+    let master =
+        master_of_kind(&state, master_id, "article", || format!("master {master_id} is not an imported article"))?;
     let request = NoteRequest {
         platform: platform.clone(),
         theme,

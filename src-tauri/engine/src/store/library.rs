@@ -90,12 +90,13 @@ impl Store {
         Ok((variant_id, job_id))
     }
 
-    /// (id, path, kind, media JSON, duration), newest first.
+    /// (id, path, kind, media JSON, duration), newest first; `only` picks one master.
     #[allow(clippy::type_complexity)]
-    pub fn master_rows(&self) -> Result<Vec<(i64, String, String, Option<String>, Option<f64>)>> {
-        let mut stmt =
-            self.conn.prepare("SELECT id, path, kind, media_json, duration_s FROM masters ORDER BY id DESC")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    pub fn master_rows(&self, only: Option<i64>) -> Result<Vec<(i64, String, String, Option<String>, Option<f64>)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, path, kind, media_json, duration_s FROM masters WHERE ?1 IS NULL OR id = ?1 ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([only], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
