@@ -292,8 +292,48 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     screenshot(&app, &shots, "08-results").await;
+
+    // Settings for this computer: a wrong ffmpeg and a relative folder are
+    // refused with the reason; a new data folder and a font apply at once and
+    // are remembered; an empty folder choice returns to the one the app started on.
+    click(&app, "#tab-settings").await;
+    set_value(&app, "#ffmpeg-choice", empty.to_str().unwrap()).await;
+    click(&app, "#machine-apply").await;
+    let err = wait_text(&app, "#machine-error", 10, |t| !t.is_empty()).await;
+    assert!(err.contains("空文件.mp4") && err.contains("ffprobe"), "{err}");
+    set_value(&app, "#ffmpeg-choice", "").await;
+    set_value(&app, "#data-dir-choice", "relative/folder").await;
+    click(&app, "#machine-apply").await;
+    wait_text(&app, "#machine-error", 10, |t| t.contains("full path")).await;
+    let other = dir.path().join("另一个 \"工作室\": 2");
+    set_value(&app, "#data-dir-choice", other.to_str().unwrap()).await;
+    set_value(&app, "#font-path", NOTO_CJK).await;
+    click(&app, "#font-add").await;
+    click(&app, "#machine-apply").await;
+    // The window reloads on the new folder and stays on Settings.
+    wait_text(&app, "#data-dir", 15, |t| t == other.to_str().unwrap()).await;
+    wait_text(&app, "#font-files", 10, |t| t.contains("Noto Sans CJK SC")).await;
+    wait_text(&app, "#toast", 10, |t| t.contains(other.to_str().unwrap())).await;
+    screenshot(&app, &shots, "09-settings-switched").await;
+    assert!(other.join("studio.db").is_file(), "a studio was opened in the new folder");
+    let saved =
+        std::fs::read_to_string(data.with_extension("webview-config").join("repurpose-studio/machine.json")).unwrap();
+    let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(saved["data_dir"], other.to_str().unwrap());
+    assert_eq!(saved["font_files"][0], NOTO_CJK);
+    click(&app, "#tab-library").await;
+    wait_text(&app, "#library-empty", 10, |_| true).await;
+    click(&app, "#tab-settings").await;
+    set_value(&app, "#data-dir-choice", "").await;
+    click(&app, "#machine-apply").await;
+    wait_text(&app, "#data-dir", 15, |t| t == data.to_str().unwrap()).await;
+    click(&app, "#tab-library").await;
+    wait_text(&app, "#masters tbody", 10, |t| t.contains("路演 talk's: 2026.mp4")).await;
     app.close().await.unwrap();
 }
+
+/// Installed by `scripts/setup` (fonts-noto-cjk).
+const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
 fn assert_file(path: &Path) {
     assert!(std::fs::metadata(path).map(|m| m.len() > 10_000).unwrap_or(false), "{} saved", path.display());

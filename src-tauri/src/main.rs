@@ -8,34 +8,17 @@ mod error;
 mod media;
 mod state;
 
+use studio_engine::machine::MachineSettings;
 use studio_engine::{Studio, StudioConfig};
 use tauri::Manager;
 
 fn main() {
-    let mut config = StudioConfig::new(
-        std::env::var_os("STUDIO_DATA_DIR").map(Into::into).unwrap_or_else(StudioConfig::default_data_dir),
-    );
-    // An ffmpeg downloaded from Settings lives in the data folder.
-    let downloaded = config.data_dir.join("ffmpeg").join(if cfg!(windows) { "ffmpeg.exe" } else { "ffmpeg" });
-    if downloaded.is_file() {
-        config.ffmpeg = Some(downloaded);
-    }
-    // ffmpeg processes at once (each already uses every core, so 1 unless told).
-    if let Some(n) = std::env::var("STUDIO_PARALLEL_JOBS").ok().and_then(|v| v.parse().ok()) {
-        config.max_parallel_jobs = n;
-    }
-    let studio = match Studio::open(config) {
-        Ok(studio) => studio,
-        Err(e) => {
-            eprintln!("error[{}]: {e}", e.code());
-            std::process::exit(2);
-        }
-    };
+    let (studio, launch) = open_studio();
     let data_dir = studio.data_dir().to_owned();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(state::AppState::new(studio))
+        .manage(state::AppState::new(studio, launch))
         .setup(move |app| {
             // Media shown in the window: the data folder (thumbnails, overlays,
             // renders); masters are added one by one as they are imported.
@@ -47,9 +30,11 @@ fn main() {
             commands::platforms,
             commands::people,
             commands::disclaimers,
-            commands::settings,
-            commands::save_settings,
-            commands::download_ffmpeg,
+            commands::settings::settings,
+            commands::settings::save_settings,
+            commands::settings::machine_settings,
+            commands::settings::save_machine_settings,
+            commands::settings::download_ffmpeg,
             commands::add_person,
             commands::jobs,
             commands::watch_jobs,
@@ -80,5 +65,39 @@ fn main() {
     if let Err(e) = result {
         eprintln!("error: the window could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Defaults and environment first (`STUDIO_DATA_DIR` wins over the saved
+/// folder, for scripts and tests), then this machine's saved choices. If the
+/// choices cannot be read or their folder cannot be opened, the app starts on
+/// the defaults and Settings says why; the saved file is left as it is.
+fn open_studio() -> (Studio, state::Launch) {
+    let env_dir = std::env::var_os("STUDIO_DATA_DIR").map(std::path::PathBuf::from);
+    let mut base = StudioConfig::new(env_dir.clone().unwrap_or_else(StudioConfig::default_data_dir));
+    // ffmpeg processes at once (each already uses every core, so 1 unless told).
+    if let Some(n) = std::env::var("STUDIO_PARALLEL_JOBS").ok().and_then(|v| v.parse().ok()) {
+        base.max_parallel_jobs = n;
+    }
+    let machine_path = MachineSettings::default_path();
+    let (machine, mut problem) = match machine_path.as_deref().map(MachineSettings::load).transpose() {
+        Ok(machine) => (machine.unwrap_or_default(), None),
+        Err(e) => (MachineSettings::default(), Some(e.to_string())),
+    };
+    let mut config = base.clone();
+    machine.apply(&mut config);
+    if let Some(dir) = env_dir {
+        config.data_dir = dir;
+    }
+    let studio = Studio::open(config).or_else(|e| {
+        problem = Some(format!("the saved data folder could not be opened ({e}); using {}", base.data_dir.display()));
+        Studio::open(base.clone())
+    });
+    match studio {
+        Ok(studio) => (studio, state::Launch { base, machine, machine_path, problem }),
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code());
+            std::process::exit(2);
+        }
     }
 }

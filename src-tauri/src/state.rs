@@ -2,17 +2,21 @@
 //! whose progress goes to the window over a Channel.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use studio_engine::Studio;
+use studio_engine::machine::MachineSettings;
 use studio_engine::queue::{JobEvents, run_queue};
 use studio_engine::render::{CancelToken, Progress};
 use studio_engine::store::RenderJob;
+use studio_engine::{Studio, StudioConfig};
 use tauri::ipc::Channel;
 use ts_rs::TS;
+
+use crate::error::IpcError;
 
 /// What the render queue tells the window.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -40,9 +44,22 @@ pub enum JobEvent {
     },
 }
 
+/// How the app started: the configuration before this machine's choices
+/// (defaults and environment), the choices, and where they are kept.
+pub struct Launch {
+    pub base: StudioConfig,
+    pub machine: MachineSettings,
+    /// `None` when the OS has no config folder; choices then last one run.
+    pub machine_path: Option<PathBuf>,
+    /// Why the saved choices could not be read or used at start.
+    pub problem: Option<String>,
+}
+
 /// Shared by every command through `tauri::State`.
 pub struct AppState {
-    pub studio: Arc<Studio>,
+    /// Replaced whole when Settings changes the data folder, ffmpeg or fonts.
+    studio: RwLock<Arc<Studio>>,
+    launch: Mutex<Launch>,
     /// Streams masters to the player; `None` if loopback could not be bound.
     pub media: Option<crate::media::MediaServer>,
     channel: Arc<Mutex<Option<Channel<JobEvent>>>>,
@@ -100,11 +117,57 @@ impl JobEvents for Forward {
 }
 
 impl AppState {
-    pub fn new(studio: Studio) -> Self {
+    pub fn new(studio: Studio, launch: Launch) -> Self {
         let media = crate::media::MediaServer::start()
             .map_err(|e| tracing::error!(error = %e, "no media server; the player will not play"))
             .ok();
-        Self { studio: Arc::new(studio), media, channel: Arc::default(), running: Arc::default() }
+        Self {
+            studio: RwLock::new(Arc::new(studio)),
+            launch: Mutex::new(launch),
+            media,
+            channel: Arc::default(),
+            running: Arc::default(),
+        }
+    }
+
+    /// The studio in use (a command holds it for its whole run).
+    pub fn studio(&self) -> Arc<Studio> {
+        let guard = self.studio.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(&guard)
+    }
+
+    /// This machine's saved choices, and why they could not be used at start.
+    pub fn machine(&self) -> (MachineSettings, Option<String>) {
+        let launch = self.launch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (launch.machine.clone(), launch.problem.clone())
+    }
+
+    /// Opens the studio `wanted` describes (its database too), saves the
+    /// choices and switches every later command to it. Refused while renders
+    /// run, so no job is left writing into a folder the app has moved away from.
+    pub fn switch(&self, wanted: MachineSettings) -> Result<Arc<Studio>, IpcError> {
+        if self.running.load(Ordering::SeqCst) {
+            return Err(IpcError {
+                code: "busy".into(),
+                message:
+                    "renders are running; let them finish or cancel them, then change the data folder, ffmpeg or fonts"
+                        .into(),
+            });
+        }
+        let mut launch = self.launch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut config = launch.base.clone();
+        wanted.apply(&mut config);
+        let studio = Studio::open(config)?;
+        studio.store()?;
+        match &launch.machine_path {
+            Some(path) => wanted.save(path)?,
+            None => tracing::warn!("no config folder; the choices last until the app closes"),
+        }
+        let studio = Arc::new(studio);
+        *self.studio.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::clone(&studio);
+        launch.machine = wanted;
+        launch.problem = None;
+        Ok(studio)
     }
 
     /// The window's progress channel (a reload replaces it).
@@ -119,7 +182,7 @@ impl AppState {
         if self.running.swap(true, Ordering::SeqCst) {
             return;
         }
-        let studio = Arc::clone(&self.studio);
+        let studio = self.studio();
         let running = Arc::clone(&self.running);
         let events = Forward { channel: Arc::clone(&self.channel), last: Mutex::default() };
         std::thread::spawn(move || {

@@ -71,7 +71,8 @@ impl Driver {
             .env("DISPLAY", &display.name)
             .env("STUDIO_DATA_DIR", data_dir)
             // The webview's own storage (the UI's language, the acting person)
-            // goes beside the data folder, so runs never see each other's.
+            // and the app's machine settings go beside the data folder, so
+            // runs never see each other's.
             .env("XDG_DATA_HOME", data_dir.with_extension("webview-data"))
             .env("XDG_CACHE_HOME", data_dir.with_extension("webview-cache"))
             .env("XDG_CONFIG_HOME", data_dir.with_extension("webview-config"))

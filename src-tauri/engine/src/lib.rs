@@ -8,6 +8,7 @@ pub mod digest;
 pub mod disclaimer;
 pub mod error;
 pub mod library;
+pub mod machine;
 pub mod metrics;
 pub mod notes;
 pub mod plan;

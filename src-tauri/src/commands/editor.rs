@@ -83,7 +83,7 @@ fn request(state: &AppState, choice: &VariantChoice, disclaimer: &str) -> Result
         focus: FocusPoint { x: choice.focus_x, y: choice.focus_y },
         disclaimer: match disclaimer {
             "none" => None,
-            id => Some(state.studio.disclaimer_with_settings(id)?),
+            id => Some(state.studio().disclaimer_with_settings(id)?),
         },
     })
 }
@@ -101,10 +101,11 @@ pub fn preview(
     choice: VariantChoice,
     disclaimer: String,
 ) -> Result<PreviewView, IpcError> {
+    let studio = state.studio();
     let media = master_media(&state, master_id)?;
-    let out = state.studio.data_dir().join("renders");
-    let plan = state.studio.plan(&media, &choice.platform, &request(&state, &choice, &disclaimer)?, &out)?;
-    let profile = state.studio.platforms().get(&choice.platform)?;
+    let out = studio.data_dir().join("renders");
+    let plan = studio.plan(&media, &choice.platform, &request(&state, &choice, &disclaimer)?, &out)?;
+    let profile = studio.platforms().get(&choice.platform)?;
     let z = profile.safe_zone;
     Ok(PreviewView {
         platform: plan.platform.clone(),
@@ -139,20 +140,19 @@ pub fn render(
     choices: Vec<VariantChoice>,
     disclaimer: String,
 ) -> Result<Vec<i32>, IpcError> {
+    let studio = state.studio();
     if choices.is_empty() {
         return Err(IpcError::invalid("choose at least one platform".into()));
     }
-    let store = state.studio.store()?;
+    let store = studio.store()?;
     let who = person(&store, &actor)?;
     let media = master_media(&state, master_id)?;
-    let out = state.studio.data_dir().join("renders");
+    let out = studio.data_dir().join("renders");
     let plans = choices
         .iter()
-        .map(|c| {
-            state.studio.plan(&media, &c.platform, &request(&state, c, &disclaimer)?, &out).map_err(IpcError::from)
-        })
+        .map(|c| studio.plan(&media, &c.platform, &request(&state, c, &disclaimer)?, &out).map_err(IpcError::from))
         .collect::<Result<Vec<_>, IpcError>>()?;
-    let ids = state.studio.enqueue("default", &media, &plans)?;
+    let ids = studio.enqueue("default", &media, &plans)?;
     for (variant_id, _) in &ids {
         store.set_author(*variant_id, &who)?;
     }

@@ -60,7 +60,7 @@ pub fn import_master(app: AppHandle, state: State<'_, AppState>, path: String) -
         return Err(IpcError::invalid("no file given".into()));
     }
     let path = PathBuf::from(path);
-    let master = state.studio.import_master(&path, "default")?;
+    let master = state.studio().import_master(&path, "default")?;
     // The player may now read this one file (and nothing else outside the data folder).
     let _ = app.asset_protocol_scope().allow_file(&master.path);
     Ok(view(&state, master))
@@ -68,7 +68,7 @@ pub fn import_master(app: AppHandle, state: State<'_, AppState>, path: String) -
 
 #[tauri::command]
 pub fn masters(app: AppHandle, state: State<'_, AppState>) -> Result<Vec<MasterView>, IpcError> {
-    let masters = state.studio.masters()?;
+    let masters = state.studio().masters()?;
     for m in &masters {
         let _ = app.asset_protocol_scope().allow_file(&m.path);
     }

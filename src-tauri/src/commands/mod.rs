@@ -6,6 +6,7 @@ pub mod library;
 pub mod notes;
 pub mod publish;
 pub mod review;
+pub mod settings;
 
 use serde::Serialize;
 use studio_engine::store::{Person, Role, Store};
@@ -37,7 +38,7 @@ pub fn master_of_kind(
     kind: &str,
     refusal: impl FnOnce() -> String,
 ) -> Result<studio_engine::library::MasterEntry, IpcError> {
-    match state.studio.master(i64::from(id)) {
+    match state.studio().master(i64::from(id)) {
         Ok(m) if m.kind == kind => Ok(m),
         Ok(_) | Err(studio_engine::EngineError::NotFound { .. }) => Err(IpcError::invalid(refusal())),
         Err(e) => Err(e.into()),
@@ -99,20 +100,21 @@ pub struct PersonView {
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    let problem = state.studio.tools().check().err().map(|e| e.to_string());
+    let studio = state.studio();
+    let problem = studio.tools().check().err().map(|e| e.to_string());
     AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        data_dir: state.studio.data_dir().display().to_string(),
+        data_dir: studio.data_dir().display().to_string(),
         ffmpeg_found: problem.is_none(),
         ffmpeg_problem: problem,
-        time_zone: state.studio.config().time_zone.clone(),
+        time_zone: studio.config().time_zone.clone(),
     }
 }
 
 #[tauri::command]
 pub fn platforms(state: State<'_, AppState>) -> Vec<PlatformSummary> {
     state
-        .studio
+        .studio()
         .platforms()
         .all()
         .map(|p| PlatformSummary {
@@ -132,7 +134,7 @@ pub fn platforms(state: State<'_, AppState>) -> Vec<PlatformSummary> {
 #[tauri::command]
 pub fn people(state: State<'_, AppState>) -> Result<Vec<PersonView>, IpcError> {
     Ok(state
-        .studio
+        .studio()
         .store()?
         .people()?
         .into_iter()
@@ -144,13 +146,13 @@ pub fn people(state: State<'_, AppState>) -> Result<Vec<PersonView>, IpcError> {
 pub fn add_person(state: State<'_, AppState>, actor: String, name: String, role: String) -> Result<(), IpcError> {
     let role: Role = role.parse()?;
     let actor = if actor.trim().is_empty() { "settings".to_owned() } else { actor };
-    state.studio.store()?.add_person(name.trim(), role, &actor)?;
+    state.studio().store()?.add_person(name.trim(), role, &actor)?;
     Ok(())
 }
 
 #[tauri::command]
 pub fn jobs(state: State<'_, AppState>) -> Result<Vec<JobSummary>, IpcError> {
-    let jobs = state.studio.store()?.jobs()?;
+    let jobs = state.studio().store()?.jobs()?;
     Ok(jobs
         .into_iter()
         .map(|j| JobSummary {
@@ -177,12 +179,12 @@ pub fn watch_jobs(state: State<'_, AppState>, channel: Channel<JobEvent>) {
 
 #[tauri::command]
 pub fn cancel_job(state: State<'_, AppState>, job_id: i32) -> Result<String, IpcError> {
-    Ok(state.studio.store()?.request_cancel(i64::from(job_id))?.as_str().to_owned())
+    Ok(state.studio().store()?.request_cancel(i64::from(job_id))?.as_str().to_owned())
 }
 
 #[tauri::command]
 pub fn retry_job(state: State<'_, AppState>, job_id: i32) -> Result<(), IpcError> {
-    state.studio.store()?.retry_job(i64::from(job_id))?;
+    state.studio().store()?.retry_job(i64::from(job_id))?;
     state.start_runner();
     Ok(())
 }
@@ -199,57 +201,9 @@ pub struct DisclaimerView {
 #[tauri::command]
 pub fn disclaimers(state: State<'_, AppState>) -> Vec<DisclaimerView> {
     state
-        .studio
+        .studio()
         .disclaimers()
         .all()
         .map(|d| DisclaimerView { id: d.id.clone(), lang: d.lang.clone(), text: d.text.clone() })
         .collect()
-}
-
-/// What Settings edits: the lines under every disclaimer and the default preset.
-#[derive(Debug, Serialize, serde::Deserialize, TS)]
-#[ts(export)]
-pub struct SettingsView {
-    pub institution: Option<String>,
-    pub licence: Option<String>,
-    pub disclaimer_preset: Option<String>,
-}
-
-#[tauri::command]
-pub fn settings(state: State<'_, AppState>) -> Result<SettingsView, IpcError> {
-    let s = state.studio.settings()?;
-    Ok(SettingsView { institution: s.institution, licence: s.licence, disclaimer_preset: s.disclaimer_preset })
-}
-
-#[tauri::command]
-pub fn save_settings(state: State<'_, AppState>, settings: SettingsView) -> Result<SettingsView, IpcError> {
-    let s = state.studio.save_settings(&studio_engine::settings::Settings {
-        institution: settings.institution,
-        licence: settings.licence,
-        disclaimer_preset: settings.disclaimer_preset,
-    })?;
-    Ok(SettingsView { institution: s.institution, licence: s.licence, disclaimer_preset: s.disclaimer_preset })
-}
-
-/// Downloads a static ffmpeg build into the data folder (offered when none is
-/// found); used from the next start. Offline it fails at once with the reason.
-#[tauri::command]
-pub async fn download_ffmpeg(state: State<'_, AppState>) -> Result<String, IpcError> {
-    let dir = state.studio.data_dir().join("ffmpeg");
-    let result = tauri::async_runtime::spawn_blocking(move || -> Result<String, String> {
-        use ffmpeg_sidecar::download::{download_ffmpeg_package, ffmpeg_download_url, unpack_ffmpeg};
-        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-        let url = ffmpeg_download_url().map_err(|e| e.to_string())?;
-        let archive = download_ffmpeg_package(url, &dir).map_err(|e| e.to_string())?;
-        unpack_ffmpeg(&archive, &dir).map_err(|e| e.to_string())?;
-        Ok(dir.display().to_string())
-    })
-    .await
-    .map_err(|e| IpcError::invalid(format!("the download stopped: {e}")))?;
-    result.map_err(|e| IpcError {
-        code: "download_failed".into(),
-        message: format!(
-            "ffmpeg could not be downloaded ({e}); check the network, or install ffmpeg (sudo apt install ffmpeg)"
-        ),
-    })
 }

@@ -48,7 +48,7 @@ pub struct CountsView {
 
 #[tauri::command]
 pub fn themes(state: State<'_, AppState>) -> Vec<String> {
-    state.studio.themes().all().map(|t| t.id.clone()).collect()
+    state.studio().themes().all().map(|t| t.id.clone()).collect()
 }
 
 /// Renders the cards for an article master and records the note variant.
@@ -61,20 +61,21 @@ pub fn make_note(
     theme: String,
     disclaimer: String,
 ) -> Result<NoteView, IpcError> {
-    let store = state.studio.store()?;
+    let studio = state.studio();
+    let store = studio.store()?;
     let who = person(&store, &actor)?;
     let master =
         master_of_kind(&state, master_id, "article", || format!("master {master_id} is not an imported article"))?;
     let request = NoteRequest {
         platform: platform.clone(),
         theme,
-        disclaimer: state.studio.disclaimer_with_settings(&disclaimer)?,
+        disclaimer: studio.disclaimer_with_settings(&disclaimer)?,
         cross_line: None,
     };
-    let plan = state.studio.make_note(&master.path, &request, &state.studio.data_dir().join("notes"))?;
-    let variant = state.studio.enqueue_note("default", &plan)?;
+    let plan = studio.make_note(&master.path, &request, &studio.data_dir().join("notes"))?;
+    let variant = studio.enqueue_note("default", &plan)?;
     store.set_author(variant, &who)?;
-    let limits = &state.studio.platforms().get(&platform)?.text;
+    let limits = &studio.platforms().get(&platform)?.text;
     Ok(NoteView {
         variant_id: id32(variant),
         platform: plan.platform,
@@ -105,7 +106,8 @@ pub fn count_text(
     body: String,
     tags: Vec<String>,
 ) -> Result<CountsView, IpcError> {
-    let limits = &state.studio.platforms().get(&platform)?.text;
+    let studio = state.studio();
+    let limits = &studio.platforms().get(&platform)?.text;
     let n = |s: &str| u32::try_from(limits.count(s)).unwrap_or(u32::MAX);
     Ok(CountsView {
         title: n(&title),

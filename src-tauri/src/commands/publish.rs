@@ -50,16 +50,17 @@ pub struct ReportRowView {
 /// Posts from local midnight of `from` (YYYY-MM-DD, default today) for `days` days (1..=62).
 #[tauri::command]
 pub fn calendar(state: State<'_, AppState>, from: Option<String>, days: u32) -> Result<Vec<CalendarPost>, IpcError> {
+    let studio = state.studio();
     if !(1..=62).contains(&days) {
         return Err(IpcError::invalid(format!("days must be 1..=62, not {days}")));
     }
-    let tz = state.studio.time_zone()?;
+    let tz = studio.time_zone()?;
     let start = match from.as_deref() {
         Some(d) => studio_engine::metrics::parse_when(d, &tz).map_err(IpcError::invalid)?,
         None => Timestamp::now().to_zoned(tz.clone()).start_of_day().map_err(EngineError::from)?.timestamp(),
     };
     let end = start.to_zoned(tz.clone()).checked_add(i64::from(days).days()).map_err(EngineError::from)?.timestamp();
-    let posts = state.studio.store()?.calendar(start, end, &CalendarFilter::default())?;
+    let posts = studio.store()?.calendar(start, end, &CalendarFilter::default())?;
     Ok(posts
         .into_iter()
         .filter_map(|p| {
@@ -82,7 +83,7 @@ pub fn calendar(state: State<'_, AppState>, from: Option<String>, days: u32) -> 
 #[tauri::command]
 pub fn report(state: State<'_, AppState>, by: String, master: Option<i32>) -> Result<Vec<ReportRowView>, IpcError> {
     let by: GroupBy = by.parse()?;
-    let rows = compare(&state.studio.store()?.latest_metrics()?, by, master.map(i64::from));
+    let rows = compare(&state.studio().store()?.latest_metrics()?, by, master.map(i64::from));
     let n = |v: Option<i64>| v.map(|v| v as f64);
     Ok(rows
         .into_iter()
@@ -117,7 +118,7 @@ pub struct AccountView {
 #[tauri::command]
 pub fn accounts(state: State<'_, AppState>) -> Result<Vec<AccountView>, IpcError> {
     Ok(state
-        .studio
+        .studio()
         .store()?
         .accounts()?
         .into_iter()
@@ -140,10 +141,11 @@ pub fn add_account(
     handle: String,
     cadence: Vec<String>,
 ) -> Result<i32, IpcError> {
-    let mut store = state.studio.store()?;
+    let studio = state.studio();
+    let mut store = studio.store()?;
     let rules = studio_engine::Studio::parse_cadence(&cadence)?;
     let new = NewAccount { platform, name, handle, owner: None, cross_line: None };
-    let account = state.studio.add_account(&mut store, &new, &actor)?;
+    let account = studio.add_account(&mut store, &new, &actor)?;
     if !rules.is_empty() {
         store.set_cadence(account.id, &rules, &actor)?;
     }
@@ -176,12 +178,13 @@ pub fn schedule_post(
     account_id: i32,
     local_time: String,
 ) -> Result<ScheduledView, IpcError> {
-    let mut store = state.studio.store()?;
+    let studio = state.studio();
+    let mut store = studio.store()?;
     let who = person(&store, &actor)?;
     let account = store.account(i64::from(account_id))?;
-    let tz = state.studio.time_zone()?;
+    let tz = studio.time_zone()?;
     let at = parse_time(&local_time, &tz)?;
-    let rules = state.studio.plan_rules(&account, Timestamp::now())?;
+    let rules = studio.plan_rules(&account, Timestamp::now())?;
     let s = store.schedule_post(i64::from(variant_id), account.id, at, "", &who, &rules)?;
     Ok(scheduled_view(s, at, &tz))
 }
@@ -194,14 +197,15 @@ pub fn move_post(
     post_id: i32,
     local_time: String,
 ) -> Result<ScheduledView, IpcError> {
-    let mut store = state.studio.store()?;
+    let studio = state.studio();
+    let mut store = studio.store()?;
     let who = person(&store, &actor)?;
     let post = store.post(i64::from(post_id))?;
     let account_id = post.account_id.ok_or_else(|| IpcError::invalid("the post has no account".into()))?;
     let account = store.account(account_id)?;
-    let tz = state.studio.time_zone()?;
+    let tz = studio.time_zone()?;
     let at = parse_time(&local_time, &tz)?;
-    let rules = state.studio.plan_rules(&account, Timestamp::now())?;
+    let rules = studio.plan_rules(&account, Timestamp::now())?;
     let s = store.reschedule_post(post.id, at, &who, &rules)?;
     Ok(scheduled_view(s, at, &tz))
 }

@@ -82,7 +82,7 @@ fn variant_view(store: &Store, id: i64, master_id: i64) -> Result<VariantView, I
 
 #[tauri::command]
 pub fn variants(state: State<'_, AppState>) -> Result<Vec<VariantView>, IpcError> {
-    let store = state.studio.store()?;
+    let store = state.studio().store()?;
     let mut out = Vec::new();
     for row in store.variants()? {
         out.push(variant_view(&store, row.id, row.master_id)?);
@@ -93,7 +93,7 @@ pub fn variants(state: State<'_, AppState>) -> Result<Vec<VariantView>, IpcError
 
 #[tauri::command]
 pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<ReviewView, IpcError> {
-    let store = state.studio.store()?;
+    let store = state.studio().store()?;
     let id = i64::from(variant_id);
     let content = store.variant_content(id)?;
     let row = store
@@ -138,7 +138,7 @@ pub fn edit_variant(
     body: String,
     tags: Vec<String>,
 ) -> Result<(), IpcError> {
-    let mut store = state.studio.store()?;
+    let mut store = state.studio().store()?;
     let who = person(&store, &actor)?;
     let tags: Vec<String> =
         tags.iter().map(|t| t.trim().trim_start_matches('#').to_owned()).filter(|t| !t.is_empty()).collect();
@@ -149,8 +149,9 @@ pub fn edit_variant(
 /// Sends a variant to review; returns how many blocking findings it has.
 #[tauri::command]
 pub fn submit_review(state: State<'_, AppState>, actor: String, variant_id: i32) -> Result<i32, IpcError> {
-    person(&state.studio.store()?, &actor)?;
-    let findings = state.studio.submit_for_review(i64::from(variant_id), &actor)?;
+    let studio = state.studio();
+    person(&studio.store()?, &actor)?;
+    let findings = studio.submit_for_review(i64::from(variant_id), &actor)?;
     Ok(findings.iter().filter(|f| f.severity == studio_engine::compliance::Severity::Block).count() as i32)
 }
 
@@ -161,7 +162,7 @@ pub fn approve(
     variant_id: i32,
     overrides: Vec<OverrideInput>,
 ) -> Result<(), IpcError> {
-    let mut store = state.studio.store()?;
+    let mut store = state.studio().store()?;
     let who = person(&store, &actor)?;
     let overrides: Vec<Override> =
         overrides.into_iter().map(|o| Override { rule_id: o.rule_id, reason: o.reason }).collect();
@@ -176,7 +177,7 @@ pub fn request_changes(
     variant_id: i32,
     reason: String,
 ) -> Result<(), IpcError> {
-    let mut store = state.studio.store()?;
+    let mut store = state.studio().store()?;
     let who = person(&store, &actor)?;
     store.request_changes(i64::from(variant_id), &who, &reason)?;
     Ok(())

@@ -22,6 +22,39 @@ pub struct FontConfig {
     pub font_files: Vec<PathBuf>,
 }
 
+impl FontConfig {
+    /// The first family of each file, read without loading the system fonts,
+    /// so a chosen file can be checked before it is saved.
+    pub fn families(&self) -> Result<Vec<String>> {
+        let mut db = cosmic_text::fontdb::Database::new();
+        self.font_files
+            .iter()
+            .map(|file| {
+                let ids = db.load_font_source(cosmic_text::fontdb::Source::File(file.clone()));
+                primary_family(&db, &ids).ok_or_else(|| not_a_font(file))
+            })
+            .collect()
+    }
+}
+
+/// The family a file's faces contribute: in a collection (.ttc) the face named
+/// for Simplified Chinese, since the Noto CJK collections put Japanese first
+/// and our users write Chinese; otherwise the first face.
+fn primary_family(db: &cosmic_text::fontdb::Database, ids: &[cosmic_text::fontdb::ID]) -> Option<String> {
+    use cosmic_text::fontdb::Language;
+    let faces: Vec<_> = ids.iter().filter_map(|id| db.face(*id)).collect();
+    let simplified =
+        faces.iter().find(|f| f.families.iter().any(|(_, lang)| *lang == Language::Chinese_PeoplesRepublicOfChina));
+    simplified.or(faces.first()).and_then(|face| face.families.first().map(|(name, _)| name.clone()))
+}
+
+fn not_a_font(file: &std::path::Path) -> EngineError {
+    EngineError::InvalidArgument(format!(
+        "{}: not a font file this app can read (choose a .ttf, .otf or .ttc file)",
+        file.display()
+    ))
+}
+
 /// Loaded fonts plus glyph cache; loading system fonts takes a while, so one
 /// of these is built once and reused.
 pub struct TextEngine {
@@ -95,16 +128,10 @@ impl TextEngine {
         for file in &config.font_files {
             let ids = fonts.db_mut().load_font_source(cosmic_text::fontdb::Source::File(file.clone()));
             if ids.is_empty() {
-                return Err(EngineError::InvalidArgument(format!(
-                    "{}: not a font file this app can read",
-                    file.display()
-                )));
+                return Err(not_a_font(file));
             }
             if family.is_none() {
-                family = ids
-                    .first()
-                    .and_then(|id| fonts.db().face(*id))
-                    .and_then(|face| face.families.first().map(|(name, _)| name.clone()));
+                family = primary_family(fonts.db(), &ids);
             }
         }
         let family = family
@@ -234,4 +261,25 @@ fn blend_over(dst: &mut [u8], src: [u8; 4]) {
         dst[c] = (s + u32::from(dst[c]) * inv / 255).min(255) as u8;
     }
     dst[3] = (a + u32::from(dst[3]) * inv / 255).min(255) as u8;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FontConfig, TextEngine};
+
+    /// Installed by `scripts/setup` (fonts-noto-cjk); face 0 of the file is Japanese.
+    const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+
+    #[test]
+    fn a_cjk_collection_gives_its_simplified_chinese_face() {
+        let config = FontConfig { font_files: vec![NOTO_CJK.into()] };
+        assert_eq!(config.families().unwrap(), ["Noto Sans CJK SC"]);
+        assert_eq!(TextEngine::new(&config).unwrap().family(), "Noto Sans CJK SC");
+
+        let dir = tempfile::tempdir().unwrap();
+        let not_font = dir.path().join("readme.ttf");
+        std::fs::write(&not_font, "plain text").unwrap();
+        let bad = FontConfig { font_files: vec![not_font] };
+        assert!(bad.families().unwrap_err().to_string().contains("not a font file"));
+    }
 }

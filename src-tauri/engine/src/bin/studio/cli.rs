@@ -8,10 +8,10 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "studio", version, about, long_about = None)]
 pub struct Cli {
-    /// Data folder (database, user profiles, overlays). Default: the platform's app-data folder.
+    /// Data folder (database, user profiles, overlays). Default: the one chosen in the app's settings, else the platform's app-data folder.
     #[arg(long, global = true, env = "STUDIO_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// ffmpeg binary to use (ffprobe is looked up beside it). Default: next to studio, then PATH.
+    /// ffmpeg binary to use (ffprobe is looked up beside it). Default: the app's setting, else next to studio, then PATH.
     #[arg(long, global = true, env = "STUDIO_FFMPEG")]
     pub ffmpeg: Option<PathBuf>,
     /// Extra font file for overlays (the first one given is the primary font).

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use serde::Serialize;
+use studio_engine::machine::MachineSettings;
 use studio_engine::plan::{FocusPoint, PlanRequest, Segment, VariantPlan, clock, parse_clock};
 use studio_engine::queue::run_queue;
 use studio_engine::render::{CancelToken, ffmpeg};
@@ -41,9 +42,21 @@ fn main() -> ExitCode {
 }
 
 fn open(cli: &Cli, parallel: usize) -> Result<Studio> {
-    let mut config = StudioConfig::new(cli.data_dir.clone().unwrap_or_else(StudioConfig::default_data_dir));
-    config.ffmpeg = cli.ffmpeg.clone();
-    config.fonts = FontConfig { font_files: cli.fonts.clone() };
+    // The app's choices first (so the CLI works on the folder the app uses),
+    // then flags and environment variables.
+    let mut config = StudioConfig::new(StudioConfig::default_data_dir());
+    if let Some(path) = MachineSettings::default_path() {
+        MachineSettings::load(&path)?.apply(&mut config);
+    }
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(ffmpeg) = &cli.ffmpeg {
+        config.ffmpeg = Some(ffmpeg.clone());
+    }
+    if !cli.fonts.is_empty() {
+        config.fonts = FontConfig { font_files: cli.fonts.clone() };
+    }
     config.max_parallel_jobs = parallel;
     config.time_zone = cli.tz.clone();
     Studio::open(config)

@@ -1,0 +1,166 @@
+//! This machine's choices: where the studio's data lives, which ffmpeg runs
+//! and which font files draw the text. Kept in the OS config folder, not in
+//! the data folder, because one of them says where the data folder is; the app
+//! and the CLI both read it, so a folder picked in the app is the one the CLI
+//! uses next (flags and environment variables still win).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+use crate::studio::StudioConfig;
+use crate::text::FontConfig;
+use crate::tools::MediaTools;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MachineSettings {
+    /// `None`: the platform's app-data folder.
+    pub data_dir: Option<PathBuf>,
+    /// `None`: next to the executable, then PATH (or a downloaded one).
+    pub ffmpeg: Option<PathBuf>,
+    /// Font files for overlays and cards; the first one's family is primary.
+    pub font_files: Vec<PathBuf>,
+}
+
+impl MachineSettings {
+    /// `machine.json` in the platform's config folder (`~/.config/repurpose-studio`).
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "repurpose-studio").map(|d| d.config_dir().join("machine.json"))
+    }
+
+    /// A missing file means defaults; an unreadable one is an error naming it,
+    /// so a caller can say so and go on with defaults without overwriting it.
+    pub fn load(path: &Path) -> Result<Self> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                EngineError::InvalidArgument(format!(
+                    "{}: not valid machine settings ({e}); fix or delete the file to start from defaults",
+                    path.display()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(EngineError::io(format!("reading {}", path.display()), e)),
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
+        }
+        crate::render::write_complete(path, serde_json::to_string_pretty(self)?.as_bytes())
+    }
+
+    /// Puts the choices into `config`, leaving what is unset as it is.
+    pub fn apply(&self, config: &mut StudioConfig) {
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(ffmpeg) = &self.ffmpeg {
+            config.ffmpeg = Some(ffmpeg.clone());
+        }
+        if !self.font_files.is_empty() {
+            config.fonts = FontConfig { font_files: self.font_files.clone() };
+        }
+    }
+
+    /// Trims blanks and checks every choice before anything is saved: the
+    /// folder can be written, ffmpeg and the ffprobe beside it run, each font
+    /// file holds a font. Returns the cleaned settings.
+    pub fn checked(&self) -> Result<Self> {
+        let data_dir = self.data_dir.as_deref().filter(|p| !p.as_os_str().is_empty());
+        let ffmpeg = self.ffmpeg.as_deref().filter(|p| !p.as_os_str().is_empty());
+        if let Some(dir) = data_dir {
+            check_folder(dir)?;
+        }
+        if let Some(path) = ffmpeg {
+            check_ffmpeg(path)?;
+        }
+        let fonts = FontConfig { font_files: self.font_files.clone() };
+        fonts.families()?;
+        Ok(Self {
+            data_dir: data_dir.map(Path::to_owned),
+            ffmpeg: ffmpeg.map(Path::to_owned),
+            font_files: fonts.font_files,
+        })
+    }
+}
+
+fn check_folder(dir: &Path) -> Result<()> {
+    if !dir.is_absolute() {
+        return Err(EngineError::InvalidArgument(format!(
+            "{}: give the data folder as a full path (e.g. /home/me/Studio)",
+            dir.display()
+        )));
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(EngineError::InvalidArgument(format!("{}: this is a file, not a folder", dir.display())));
+    }
+    let unwritable = |e| {
+        EngineError::io(
+            format!("{}: the data folder must be a folder this user can write to; choose another", dir.display()),
+            e,
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(unwritable)?;
+    let probe = dir.join(".write-check");
+    std::fs::write(&probe, b"ok").map_err(unwritable)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+fn check_ffmpeg(path: &Path) -> Result<()> {
+    if !path.is_file() {
+        return Err(EngineError::InvalidArgument(format!(
+            "{}: no such program; choose the ffmpeg program itself (ffprobe must be beside it)",
+            path.display()
+        )));
+    }
+    let tools = MediaTools::locate(Some(path));
+    tools.check().map_err(|_| {
+        EngineError::InvalidArgument(format!(
+            "{}: ffmpeg or the ffprobe beside it ({}) did not run `-version`; choose a working ffmpeg build",
+            path.display(),
+            tools.ffprobe.display()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MachineSettings;
+
+    #[test]
+    fn round_trip_apply_and_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conf").join("machine.json");
+        assert_eq!(MachineSettings::load(&path).unwrap(), MachineSettings::default());
+
+        let data = dir.path().join("数据 folder's: 1");
+        let s = MachineSettings { data_dir: Some(data.clone()), ffmpeg: Some("".into()), font_files: vec![] };
+        let s = s.checked().unwrap();
+        assert!(data.is_dir() && s.ffmpeg.is_none());
+        s.save(&path).unwrap();
+        assert_eq!(MachineSettings::load(&path).unwrap(), s);
+        let mut config = crate::StudioConfig::new("/elsewhere".into());
+        s.apply(&mut config);
+        assert_eq!(config.data_dir, data);
+
+        let relative = MachineSettings { data_dir: Some("rel/dir".into()), ..Default::default() };
+        assert!(relative.checked().unwrap_err().to_string().contains("full path"));
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"x").unwrap();
+        let not_dir = MachineSettings { data_dir: Some(file.clone()), ..Default::default() };
+        assert!(not_dir.checked().unwrap_err().to_string().contains("not a folder"));
+        let bad_ffmpeg = MachineSettings { ffmpeg: Some(file.clone()), ..Default::default() };
+        assert!(bad_ffmpeg.checked().unwrap_err().to_string().contains("ffprobe"));
+        let missing = MachineSettings { ffmpeg: Some(dir.path().join("nope")), ..Default::default() };
+        assert!(missing.checked().unwrap_err().to_string().contains("no such program"));
+        let bad_font = MachineSettings { font_files: vec![file], ..Default::default() };
+        assert!(bad_font.checked().unwrap_err().to_string().contains("font"));
+
+        std::fs::write(&path, b"{ not json").unwrap();
+        assert!(MachineSettings::load(&path).unwrap_err().to_string().contains("delete the file"));
+    }
+}

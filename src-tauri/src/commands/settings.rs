@@ -1,0 +1,141 @@
+//! Settings: the studio's own (institution, licence, default disclaimer, kept
+//! in its data folder) and this machine's (data folder, ffmpeg, font files,
+//! kept in the config folder and applied at once).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use studio_engine::machine::MachineSettings;
+use tauri::{AppHandle, Manager, State};
+use ts_rs::TS;
+
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// What Settings edits: the lines under every disclaimer and the default preset.
+#[derive(Debug, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SettingsView {
+    pub institution: Option<String>,
+    pub licence: Option<String>,
+    pub disclaimer_preset: Option<String>,
+}
+
+#[tauri::command]
+pub fn settings(state: State<'_, AppState>) -> Result<SettingsView, IpcError> {
+    let s = state.studio().settings()?;
+    Ok(SettingsView { institution: s.institution, licence: s.licence, disclaimer_preset: s.disclaimer_preset })
+}
+
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, settings: SettingsView) -> Result<SettingsView, IpcError> {
+    let s = state.studio().save_settings(&studio_engine::settings::Settings {
+        institution: settings.institution,
+        licence: settings.licence,
+        disclaimer_preset: settings.disclaimer_preset,
+    })?;
+    Ok(SettingsView { institution: s.institution, licence: s.licence, disclaimer_preset: s.disclaimer_preset })
+}
+
+/// This machine's choices as typed (`null`: the default) beside what is in use.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct MachineView {
+    pub data_dir: Option<String>,
+    pub ffmpeg: Option<String>,
+    pub font_files: Vec<String>,
+    pub data_dir_in_use: String,
+    pub ffmpeg_in_use: String,
+    /// The primary family of each font file, in order.
+    pub font_families: Vec<String>,
+    /// Why the saved choices could not be used at start (the app then runs on defaults).
+    pub problem: Option<String>,
+}
+
+/// What the UI sends to change them.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct MachineInput {
+    pub data_dir: Option<String>,
+    pub ffmpeg: Option<String>,
+    pub font_files: Vec<String>,
+}
+
+fn text(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
+
+fn machine_view(state: &AppState) -> MachineView {
+    let (chosen, problem) = state.machine();
+    let studio = state.studio();
+    let fonts = &studio.config().fonts;
+    MachineView {
+        data_dir: chosen.data_dir.as_deref().map(text),
+        ffmpeg: chosen.ffmpeg.as_deref().map(text),
+        font_files: chosen.font_files.iter().map(|p| text(p)).collect(),
+        data_dir_in_use: text(studio.data_dir()),
+        ffmpeg_in_use: text(&studio.tools().ffmpeg),
+        font_families: fonts.families().unwrap_or_default(),
+        problem,
+    }
+}
+
+#[tauri::command]
+pub fn machine_settings(state: State<'_, AppState>) -> MachineView {
+    machine_view(&state)
+}
+
+/// Checks the choices, opens the studio they describe, saves them and
+/// switches to it; the window then reloads its screens. Refused while renders run.
+#[tauri::command]
+pub fn save_machine_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: MachineInput,
+) -> Result<MachineView, IpcError> {
+    let path = |s: Option<String>| s.map(|s| PathBuf::from(s.trim())).filter(|p| !p.as_os_str().is_empty());
+    let wanted = MachineSettings {
+        data_dir: path(settings.data_dir),
+        ffmpeg: path(settings.ffmpeg),
+        font_files: settings.font_files.into_iter().filter_map(|f| path(Some(f))).collect(),
+    };
+    apply(&app, &state, wanted)?;
+    Ok(machine_view(&state))
+}
+
+fn apply(app: &AppHandle, state: &AppState, wanted: MachineSettings) -> Result<(), IpcError> {
+    let wanted = wanted.checked()?;
+    let studio = state.switch(wanted)?;
+    // Thumbnails, overlays and renders of the new folder may now be shown.
+    app.asset_protocol_scope()
+        .allow_directory(studio.data_dir(), true)
+        .map_err(|e| IpcError::invalid(format!("the window may not show files from the new data folder: {e}")))?;
+    Ok(())
+}
+
+/// Downloads a static ffmpeg build into the data folder (offered when none is
+/// found) and switches to it at once. Offline it fails at once with the reason.
+#[tauri::command]
+pub async fn download_ffmpeg(app: AppHandle, state: State<'_, AppState>) -> Result<MachineView, IpcError> {
+    let dir = state.studio().data_dir().join("ffmpeg");
+    let result = tauri::async_runtime::spawn_blocking(move || -> Result<PathBuf, String> {
+        use ffmpeg_sidecar::download::{download_ffmpeg_package, ffmpeg_download_url, unpack_ffmpeg};
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        let url = ffmpeg_download_url().map_err(|e| e.to_string())?;
+        let archive = download_ffmpeg_package(url, &dir).map_err(|e| e.to_string())?;
+        unpack_ffmpeg(&archive, &dir).map_err(|e| e.to_string())?;
+        Ok(dir.join(if cfg!(windows) { "ffmpeg.exe" } else { "ffmpeg" }))
+    })
+    .await
+    .map_err(|e| IpcError::invalid(format!("the download stopped: {e}")))?;
+    let ffmpeg = result.map_err(|e| IpcError {
+        code: "download_failed".into(),
+        message: format!(
+            "ffmpeg could not be downloaded ({e}); check the network, or install ffmpeg (sudo apt install ffmpeg)"
+        ),
+    })?;
+    let (mut wanted, _) = state.machine();
+    wanted.ffmpeg = Some(ffmpeg);
+    apply(&app, &state, wanted)?;
+    Ok(machine_view(&state))
+}
