@@ -209,3 +209,41 @@ impl AppState {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn switching_opens_the_new_folder_saves_the_choice_and_waits_for_renders() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = StudioConfig::new(dir.path().join("first"));
+        let machine_path = dir.path().join("config/machine.json");
+        let launch = Launch {
+            base: base.clone(),
+            machine: MachineSettings::default(),
+            machine_path: Some(machine_path.clone()),
+            problem: Some("old".into()),
+        };
+        let state = AppState::new(Studio::open(base).unwrap(), launch);
+        let second = dir.path().join("second 工作室");
+        let wanted = MachineSettings { data_dir: Some(second.clone()), ..Default::default() };
+
+        state.running.store(true, Ordering::SeqCst);
+        assert_eq!(state.switch(wanted.clone()).err().unwrap().code, "busy");
+        assert!(!machine_path.exists() && state.studio().data_dir() == dir.path().join("first"));
+
+        state.running.store(false, Ordering::SeqCst);
+        state.switch(wanted.clone()).unwrap();
+        assert_eq!(state.studio().data_dir(), second);
+        assert!(second.join("studio.db").is_file());
+        assert_eq!(MachineSettings::load(&machine_path).unwrap(), wanted);
+        assert_eq!(state.machine(), (wanted, None));
+
+        // Back to the folder the app started on.
+        state.switch(MachineSettings::default()).unwrap();
+        assert_eq!(state.studio().data_dir(), dir.path().join("first"));
+    }
+}
