@@ -40,7 +40,7 @@ async fn click(app: &Client, css: &str) {
 
 /// Sets an input's value the way typing would (Svelte's bindings listen to `input`).
 async fn set_value(app: &Client, css: &str, value: &str) {
-    wait_text(app, "body", 5, |_| true).await;
+    find(app, css).await;
     let done = app
         .execute(
             "const el = document.querySelector(arguments[0]); if (!el) return false; \
@@ -266,6 +266,12 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     wait_text(&app, "#tab-publish", 10, |t| t == "Publish").await;
     wait_text(&app, "#calendar [data-day='2026-12-01']", 10, |t| t.contains("Planned")).await;
     screenshot(&app, &shots, "07-restarted-english").await;
+    // The same plan as a list, per platform.
+    select(&app, "#calendar-view", "list").await;
+    select(&app, "#filter-platform", "douyin").await;
+    let list = wait_text(&app, "#post-list tbody", 10, |t| t.contains("licai_dy")).await;
+    assert!(list.contains("2026-12-01 18:00") && list.contains("douyin") && list.contains("Planned"), "{list}");
+    screenshot(&app, &shots, "07b-list").await;
     app.close().await.unwrap();
     assert_file(&shots.join("07-restarted-english.png"));
 

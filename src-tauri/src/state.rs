@@ -55,11 +55,25 @@ pub struct Launch {
     pub problem: Option<String>,
 }
 
+/// Whether ffmpeg and ffprobe run. Starting both takes a quarter second, so
+/// the check runs in the background from launch instead of when the window
+/// first asks.
+enum ToolCheck {
+    Running(std::thread::JoinHandle<Option<String>>),
+    Done(Option<String>),
+}
+
+fn check_tools(studio: &Studio) -> ToolCheck {
+    let tools = studio.tools().clone();
+    ToolCheck::Running(std::thread::spawn(move || tools.check().err().map(|e| e.to_string())))
+}
+
 /// Shared by every command through `tauri::State`.
 pub struct AppState {
     /// Replaced whole when Settings changes the data folder, ffmpeg or fonts.
     studio: RwLock<Arc<Studio>>,
     launch: Mutex<Launch>,
+    tool_check: Mutex<ToolCheck>,
     /// Streams masters to the player; `None` if loopback could not be bound.
     pub media: Option<crate::media::MediaServer>,
     channel: Arc<Mutex<Option<Channel<JobEvent>>>>,
@@ -122,6 +136,7 @@ impl AppState {
             .map_err(|e| tracing::error!(error = %e, "no media server; the player will not play"))
             .ok();
         Self {
+            tool_check: Mutex::new(check_tools(&studio)),
             studio: RwLock::new(Arc::new(studio)),
             launch: Mutex::new(launch),
             media,
@@ -134,6 +149,19 @@ impl AppState {
     pub fn studio(&self) -> Arc<Studio> {
         let guard = self.studio.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(&guard)
+    }
+
+    /// Why ffmpeg cannot be used, if it cannot (waits for the launch check).
+    pub fn ffmpeg_problem(&self) -> Option<String> {
+        let mut check = self.tool_check.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let problem = match std::mem::replace(&mut *check, ToolCheck::Done(None)) {
+            ToolCheck::Running(handle) => {
+                handle.join().unwrap_or_else(|_| Some("the ffmpeg check stopped unexpectedly".into()))
+            }
+            ToolCheck::Done(problem) => problem,
+        };
+        *check = ToolCheck::Done(problem.clone());
+        problem
     }
 
     /// This machine's saved choices, and why they could not be used at start.
@@ -163,6 +191,7 @@ impl AppState {
             Some(path) => wanted.save(path)?,
             None => tracing::warn!("no config folder; the choices last until the app closes"),
         }
+        *self.tool_check.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = check_tools(&studio);
         let studio = Arc::new(studio);
         *self.studio.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::clone(&studio);
         launch.machine = wanted;

@@ -52,6 +52,53 @@ fn tree_rss(root: u32) -> Vec<(String, u64, u64)> {
     out
 }
 
+/// When a process started, in ms since the Unix epoch (10 ms ticks since
+/// boot, placed on the wall clock through /proc/uptime).
+fn started_at_ms(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start at `) `.
+    let ticks: f64 = stat.rsplit_once(") ")?.1.split_whitespace().nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime").ok()?.split_whitespace().next()?.parse().ok()?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64();
+    Some((now - uptime + ticks / 100.0) * 1000.0)
+}
+
+/// Idle memory of a bare WebKitGTK window showing one paragraph (Python's
+/// GObject bindings for Debian's own python3; `scripts/bench-app` installs them): the floor any app
+/// on this WebKitGTK pays, to set the app's figure against.
+async fn blank_webview(display: &Display) -> Option<(u64, u64)> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/blank-webview.py");
+    let dir = tempfile::tempdir().unwrap();
+    // WebKit's settings as the app runs with (WEBKIT_* variables pass through).
+    let mut child = std::process::Command::new("/usr/bin/python3")
+        .arg(&script)
+        .env("DISPLAY", &display.name)
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    // It prints "loaded" once the page has finished loading.
+    let mut line = String::new();
+    let stdout = child.stdout.take()?;
+    let loaded = tokio::task::spawn_blocking(move || {
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).map(|_| line)
+    });
+    let loaded = tokio::time::timeout(Duration::from_secs(30), loaded).await;
+    let result = match loaded {
+        Ok(Ok(Ok(line))) if line.trim() == "loaded" => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let procs = tree_rss(child.id());
+            Some((procs.iter().map(|(_, k, _)| k).sum(), procs.iter().map(|(_, _, p)| p).sum()))
+        }
+        _ => None,
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
 fn app_pid() -> Option<u32> {
     let bin = app_bin();
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
@@ -102,14 +149,33 @@ async fn run() {
     let display = Display::start();
     let driver = Driver::start_with(&display, &data, &[("STUDIO_PARALLEL_JOBS", "2")]);
 
-    // Cold start: session request (the app is launched) to the UI's first data on screen.
+    // Cold start: session request (the app is launched) to the UI's first data
+    // on screen; and from the app process's own start, which leaves out the
+    // WebDriver session set-up a user does not have.
     let mut starts = Vec::new();
+    let mut launches = Vec::new();
+    let mut page_starts = Vec::new();
     let mut paints = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
         let app = driver.open().await;
         until_ready(&app).await;
         starts.push(t.elapsed().as_secs_f64() * 1000.0);
+        let ready = app
+            .execute(
+                "const m = performance.getEntriesByName('studio-ready')[0]; \
+                 return m ? [performance.timeOrigin, performance.timeOrigin + m.startTime] : null",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let (Some([page, ready]), Some(started)) = (
+            ready.as_array().and_then(|a| Some([a.first()?.as_f64()?, a.get(1)?.as_f64()?])),
+            app_pid().and_then(started_at_ms),
+        ) {
+            launches.push(ready - started);
+            page_starts.push(page - started);
+        }
         let paint = app
             .execute(
                 "const p = performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint'); \
@@ -128,10 +194,33 @@ async fn run() {
         percentile(&starts, 0.5),
         percentile(&starts, 1.0)
     );
+    if !launches.is_empty() {
+        launches.sort_by(f64::total_cmp);
+        println!(
+            "  from the app process's start to first data painted: median {:.0} ms, max {:.0} ms (target ≤ 1 s)",
+            percentile(&launches, 0.5),
+            percentile(&launches, 1.0)
+        );
+        page_starts.sort_by(f64::total_cmp);
+        println!("  of which before the page starts loading: median {:.0} ms", percentile(&page_starts, 0.5));
+    }
     if !paints.is_empty() {
         paints.sort_by(f64::total_cmp);
         println!("  first contentful paint after page start: median {:.0} ms", percentile(&paints, 0.5));
     }
+
+    // Measured alone, before the app opens again, so no page is shared with it.
+    let floor = blank_webview(&display).await;
+    let floor_text = match floor {
+        Some((rss, pss)) => format!(
+            "  a bare WebKitGTK window showing one paragraph, same display: RSS {:.0} MB, PSS {:.0} MB (the floor of this WebKitGTK)",
+            rss as f64 / 1024.0,
+            pss as f64 / 1024.0
+        ),
+        None => {
+            "  (no baseline: python3-gi and gir1.2-webkit2-4.1 are needed for the bare WebKitGTK window)".to_owned()
+        }
+    };
 
     // Idle memory.
     let app = driver.open().await;
@@ -153,6 +242,7 @@ async fn run() {
     } else {
         println!("idle memory: the app's process was not found");
     }
+    println!("{floor_text}");
 
     // IPC while idle, then while two renders run.
     let (idle, _) = ipc(&app, "jobs", 200).await;

@@ -152,7 +152,12 @@ pub async fn wait_text(client: &Client, css: &str, seconds: u64, check: impl Fn(
 /// Saves the viewport as `<dir>/<name>.png` after the repaint settles.
 pub async fn screenshot(client: &Client, dir: &Path, name: &str) {
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let png = client.screenshot().await.unwrap();
+    // WebKit can stall a snapshot (seen with its DMA-BUF renderer turned off);
+    // fail the test then rather than hang the run.
+    let png = tokio::time::timeout(Duration::from_secs(30), client.screenshot())
+        .await
+        .unwrap_or_else(|_| panic!("the screenshot {name} did not come back within 30 s"))
+        .unwrap();
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }

@@ -101,7 +101,7 @@ pub struct PersonView {
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     let studio = state.studio();
-    let problem = studio.tools().check().err().map(|e| e.to_string());
+    let problem = state.ffmpeg_problem();
     AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         data_dir: studio.data_dir().display().to_string(),
