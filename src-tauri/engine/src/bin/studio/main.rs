@@ -20,7 +20,6 @@ use studio_engine::queue::run_queue;
 use studio_engine::render::{CancelToken, ffmpeg};
 use studio_engine::sample::{SampleSpec, generate};
 use studio_engine::store::RenderJob;
-use studio_engine::text::FontConfig;
 use studio_engine::{EngineError, Result, Studio, StudioConfig};
 
 use cli::{AccountAction, Cli, Command, JobAction, PostAction, VariantArgs};
@@ -48,15 +47,9 @@ fn open(cli: &Cli, parallel: usize) -> Result<Studio> {
     if let Some(path) = MachineSettings::default_path() {
         MachineSettings::load(&path)?.apply(&mut config);
     }
-    if let Some(dir) = &cli.data_dir {
-        config.data_dir = dir.clone();
-    }
-    if let Some(ffmpeg) = &cli.ffmpeg {
-        config.ffmpeg = Some(ffmpeg.clone());
-    }
-    if !cli.fonts.is_empty() {
-        config.fonts = FontConfig { font_files: cli.fonts.clone() };
-    }
+    let flags =
+        MachineSettings { data_dir: cli.data_dir.clone(), ffmpeg: cli.ffmpeg.clone(), font_files: cli.fonts.clone() };
+    flags.apply(&mut config);
     config.max_parallel_jobs = parallel;
     config.time_zone = cli.tz.clone();
     Studio::open(config)
