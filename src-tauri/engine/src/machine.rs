@@ -65,19 +65,22 @@ impl MachineSettings {
         }
     }
 
-    /// Trims blanks and checks every choice before anything is saved: the
-    /// folder can be written, ffmpeg and the ffprobe beside it run, each font
-    /// file holds a font. Returns the cleaned settings.
+    /// Drops empty paths (an emptied field means the default) and checks
+    /// every choice before anything is saved: the folder can be written,
+    /// ffmpeg and the ffprobe beside it run, each font file holds a font.
+    /// Returns the cleaned settings.
     pub fn checked(&self) -> Result<Self> {
-        let data_dir = self.data_dir.as_deref().filter(|p| !p.as_os_str().is_empty());
-        let ffmpeg = self.ffmpeg.as_deref().filter(|p| !p.as_os_str().is_empty());
+        let given = |p: &&Path| !p.as_os_str().is_empty();
+        let data_dir = self.data_dir.as_deref().filter(given);
+        let ffmpeg = self.ffmpeg.as_deref().filter(given);
         if let Some(dir) = data_dir {
             check_folder(dir)?;
         }
         if let Some(path) = ffmpeg {
             check_ffmpeg(path)?;
         }
-        let fonts = FontConfig { font_files: self.font_files.clone() };
+        let font_files = self.font_files.iter().map(PathBuf::as_path).filter(given).map(Path::to_owned).collect();
+        let fonts = FontConfig { font_files };
         fonts.families()?;
         Ok(Self {
             data_dir: data_dir.map(Path::to_owned),
@@ -138,9 +141,9 @@ mod tests {
         assert_eq!(MachineSettings::load(&path).unwrap(), MachineSettings::default());
 
         let data = dir.path().join("数据 folder's: 1");
-        let s = MachineSettings { data_dir: Some(data.clone()), ffmpeg: Some("".into()), font_files: vec![] };
+        let s = MachineSettings { data_dir: Some(data.clone()), ffmpeg: Some("".into()), font_files: vec!["".into()] };
         let s = s.checked().unwrap();
-        assert!(data.is_dir() && s.ffmpeg.is_none());
+        assert!(data.is_dir() && s.ffmpeg.is_none() && s.font_files.is_empty());
         s.save(&path).unwrap();
         assert_eq!(MachineSettings::load(&path).unwrap(), s);
         let mut config = crate::StudioConfig::new("/elsewhere".into());

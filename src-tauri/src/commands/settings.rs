@@ -93,11 +93,12 @@ pub fn save_machine_settings(
     state: State<'_, AppState>,
     settings: MachineInput,
 ) -> Result<MachineView, IpcError> {
-    let path = |s: Option<String>| s.map(|s| PathBuf::from(s.trim())).filter(|p| !p.as_os_str().is_empty());
+    // A blank field becomes an empty path, which `checked` reads as "the default".
+    let path = |s: String| PathBuf::from(s.trim());
     let wanted = MachineSettings {
-        data_dir: path(settings.data_dir),
-        ffmpeg: path(settings.ffmpeg),
-        font_files: settings.font_files.into_iter().filter_map(|f| path(Some(f))).collect(),
+        data_dir: settings.data_dir.map(path),
+        ffmpeg: settings.ffmpeg.map(path),
+        font_files: settings.font_files.into_iter().map(path).collect(),
     };
     apply(&app, &state, wanted)?;
     Ok(machine_view(&state))
