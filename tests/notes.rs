@@ -158,6 +158,7 @@ fn laid_out_lines_obey_the_box_and_chinese_line_breaking() {
             })
             .collect(),
         article_file: None,
+        font: String::new(),
         disclaimer_text: String::new(),
         warnings: vec![],
     };

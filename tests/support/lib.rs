@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod window;
+pub mod wine;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -149,6 +150,13 @@ pub fn mean_diff(a: &[u8], b: &[u8], width: u32, (x, y, w, h): (u32, u32, u32, u
 /// A studio in `data_dir` whose shipped profiles encode with `superfast`
 /// (through the user-profile override folder, as a user would do it).
 pub fn fast_studio(data_dir: &Path) -> Studio {
+    write_fast_profiles(data_dir);
+    Studio::open(StudioConfig::new(data_dir.to_owned())).unwrap()
+}
+
+/// Puts the `superfast` profiles of [`fast_studio`] into a data folder that
+/// another program (the Windows build) will open.
+pub fn write_fast_profiles(data_dir: &Path) {
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/platforms");
     let user = data_dir.join("platforms");
     std::fs::create_dir_all(&user).unwrap();
@@ -157,7 +165,6 @@ pub fn fast_studio(data_dir: &Path) -> Studio {
         let text = std::fs::read_to_string(&path).unwrap().replace("\"veryfast\"", "\"superfast\"");
         std::fs::write(user.join(path.file_name().unwrap()), text).unwrap();
     }
-    Studio::open(StudioConfig::new(data_dir.to_owned())).unwrap()
 }
 
 /// The usual request: a clip from `start` with the `risk-zh` disclaimer.

@@ -7,9 +7,7 @@ use std::path::PathBuf;
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error(
-        "{tool} was not found. Install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`) or set the path in settings / --ffmpeg"
-    )]
+    #[error("{tool} was not found. {}", crate::tools::install_hint())]
     ToolMissing { tool: &'static str },
 
     #[error("{path}: file not found")]
@@ -52,6 +50,11 @@ pub enum EngineError {
         "the rendered {output} is {actual:.2} s long, not the planned {expected:.2} s; the master is probably damaged or cut off — check it plays to the end"
     )]
     IncompleteOutput { output: PathBuf, actual: f64, expected: f64 },
+
+    #[error(
+        "{path} is open in another program (a player or a preview?), so the new render could not replace it; close it and retry the job (the old file is unchanged)"
+    )]
+    OutputInUse { path: PathBuf },
 
     #[error("the disk is full while writing {path}; free some space and retry the job")]
     DiskFull { path: PathBuf },
@@ -100,6 +103,7 @@ impl EngineError {
             Self::RenderFailed { .. } => "render_failed",
             Self::IncompleteOutput { .. } => "render_incomplete",
             Self::DiskFull { .. } => "disk_full",
+            Self::OutputInUse { .. } => "output_in_use",
             Self::Cancelled => "cancelled",
             Self::Busy { .. } => "busy",
             Self::NotAllowed(_) => "not_allowed",

@@ -7,6 +7,7 @@ pub mod compliance;
 pub mod digest;
 pub mod disclaimer;
 pub mod error;
+pub mod folders;
 pub mod library;
 pub mod machine;
 pub mod metrics;
@@ -14,6 +15,7 @@ pub mod notes;
 pub mod plan;
 pub mod platform;
 pub mod probe;
+pub mod process;
 pub mod text;
 pub mod tools;
 

@@ -91,9 +91,9 @@ impl Studio {
         let at = (media.duration / 2.0).min(1.0);
         let status = Command::new(&self.tools().ffmpeg)
             .args(["-nostdin", "-v", "error", "-y", "-ss", &format!("{at:.3}"), "-i"])
-            .arg(&media.path)
+            .arg(crate::tools::file_url(&media.path))
             .args(["-frames:v", "1", "-vf", "scale=320:-2", "-q:v", "4", "-f", "mjpeg"])
-            .arg(&part)
+            .arg(crate::tools::file_url(&part))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()

@@ -27,7 +27,7 @@ pub struct MachineSettings {
 impl MachineSettings {
     /// `machine.json` in the platform's config folder (`~/.config/repurpose-studio`).
     pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "repurpose-studio").map(|d| d.config_dir().join("machine.json"))
+        crate::folders::config_dir().map(|d| d.join("machine.json"))
     }
 
     /// A missing file means defaults; an unreadable one is an error naming it,
@@ -120,7 +120,7 @@ fn check_ffmpeg(path: &Path) -> Result<()> {
             path.display()
         )));
     }
-    let tools = MediaTools::locate(Some(path));
+    let tools = MediaTools::at(path);
     tools.check().map_err(|_| {
         EngineError::InvalidArgument(format!(
             "{}: ffmpeg or the ffprobe beside it ({}) did not run `-version`; choose a working ffmpeg build",

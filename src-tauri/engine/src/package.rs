@@ -208,7 +208,7 @@ impl Studio {
         })?;
         let (sources, disclaimer_text) = match content.kind.as_str() {
             "video" => {
-                let plan: VariantPlan = serde_json::from_str(&content.plan_json)?;
+                let plan: VariantPlan = store.local_json(&content.plan_json)?;
                 let job = store.latest_done_job(post.variant_id)?.ok_or_else(|| {
                     EngineError::NotAllowed(format!("variant {} has no finished render", post.variant_id))
                 })?;
@@ -229,7 +229,7 @@ impl Studio {
                 (s, plan.disclaimer_text.unwrap_or_default())
             }
             _ => {
-                let plan: NotePlan = serde_json::from_str(&content.plan_json)?;
+                let plan: NotePlan = store.local_json(&content.plan_json)?;
                 let mut s: Vec<Source> = plan
                     .cards
                     .iter()

@@ -100,7 +100,7 @@ pub fn probe(tools: &MediaTools, path: &Path) -> Result<MediaInfo> {
     let output = tools
         .ffprobe_command()
         .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
-        .arg(&path)
+        .arg(crate::tools::file_url(&path))
         .output()
         .map_err(|e| spawn_error("ffprobe", &path.display().to_string(), e))?;
     if !output.status.success() {
@@ -116,7 +116,7 @@ pub fn probe(tools: &MediaTools, path: &Path) -> Result<MediaInfo> {
 
 /// ffprobe prefixes errors with the path; keep only what it says about the file.
 fn describe_probe_error(stderr: &str, path: &Path) -> String {
-    let shown = path.display().to_string();
+    let shown = crate::tools::file_url(path).to_string_lossy().into_owned();
     if stderr.contains("moov atom not found") {
         return "moov atom not found: the file is incomplete, e.g. a recording that was cut off or a copy that did not finish"
             .into();

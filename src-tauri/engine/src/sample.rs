@@ -43,7 +43,7 @@ pub fn sample_args(spec: &SampleSpec, output: &Path) -> Vec<OsString> {
         args.extend(["-c:a", "aac", "-b:a", "96k"].map(OsString::from));
     }
     args.extend(["-movflags", "+faststart", "-y"].map(OsString::from));
-    args.push(output.as_os_str().to_owned());
+    args.push(crate::tools::file_url(output));
     args
 }
 

@@ -43,9 +43,7 @@ impl StudioConfig {
 
     /// The platform's conventional app-data folder (e.g. `~/.local/share/repurpose-studio`).
     pub fn default_data_dir() -> PathBuf {
-        directories::ProjectDirs::from("", "", "repurpose-studio")
-            .map(|d| d.data_dir().to_owned())
-            .unwrap_or_else(|| PathBuf::from(".repurpose-studio"))
+        crate::folders::data_dir()
     }
 }
 
@@ -75,7 +73,7 @@ impl Studio {
         let disclaimers = DisclaimerCatalog::load(Some(&config.data_dir.join("disclaimers")))?;
         let lexicon = Lexicon::load(Some(&config.data_dir.join("compliance")))?;
         let themes = crate::notes::ThemeCatalog::load(Some(&config.data_dir.join("templates")))?;
-        let tools = MediaTools::locate(config.ffmpeg.as_deref());
+        let tools = MediaTools::locate(config.ffmpeg.as_deref(), &config.data_dir);
         Ok(Self { config, tools, platforms, disclaimers, lexicon, themes, text: Mutex::new(None) })
     }
 
@@ -162,7 +160,9 @@ impl Studio {
     /// Renders the overlay PNG into the data folder, named by its content so
     /// that identical overlays are shared and a stored plan's file stays valid.
     fn overlay_file(&self, text: &str, area: crate::plan::OverlayBox) -> Result<OverlaySource> {
-        let image = self.with_text(|engine| render_overlay(engine, text, area.font_px, area.max_width()))?;
+        let (image, font) = self.with_text(|engine| {
+            Ok((render_overlay(engine, text, area.font_px, area.max_width())?, engine.family().to_owned()))
+        })?;
         let digest = &crate::digest::sha256_hex(&image.png)[..24];
         let dir = self.config.data_dir.join("overlays");
         let path = dir.join(format!("{digest}.png"));
@@ -170,7 +170,7 @@ impl Studio {
             std::fs::create_dir_all(&dir).map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
             crate::render::write_complete(&path, &image.png)?;
         }
-        Ok(OverlaySource { path, width: image.width, height: image.height })
+        Ok(OverlaySource { path, width: image.width, height: image.height, font })
     }
 
     /// Runs `f` with the shared text engine, loading the fonts on first use.

@@ -118,21 +118,21 @@ fn apply(app: &AppHandle, state: &AppState, wanted: MachineSettings) -> Result<(
 /// found) and switches to it at once. Offline it fails at once with the reason.
 #[tauri::command]
 pub async fn download_ffmpeg(app: AppHandle, state: State<'_, AppState>) -> Result<MachineView, IpcError> {
-    let dir = state.studio().data_dir().join("ffmpeg");
+    let dir = studio_engine::tools::download_dir(state.studio().data_dir());
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<PathBuf, String> {
         use ffmpeg_sidecar::download::{download_ffmpeg_package, ffmpeg_download_url, unpack_ffmpeg};
         std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         let url = ffmpeg_download_url().map_err(|e| e.to_string())?;
         let archive = download_ffmpeg_package(url, &dir).map_err(|e| e.to_string())?;
         unpack_ffmpeg(&archive, &dir).map_err(|e| e.to_string())?;
-        Ok(dir.join(if cfg!(windows) { "ffmpeg.exe" } else { "ffmpeg" }))
+        Ok(dir.join(format!("ffmpeg{}", std::env::consts::EXE_SUFFIX)))
     })
     .await
     .map_err(|e| IpcError::invalid(format!("the download stopped: {e}")))?;
     let ffmpeg = result.map_err(|e| IpcError {
         code: "download_failed".into(),
         message: format!(
-            "ffmpeg could not be downloaded ({e}); check the network, or install ffmpeg (sudo apt install ffmpeg)"
+            "ffmpeg could not be downloaded ({e}); check the network, or install ffmpeg yourself and choose it here"
         ),
     })?;
     let (mut wanted, _) = state.machine();

@@ -50,6 +50,9 @@ pub struct NotePlan {
     pub disclaimer_text: String,
     /// Everything the user should know: cuts, dropped HTML, card limits.
     pub warnings: Vec<String>,
+    /// The font family that drew the cards (empty: the system's sans-serif).
+    #[serde(default)]
+    pub font: String,
 }
 
 /// Reads and parses an article file.
@@ -168,7 +171,9 @@ impl crate::studio::Studio {
                 });
             }
         }
+        let font = self.with_text(|engine| Ok(engine.family().to_owned()))?;
         Ok(NotePlan {
+            font,
             platform: profile.id.clone(),
             theme: theme.id.clone(),
             source: std::path::absolute(article_path).unwrap_or_else(|_| article_path.to_owned()),

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use super::geometry::reframe_chain;
+use crate::tools::file_url;
 use super::{PlacedOverlay, VariantPlan};
 
 fn secs(v: f64) -> String {
@@ -31,12 +32,14 @@ impl VariantPlan {
             }
             args.extend(["-t".into(), secs(seg.duration()).into()]);
             args.push("-i".into());
-            args.push(self.master.clone().into_os_string());
+            args.push(file_url(&self.master));
         }
         let mut next_input = self.segments.len();
         let overlay_input = self.overlay.as_ref().map(|o| {
-            args.push("-i".into());
-            args.push(o.source.path.clone().into_os_string());
+            // One PNG as a byte stream: the image2 reader would take a `%d`
+            // in the data folder's name for a frame-number pattern.
+            args.extend(["-f".into(), "png_pipe".into(), "-i".into()]);
+            args.push(file_url(&o.source.path));
             next_input += 1;
             next_input - 1
         });
@@ -132,7 +135,7 @@ impl VariantPlan {
                 .map(str::to_owned),
         );
         args.extend(tail.into_iter().map(OsString::from));
-        args.push(output.as_os_str().to_owned());
+        args.push(file_url(output));
         args
     }
 
@@ -141,7 +144,7 @@ impl VariantPlan {
     pub fn cover_args(&self, output: &Path) -> Vec<OsString> {
         let c = &self.cover;
         let mut args: Vec<OsString> = ["-ss", &secs(c.at), "-i"].map(OsString::from).to_vec();
-        args.push(self.master.clone().into_os_string());
+        args.push(file_url(&self.master));
         let mut graph = vec![reframe_chain(
             self.reframe,
             self.focus,
@@ -152,8 +155,8 @@ impl VariantPlan {
         )];
         match &c.overlay {
             Some(o) => {
-                args.push("-i".into());
-                args.push(o.source.path.clone().into_os_string());
+                args.extend(["-f".into(), "png_pipe".into(), "-i".into()]);
+                args.push(file_url(&o.source.path));
                 graph.push(overlay_filter("framed", o, 1, "marked"));
                 graph.push("[marked]format=yuvj420p[cover]".into());
             }
@@ -179,7 +182,7 @@ impl VariantPlan {
             ]
             .map(OsString::from),
         );
-        args.push(output.as_os_str().to_owned());
+        args.push(file_url(output));
         args
     }
 }

@@ -63,6 +63,10 @@ pub struct OverlaySource {
     pub path: PathBuf,
     pub width: u32,
     pub height: u32,
+    /// The font family that drew it (empty: the system's sans-serif), kept
+    /// with the plan so a render says which font it used.
+    #[serde(default)]
+    pub font: String,
 }
 
 /// Overlay pictures for the frame and the cover, rendered by the caller for

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ffmpeg_sidecar::command::FfmpegCommand;
@@ -51,6 +52,8 @@ impl CancelToken {
 const TAIL_LINES: usize = 12;
 /// After asking ffmpeg to stop, how long it may take to finish the file.
 const GRACE: Duration = Duration::from_secs(3);
+/// How often a silent ffmpeg's cancel token is looked at.
+const POLL: Duration = Duration::from_millis(100);
 
 /// Builds the exact command a plan runs (also printed by `studio plan`).
 pub fn command(tools: &MediaTools, args: &[OsString]) -> FfmpegCommand {
@@ -61,6 +64,10 @@ pub fn command(tools: &MediaTools, args: &[OsString]) -> FfmpegCommand {
 
 /// Runs ffmpeg to completion. `duration` (seconds of output) turns ffmpeg's
 /// timestamps into a percentage.
+///
+/// ffmpeg's events are read on a thread of their own, so this one can watch
+/// the cancel token while ffmpeg is silent: on cancel it sends `q` (ffmpeg's
+/// own quit, which works on every OS), and kills ffmpeg after [`GRACE`].
 pub fn run(
     tools: &MediaTools,
     args: &[OsString],
@@ -70,13 +77,15 @@ pub fn run(
     cancel: &CancelToken,
 ) -> Result<()> {
     let mut cmd = command(tools, args);
-    die_with_parent(&mut cmd);
+    crate::process::prepare(cmd.as_inner_mut());
     let mut child = cmd.spawn().map_err(|e| spawn_error("ffmpeg", &output.display().to_string(), e))?;
-    let pid = child.as_inner().id();
-    let finished = Arc::new(AtomicBool::new(false));
-    let watchdog = {
-        let (cancel, finished) = (cancel.clone(), finished.clone());
-        std::thread::spawn(move || watch(pid, &cancel, &finished))
+    let tether = match crate::process::tether(child.as_inner()) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(EngineError::io("tying ffmpeg to this process", e));
+        }
     };
 
     let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL_LINES);
@@ -86,34 +95,64 @@ pub fn run(
         }
         tail.push_back(line);
     };
-    match child.iter() {
-        Ok(events) => {
+    let (tx, rx) = mpsc::channel();
+    let reader = match child.iter() {
+        Ok(events) => Some(std::thread::spawn(move || {
             for event in events {
-                match event {
-                    FfmpegEvent::Progress(p) => {
-                        let done = parse_time(&p.time).unwrap_or(0.0);
-                        let left = (duration - done).max(0.0);
-                        on_progress(Progress {
-                            percent: (done / duration * 100.0).clamp(0.0, 100.0),
-                            fps: f64::from(p.fps),
-                            eta_seconds: (p.speed > 0.0).then(|| left / f64::from(p.speed)),
-                        });
-                    }
-                    FfmpegEvent::Log(LogLevel::Error | LogLevel::Fatal | LogLevel::Warning, line) => keep(line),
-                    FfmpegEvent::Log(_, line) if line.contains("Error") || line.contains("error") => keep(line),
-                    // ffmpeg-sidecar says this whenever the output is a file, not stdout.
-                    FfmpegEvent::Error(e) if e.contains("No streams found") || e.contains("No output streams") => {}
-                    FfmpegEvent::Error(e) => keep(e),
-                    _ => {}
+                if tx.send(event).is_err() {
+                    break;
                 }
             }
+        })),
+        Err(e) => {
+            keep(e.to_string());
+            None
         }
-        Err(e) => keep(e.to_string()),
+    };
+    let mut asked: Option<Instant> = None;
+    let mut killed = false;
+    loop {
+        match rx.recv_timeout(POLL) {
+            Ok(FfmpegEvent::Progress(p)) => {
+                let done = parse_time(&p.time).unwrap_or(0.0);
+                let left = (duration - done).max(0.0);
+                on_progress(Progress {
+                    percent: (done / duration * 100.0).clamp(0.0, 100.0),
+                    fps: f64::from(p.fps),
+                    eta_seconds: (p.speed > 0.0).then(|| left / f64::from(p.speed)),
+                });
+            }
+            Ok(FfmpegEvent::Log(LogLevel::Error | LogLevel::Fatal | LogLevel::Warning, line)) => keep(line),
+            Ok(FfmpegEvent::Log(_, line)) if line.contains("Error") || line.contains("error") => keep(line),
+            // ffmpeg-sidecar says this whenever the output is a file, not stdout.
+            Ok(FfmpegEvent::Error(e)) if e.contains("No streams found") || e.contains("No output streams") => {}
+            Ok(FfmpegEvent::Error(e)) => keep(e),
+            Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if cancel.is_cancelled() && !killed {
+            match asked {
+                None => {
+                    // A closed stdin (ffmpeg already finishing) is fine: the kill below still comes.
+                    let _ = child.quit();
+                    asked = Some(Instant::now());
+                }
+                Some(t) if t.elapsed() > GRACE => {
+                    let _ = child.kill();
+                    killed = true;
+                }
+                Some(_) => {}
+            }
+        }
+        if reader.is_none() {
+            break;
+        }
     }
-    let status = child.wait().map_err(|e| EngineError::io("waiting for ffmpeg", e));
-    finished.store(true, Ordering::SeqCst);
-    let _ = watchdog.join();
-    let status = status?;
+    if let Some(reader) = reader {
+        let _ = reader.join();
+    }
+    let status = child.wait().map_err(|e| EngineError::io("waiting for ffmpeg", e))?;
+    drop(tether);
     if cancel.is_cancelled() {
         return Err(EngineError::Cancelled);
     }
@@ -121,69 +160,14 @@ pub fn run(
         return Ok(());
     }
     let stderr_tail = Vec::from(tail).join("\n");
-    if stderr_tail.contains("No space left on device") {
+    if stderr_tail.contains("No space left on device") || stderr_tail.contains("There is not enough space on the disk") {
         return Err(EngineError::DiskFull { path: output.to_owned() });
     }
-    Err(EngineError::RenderFailed { output: output.to_owned(), status: describe_status(status), stderr_tail })
-}
-
-/// Polls the cancel token; asks ffmpeg to finish (SIGINT, which it treats
-/// like pressing q), then kills it if it has not stopped after [`GRACE`].
-fn watch(pid: u32, cancel: &CancelToken, finished: &AtomicBool) {
-    let mut asked: Option<Instant> = None;
-    while !finished.load(Ordering::SeqCst) {
-        if cancel.is_cancelled() {
-            match asked {
-                None => {
-                    signal(pid, libc::SIGINT);
-                    asked = Some(Instant::now());
-                }
-                Some(t) if t.elapsed() > GRACE => {
-                    signal(pid, libc::SIGKILL);
-                    return;
-                }
-                Some(_) => {}
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-#[allow(unsafe_code)]
-fn signal(pid: u32, sig: libc::c_int) {
-    // SAFETY: kill(2) has no memory-safety preconditions. The pid is our own
-    // child, which has not been reaped (the render thread sets `finished`
-    // only after wait()), so it cannot have been reused.
-    unsafe {
-        libc::kill(pid as libc::pid_t, sig);
-    }
-}
-
-/// Makes the kernel kill ffmpeg if the thread that started it dies, so a
-/// crashed or killed studio leaves no orphan writing to a partial file.
-#[allow(unsafe_code)]
-fn die_with_parent(cmd: &mut FfmpegCommand) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: prctl(2) is async-signal-safe and touches no memory of the
-        // parent, as required between fork and exec.
-        unsafe {
-            cmd.as_inner_mut().pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-    }
-}
-
-fn describe_status(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => format!("exit status {code}"),
-        (None, Some(sig)) => format!("killed by signal {sig}"),
-        _ => status.to_string(),
-    }
+    Err(EngineError::RenderFailed {
+        output: output.to_owned(),
+        status: crate::process::describe_exit(status),
+        stderr_tail,
+    })
 }
 
 /// `00:01:02.50` → 62.5

@@ -52,8 +52,9 @@ pub fn render_variant(
         ffmpeg::run(tools, &plan.cover_args(&cover_tmp), &plan.cover.output, 0.04, &mut |_| {}, cancel)?;
         let (size_bytes, sha256) = sync_and_hash(&video_tmp)?;
         sync_and_hash(&cover_tmp)?;
-        rename(&cover_tmp, &plan.cover.output)?;
+        // The video first: it is what a player may hold open.
         rename(&video_tmp, &plan.output)?;
+        rename(&cover_tmp, &plan.cover.output)?;
         Ok(RenderOutcome { output: plan.output.clone(), cover: plan.cover.output.clone(), size_bytes, sha256 })
     })();
     if result.is_err() {
@@ -93,9 +94,30 @@ pub fn write_complete(path: &Path, bytes: &[u8]) -> Result<()> {
     rename(&tmp, path)
 }
 
+/// Renames over `to`. On Windows a file another program holds open without
+/// delete sharing (most players, a virus scan) cannot be replaced: a scan lets
+/// go within moments, so this tries again for a second, then says who to ask.
 fn rename(from: &Path, to: &Path) -> Result<()> {
-    std::fs::rename(from, to)
-        .map_err(|e| EngineError::io(format!("renaming {} to {}", from.display(), to.display()), e))
+    let mut tries = 0;
+    loop {
+        match std::fs::rename(from, to) {
+            Ok(()) => return Ok(()),
+            Err(e) if held_open(&e) && tries < 5 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(e) if held_open(&e) => return Err(EngineError::OutputInUse { path: to.to_owned() }),
+            Err(e) => {
+                return Err(EngineError::io(format!("renaming {} to {}", from.display(), to.display()), e));
+            }
+        }
+    }
+}
+
+/// Windows' "access denied" and "sharing violation", which a rename over an
+/// open file gets; Unix renames over open files.
+fn held_open(e: &std::io::Error) -> bool {
+    cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32 | 33))
 }
 
 /// Flushes a file to disk and returns its size and SHA-256 (hex).

@@ -67,7 +67,7 @@ pub struct RenderJob {
 const JOB_COLUMNS: &str = "j.id, j.variant_id, v.platform, j.state, j.attempts, j.progress, j.fps, j.eta_s, j.error, \
      j.output_path, j.cover_path, j.size_bytes, j.sha256, j.created_at, j.started_at, j.finished_at";
 
-fn job_from_row(r: &Row<'_>) -> rusqlite::Result<RenderJob> {
+fn job_from_row(data_dir: &std::path::Path, r: &Row<'_>) -> rusqlite::Result<RenderJob> {
     Ok(RenderJob {
         id: r.get(0)?,
         variant_id: r.get(1)?,
@@ -78,8 +78,8 @@ fn job_from_row(r: &Row<'_>) -> rusqlite::Result<RenderJob> {
         fps: r.get(6)?,
         eta_seconds: r.get(7)?,
         error: r.get(8)?,
-        output_path: PathBuf::from(r.get::<_, String>(9)?),
-        cover_path: r.get::<_, Option<String>>(10)?.map(PathBuf::from),
+        output_path: super::paths::local(data_dir, &r.get::<_, String>(9)?),
+        cover_path: r.get::<_, Option<String>>(10)?.map(|p| super::paths::local(data_dir, &p)),
         size_bytes: r.get::<_, Option<i64>>(11)?.map(|v| v.max(0) as u64),
         sha256: r.get(12)?,
         created_at: r.get(13)?,
@@ -95,7 +95,7 @@ impl Store {
         let sql =
             format!("SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id ORDER BY j.id");
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([], job_from_row)?;
+        let rows = stmt.query_map([], |r| job_from_row(self.data_dir(), r))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -103,7 +103,7 @@ impl Store {
         let sql =
             format!("SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1");
         self.conn
-            .query_row(&sql, [id], job_from_row)
+            .query_row(&sql, [id], |r| job_from_row(self.data_dir(), r))
             .optional()?
             .ok_or(EngineError::NotFound { what: "render job", id })
     }
@@ -114,7 +114,7 @@ impl Store {
             "SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id
              WHERE j.variant_id = ?1 AND j.state = 'done' ORDER BY j.id DESC LIMIT 1"
         );
-        Ok(self.conn.query_row(&sql, [variant_id], job_from_row).optional()?)
+        Ok(self.conn.query_row(&sql, [variant_id], |r| job_from_row(self.data_dir(), r)).optional()?)
     }
 
     /// Takes the oldest queued job and marks it running, atomically, so two
@@ -152,6 +152,7 @@ impl Store {
     /// A new output sends an approved variant back to draft (schema trigger),
     /// which the audit trail records.
     pub fn finish_job(&mut self, id: i64, outcome: &RenderOutcome) -> Result<()> {
+        let (output, cover) = (self.portable_path(&outcome.output), self.portable_path(&outcome.cover));
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let (variant_id, before): (i64, String) = tx.query_row(
             "SELECT v.id, v.review_state FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1",
@@ -165,8 +166,8 @@ impl Store {
             ),
             params![
                 id,
-                outcome.output.to_string_lossy(),
-                outcome.cover.to_string_lossy(),
+                output,
+                cover,
                 i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX),
                 outcome.sha256
             ],
@@ -240,7 +241,7 @@ impl Store {
         );
         let jobs: Vec<RenderJob> = {
             let mut stmt = self.conn.prepare(&sql)?;
-            stmt.query_map([], job_from_row)?.collect::<rusqlite::Result<_>>()?
+            stmt.query_map([], |r| job_from_row(self.data_dir(), r))?.collect::<rusqlite::Result<_>>()?
         };
         let mut out = Vec::new();
         for job in jobs {

@@ -55,7 +55,7 @@ impl Store {
             params![
                 master_id,
                 plan.platform,
-                serde_json::to_string(plan)?,
+                self.portable_json(plan)?,
                 plan.text.title,
                 plan.text.body,
                 serde_json::to_string(&plan.text.tags)?
@@ -74,7 +74,8 @@ impl Store {
 
     /// Adds a video variant and its render job in one transaction.
     pub fn add_video_variant(&mut self, master_id: i64, plan: &VariantPlan) -> Result<(i64, i64)> {
-        let json = serde_json::to_string(plan)?;
+        let json = self.portable_json(plan)?;
+        let (output, cover) = (self.portable_path(&plan.output), self.portable_path(&plan.cover.output));
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO variants (master_id, platform, kind, plan_json) VALUES (?1, ?2, 'video', ?3)",
@@ -83,7 +84,7 @@ impl Store {
         let variant_id = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO render_jobs (variant_id, output_path, cover_path) VALUES (?1, ?2, ?3)",
-            params![variant_id, plan.output.to_string_lossy(), plan.cover.output.to_string_lossy()],
+            params![variant_id, output, cover],
         )?;
         let job_id = tx.last_insert_rowid();
         tx.commit()?;
@@ -121,6 +122,6 @@ impl Store {
             .conn
             .query_row("SELECT plan_json FROM variants WHERE id = ?1", [variant_id], |r| r.get(0))
             .optional()?;
-        Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
+        json.map(|j| self.local_json(&j)).transpose()
     }
 }

@@ -8,6 +8,7 @@ mod jobs;
 mod library;
 mod metrics;
 mod migrations;
+mod paths;
 mod people;
 mod posts;
 mod review;

@@ -456,7 +456,7 @@ impl Store {
             Ok(ReadyVariant {
                 variant_id: r.get(0)?,
                 platform: r.get(1)?,
-                output_path: r.get(2)?,
+                output_path: self.local_path(&r.get::<_, String>(2)?).display().to_string(),
                 review_state: r.get(3)?,
             })
         })?;

@@ -2,6 +2,8 @@
 //! wraps, tiny-skia draws), shared by video overlays and note cards so both
 //! break lines and pick fonts the same way.
 
+pub mod fonts;
+
 use std::path::PathBuf;
 
 use cosmic_text::{Align, Attrs, Buffer, Color, Family, FontSystem, Metrics, Shaping, SwashCache, Wrap};
@@ -9,10 +11,6 @@ use serde::{Deserialize, Serialize};
 use tiny_skia::Pixmap;
 
 use crate::error::{EngineError, Result};
-
-/// The family that draws Simplified Chinese glyph forms from the Noto CJK
-/// collections (face 0 of the .ttc is Japanese).
-const PREFERRED_FAMILY: &str = "Noto Sans CJK SC";
 
 /// Which fonts to lay text out with.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -121,7 +119,8 @@ impl Laid {
 }
 
 impl TextEngine {
-    /// Loads the system fonts plus `config`'s files.
+    /// Loads the system fonts, the app's own and `config`'s files, and picks
+    /// the primary family as [`fonts`] describes.
     pub fn new(config: &FontConfig) -> Result<Self> {
         let mut fonts = FontSystem::new();
         let mut family = None;
@@ -134,15 +133,25 @@ impl TextEngine {
                 family = primary_family(fonts.db(), &ids);
             }
         }
+        for file in fonts::bundled_files() {
+            let ids = fonts.db_mut().load_font_source(cosmic_text::fontdb::Source::File(file.clone()));
+            if ids.is_empty() {
+                tracing::warn!(file = %file.display(), "a font shipped with the app could not be read");
+            }
+            if family.is_none() {
+                family = primary_family(fonts.db(), &ids);
+            }
+        }
         let family = family
             .or_else(|| {
-                fonts
-                    .db()
-                    .faces()
-                    .any(|f| f.families.iter().any(|(n, _)| n == PREFERRED_FAMILY))
-                    .then(|| PREFERRED_FAMILY.to_owned())
+                let db = fonts.db();
+                fonts::pick(fonts::system_families(), |name| {
+                    db.faces().any(|f| f.families.iter().any(|(n, _)| n == name))
+                })
+                .map(str::to_owned)
             })
             .unwrap_or_default();
+        tracing::info!(family = %family, "text font chosen");
         Ok(Self { fonts, cache: SwashCache::new(), family })
     }
 

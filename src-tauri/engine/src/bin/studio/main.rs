@@ -341,6 +341,9 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
     if let Some(text) = &plan.disclaimer_text {
         println!("   disclaimer: {}", text.replace('\n', " / "));
     }
+    if let Some(o) = &plan.overlay {
+        println!("   font: {}", if o.source.font.is_empty() { "the system's sans-serif" } else { &o.source.font });
+    }
     for note in &plan.notes {
         println!("   note: {note}");
     }

@@ -1,0 +1,100 @@
+//! The Windows build under Wine: `studio.exe` installed into a folder the way
+//! the installer lays it out (ffmpeg.exe and ffprobe.exe beside it, the CJK
+//! font in `fonts/`), run with a real Windows ffmpeg.
+//!
+//! `scripts/test` builds `studio.exe` and fetches the Windows ffmpeg first
+//! (`scripts/setup --windows`); the paths come from its environment.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Noto CJK from Debian's fonts-noto-cjk; Wine has no CJK font of its own.
+pub const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+
+fn env_path(name: &str) -> PathBuf {
+    let value = std::env::var_os(name)
+        .unwrap_or_else(|| panic!("{name} is not set: run the Windows tier through scripts/test"));
+    PathBuf::from(value)
+}
+
+/// `Z:\…`: how a Linux path looks to a Windows program under Wine.
+pub fn win(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap();
+    format!("Z:{}", abs.to_str().unwrap().replace('/', "\\"))
+}
+
+/// A Windows studio installed in a folder of its own.
+#[derive(Debug)]
+pub struct WinStudio {
+    pub install: PathBuf,
+}
+
+impl WinStudio {
+    /// Lays out `install` like the installer does, with links to the built
+    /// binaries (they are large).
+    pub fn install(install: &Path) -> Self {
+        let exe = env_path("STUDIO_WINDOWS_EXE");
+        let ffmpeg_dir = env_path("STUDIO_WINDOWS_FFMPEG_DIR");
+        std::fs::create_dir_all(install.join("fonts")).unwrap();
+        let link = |from: &Path, to: &Path| std::os::unix::fs::symlink(from, to).unwrap();
+        link(&exe, &install.join("studio.exe"));
+        for tool in ["ffmpeg.exe", "ffprobe.exe"] {
+            link(&ffmpeg_dir.join(tool), &install.join(tool));
+        }
+        link(Path::new(NOTO_CJK), &install.join("fonts").join("NotoSansCJK-Regular.ttc"));
+        Self { install: install.to_owned() }
+    }
+
+    /// `studio.exe --data-dir DATA ARGS…` under Wine.
+    pub fn cmd(&self, data: &Path, args: &[&str]) -> Command {
+        let mut cmd = wine_cmd();
+        cmd.arg(win(&self.install.join("studio.exe"))).arg("--data-dir").arg(win(data)).args(args);
+        cmd
+    }
+
+    /// Runs and returns the output, failing with stdout and stderr shown.
+    pub fn run_ok(&self, data: &Path, args: &[&str]) -> Output {
+        let out = self.cmd(data, args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "studio.exe {args:?}: {:?}\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    pub fn json(&self, data: &Path, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run_ok(data, &all);
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+}
+
+/// `wine` with this project's own prefix (never the machine's `~/.wine`), no
+/// debug chatter, and a UTF-8 locale so Chinese arguments reach the program whole.
+pub fn wine_cmd() -> Command {
+    let mut cmd = Command::new("wine");
+    cmd.env("WINEPREFIX", env_path("WINEPREFIX"))
+        .env("WINEDEBUG", "-all")
+        .env("LANG", "C.UTF-8")
+        .env("LC_ALL", "C.UTF-8")
+        // No Mono or Gecko install prompt when a prefix is made.
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
+    cmd
+}
+
+/// Windows ffmpeg processes still running that mention `needle` in their
+/// command line (Wine shows a program's Windows command line in /proc).
+pub fn windows_ffmpeg_mentioning(needle: &str) -> Vec<u32> {
+    crate::processes_mentioning(needle)
+        .into_iter()
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains("ffmpeg.exe")
+        })
+        .collect()
+}
