@@ -23,6 +23,12 @@ pub fn win(path: &Path) -> String {
     format!("Z:{}", abs.to_str().unwrap().replace('/', "\\"))
 }
 
+/// The Linux path of a `Z:\…` path a Windows program printed.
+pub fn unwin(path: &str) -> PathBuf {
+    let rest = path.strip_prefix("Z:").unwrap_or_else(|| panic!("{path} is not on drive Z:"));
+    PathBuf::from(rest.replace('\\', "/"))
+}
+
 /// A Windows studio installed in a folder of its own.
 #[derive(Debug)]
 pub struct WinStudio {
