@@ -53,10 +53,8 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
     assert_eq!((probed["video"]["width"].as_u64(), probed["video"]["height"].as_u64()), (Some(640), Some(360)));
     assert_eq!(probed["path"], win(&master), "the Windows build sees the name whole");
 
-    let plan = studio.run_ok(
-        &data,
-        &["plan", &win(&master), "--platforms", "douyin", "--start", "2", "--disclaimer", "risk-zh"],
-    );
+    let plan = studio
+        .run_ok(&data, &["plan", &win(&master), "--platforms", "douyin", "--start", "2", "--disclaimer", "risk-zh"]);
     let plan = String::from_utf8_lossy(&plan.stdout);
     assert!(plan.contains("font: Noto Sans CJK SC"), "the bundled font draws the disclaimer: {plan}");
     assert!(plan.contains("file:Z:\\"), "paths reach ffmpeg behind file: {plan}");
@@ -80,7 +78,8 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
         ],
     );
     let jobs = job_rows(&data);
-    let expected = [("douyin", (1080, 1920), 15.0), ("xiaohongshu", (1080, 1440), 20.0), ("bilibili", (1920, 1080), 20.0)];
+    let expected =
+        [("douyin", (1080, 1920), 15.0), ("xiaohongshu", (1080, 1440), 20.0), ("bilibili", (1920, 1080), 20.0)];
     for (job, (platform, size, seconds)) in jobs.as_array().unwrap().iter().zip(expected) {
         assert_eq!(job["platform"], platform);
         assert_eq!(job["state"], "done", "{job}");
@@ -109,10 +108,8 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
         .status()
         .unwrap();
     assert!(render.success());
-    let with_plan: serde_json::Value = studio.json(
-        &data,
-        &["plan", &win(&master), "--platforms", "douyin", "--start", "2", "--disclaimer", "risk-zh"],
-    );
+    let with_plan: serde_json::Value = studio
+        .json(&data, &["plan", &win(&master), "--platforms", "douyin", "--start", "2", "--disclaimer", "risk-zh"]);
     let o = &with_plan[0]["overlay"];
     let (ox, oy, ow, oh) = (
         o["x"].as_u64().unwrap() as u32,
@@ -172,7 +169,10 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
     assert!(!again.status.success(), "the held file was not replaced");
     let refused = job_rows(&data)[3].clone();
     let error = refused["error"].as_str().unwrap_or_default();
-    assert!(error.starts_with("[output_in_use]") && error.contains("douyin.mp4") && error.contains("close it"), "{refused}");
+    assert!(
+        error.starts_with("[output_in_use]") && error.contains("douyin.mp4") && error.contains("close it"),
+        "{refused}"
+    );
     assert!(std::fs::read(&douyin).unwrap() == before, "the old clip is untouched");
     assert!(part_files(&data).is_empty(), "{:?}", part_files(&data));
 
@@ -284,16 +284,33 @@ fn windows_cli_makes_notes_checks_and_packages_in_a_folder_the_linux_build_made(
     studio.run_ok(&data, &["--as", "合规老张", "review", &variant, "--approve"]);
     studio.run_ok(
         &data,
-        &["--as", "编辑小李", "accounts", "add", "--platform", "xiaohongshu", "--name", "理财小王", "--handle", "licai_xhs"],
+        &[
+            "--as",
+            "编辑小李",
+            "accounts",
+            "add",
+            "--platform",
+            "xiaohongshu",
+            "--name",
+            "理财小王",
+            "--handle",
+            "licai_xhs",
+        ],
     );
-    studio.run_ok(&data, &["--as", "编辑小李", "posts", "add", &variant, "--account", "licai_xhs", "--at", "2099-01-05 12:00"]);
+    studio.run_ok(
+        &data,
+        &["--as", "编辑小李", "posts", "add", &variant, "--account", "licai_xhs", "--at", "2099-01-05 12:00"],
+    );
     let packages = data.join("发布包");
     studio.run_ok(&data, &["--as", "编辑小李", "package", "1", "--out", &win(&packages), "--name", "第一批", "--zip"]);
     let zip = packages.join("第一批.zip");
     assert!(zip.is_file() && packages.join("第一批").join("index.json").is_file());
     let archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
     let names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
-    assert!(names.iter().any(|n| n.ends_with("card-01.png")) && names.iter().any(|n| n.ends_with("manifest.json")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.ends_with("card-01.png")) && names.iter().any(|n| n.ends_with("manifest.json")),
+        "{names:?}"
+    );
 
     // Back on Linux: the audit chain both builds wrote is one intact chain.
     let verify = studio_cmd(&data, &["audit", "verify"]).output().unwrap();

@@ -6,7 +6,7 @@
 //! (`scripts/setup --windows`); the paths come from its environment.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// Noto CJK from Debian's fonts-noto-cjk; Wine has no CJK font of its own.
 pub const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
@@ -83,6 +83,28 @@ impl WinStudio {
 /// `wine` with this project's own prefix (never the machine's `~/.wine`), no
 /// debug chatter, and a UTF-8 locale so Chinese arguments reach the program whole.
 pub fn wine_cmd() -> Command {
+    static SERVER: std::sync::Once = std::sync::Once::new();
+    SERVER.call_once(start_server);
+    bare_wine_cmd()
+}
+
+/// Starts the prefix's wineserver and its services with no pipes of ours:
+/// whichever `wine` starts them, they inherit its stdout, and a test reading a
+/// program's output to the end would wait for them forever. It stays for a
+/// minute after the last Windows program ends.
+fn start_server() {
+    let quiet = |mut cmd: Command| {
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+    };
+    let mut server = Command::new("wineserver");
+    server.env("WINEPREFIX", env_path("WINEPREFIX")).arg("-p60");
+    quiet(server);
+    let mut boot = bare_wine_cmd();
+    boot.args(["cmd", "/c", "exit"]);
+    quiet(boot);
+}
+
+fn bare_wine_cmd() -> Command {
     let mut cmd = Command::new("wine");
     cmd.env("WINEPREFIX", env_path("WINEPREFIX"))
         .env("WINEDEBUG", "-all")

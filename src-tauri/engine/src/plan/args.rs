@@ -6,8 +6,8 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use super::geometry::reframe_chain;
-use crate::tools::file_url;
 use super::{PlacedOverlay, VariantPlan};
+use crate::tools::file_url;
 
 fn secs(v: f64) -> String {
     format!("{v:.3}")

@@ -31,7 +31,12 @@ fn profile(id: &str) -> PlatformProfile {
 }
 
 fn overlays() -> OverlayPair {
-    let src = |name: &str| OverlaySource { path: PathBuf::from(format!("/data/{name}.png")), width: 400, height: 60, font: String::new() };
+    let src = |name: &str| OverlaySource {
+        path: PathBuf::from(format!("/data/{name}.png")),
+        width: 400,
+        height: 60,
+        font: String::new(),
+    };
     OverlayPair { frame: src("frame"), cover: src("cover") }
 }
 

@@ -160,7 +160,8 @@ pub fn run(
         return Ok(());
     }
     let stderr_tail = Vec::from(tail).join("\n");
-    if stderr_tail.contains("No space left on device") || stderr_tail.contains("There is not enough space on the disk") {
+    if stderr_tail.contains("No space left on device") || stderr_tail.contains("There is not enough space on the disk")
+    {
         return Err(EngineError::DiskFull { path: output.to_owned() });
     }
     Err(EngineError::RenderFailed {

@@ -164,13 +164,7 @@ impl Store {
                 "UPDATE render_jobs SET state = 'done', progress = 100, eta_s = 0, output_path = ?2, cover_path = ?3,
                      size_bytes = ?4, sha256 = ?5, finished_at = {NOW} WHERE id = ?1"
             ),
-            params![
-                id,
-                output,
-                cover,
-                i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX),
-                outcome.sha256
-            ],
+            params![id, output, cover, i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX), outcome.sha256],
         )?;
         if before == "approved" || before == "in_review" {
             super::audit::append(
