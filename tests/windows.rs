@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use studio_e2e::wine::{WinStudio, unwin, win, windows_ffmpeg_mentioning};
+use studio_e2e::wine::{WinStudio, output, unwin, win, windows_ffmpeg_mentioning};
 use studio_e2e::*;
 
 /// A data folder whose name alone would trip a careless command line.
@@ -144,26 +144,23 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
     let needle = dir.path().file_name().unwrap().to_str().unwrap().to_owned();
     wait_for(30.0, "the player to open the clip", || !windows_ffmpeg_mentioning(&needle).is_empty());
     std::thread::sleep(Duration::from_secs(1));
-    let again = studio
-        .cmd(
-            &data,
-            &[
-                "render",
-                &win(&master),
-                "--platforms",
-                "douyin",
-                "--start",
-                "2",
-                "--disclaimer",
-                "risk-zh",
-                "--institution",
-                "某某证券 & 'Co' 100%",
-                "--out",
-                &win(&out),
-            ],
-        )
-        .output()
-        .unwrap();
+    let again = output(studio.cmd(
+        &data,
+        &[
+            "render",
+            &win(&master),
+            "--platforms",
+            "douyin",
+            "--start",
+            "2",
+            "--disclaimer",
+            "risk-zh",
+            "--institution",
+            "某某证券 & 'Co' 100%",
+            "--out",
+            &win(&out),
+        ],
+    ));
     player.kill().unwrap();
     player.wait().unwrap();
     assert!(!again.status.success(), "the held file was not replaced");
@@ -261,9 +258,9 @@ fn windows_cli_makes_notes_checks_and_packages_in_a_folder_the_linux_build_made(
     let article = dir.path().join("文章 “年终” & 复盘.md");
     std::fs::write(&article, ARTICLE).unwrap();
 
-    let checked = studio.cmd(&data, &["check", &win(&article)]).output().unwrap();
+    let checked = output(studio.cmd(&data, &["check", &win(&article)]));
     assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
-    let risky = studio.cmd(&data, &["check", "稳赚不赔，加微信领取内部消息"]).output().unwrap();
+    let risky = output(studio.cmd(&data, &["check", "稳赚不赔，加微信领取内部消息"]));
     assert_eq!(risky.status.code(), Some(1), "a blocking finding exits 1");
     assert!(String::from_utf8_lossy(&risky.stdout).contains("稳赚"), "{}", String::from_utf8_lossy(&risky.stdout));
 
@@ -335,26 +332,12 @@ fn utf16(text: &str) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 #[test]
-fn the_installer_holds_the_gui_app_and_installs_a_working_cli_under_wine() {
-    let app = PathBuf::from(std::env::var_os("STUDIO_WINDOWS_APP_EXE").expect("set by scripts/test"));
+fn the_installer_holds_the_gui_app_and_installs_and_uninstalls_under_wine() {
     let setup = PathBuf::from(std::env::var_os("STUDIO_WINDOWS_INSTALLER").expect("set by scripts/test"));
-
-    // The app: a 64-bit GUI-subsystem PE with our icon, name and version.
-    let headers = std::process::Command::new("x86_64-w64-mingw32-objdump").arg("-p").arg(&app).output().unwrap();
-    let headers = String::from_utf8_lossy(&headers.stdout);
-    assert!(headers.contains("pei-x86-64"), "PE32+ for x86-64");
-    assert!(headers.contains("Subsystem\t\t00000002\t(Windows GUI)"), "GUI subsystem, no console window");
-    let bytes = std::fs::read(&app).unwrap();
-    let ico = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/icons/icon.ico")).unwrap();
-    let images = ico_images(&ico);
-    assert!(!images.is_empty() && images.iter().all(|img| contains(&bytes, img)), "every icon image is embedded");
-    for text in ["ProductName", "Repurpose Studio", env!("CARGO_PKG_VERSION")] {
-        assert!(contains(&bytes, &utf16(text)), "version resource holds {text}");
-    }
 
     // The installer carries the app, its WebView2 loader, the CLI, ffmpeg and the fonts.
     let listing = std::process::Command::new("7z").arg("l").arg(&setup).output().unwrap();
@@ -373,9 +356,16 @@ fn the_installer_holds_the_gui_app_and_installs_a_working_cli_under_wine() {
     }
 
     // Installed silently (no WebView2 download is possible here: the installer
-    // says so and goes on), the installed CLI finds its ffmpeg and font.
+    // says so and goes on). The folder has no space in its name: NSIS takes
+    // `/D=` only unquoted, and Wine quotes an argument with a space.
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("Programs").join("Repurpose Studio");
+    let target = dir.path().join("Programs").join("RepurposeStudio");
+    // A fresh install, not an upgrade of what an earlier run left in this prefix.
+    let _ = studio_e2e::wine::wine_cmd()
+        .args(["reg", "delete", "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\RepurposeStudio", "/f"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     let status = studio_e2e::wine::wine_cmd()
         .arg(win(&setup))
         .arg("/S")
@@ -388,13 +378,37 @@ fn the_installer_holds_the_gui_app_and_installs_a_working_cli_under_wine() {
     for file in ["repurpose-studio.exe", "WebView2Loader.dll", "uninstall.exe", "fonts/NotoSansCJK-Regular.ttc"] {
         assert!(target.join(file).is_file(), "{file} installed");
     }
-    let installed = WinStudio { install: target.clone() };
-    let data = dir.path().join("data");
-    let master = dir.path().join("talk.mp4");
-    make_master(&master, &Master { seconds: 3.0, ..Master::default() });
-    let probed = installed.json(&data, &["probe", &win(&master)]);
-    assert!((probed["duration"].as_f64().unwrap() - 3.0).abs() < 0.1, "{probed}");
-    let plan = installed.run_ok(&data, &["plan", &win(&master), "--platforms", "douyin", "--disclaimer", "risk-zh"]);
-    let plan = String::from_utf8_lossy(&plan.stdout);
-    assert!(plan.contains("font: Noto Sans CJK SC") && plan.contains("ffmpeg.exe"), "{plan}");
+
+    // The installed app: a 64-bit GUI-subsystem PE with our icon, name and version.
+    let app = target.join("repurpose-studio.exe");
+    let headers = std::process::Command::new("x86_64-w64-mingw32-objdump").arg("-p").arg(&app).output().unwrap();
+    let headers = String::from_utf8_lossy(&headers.stdout);
+    assert!(headers.contains("pei-x86-64"), "PE32+ for x86-64");
+    assert!(headers.contains("Subsystem\t\t00000002\t(Windows GUI)"), "GUI subsystem, no console window");
+    let bytes = std::fs::read(&app).unwrap();
+    let ico = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/icons/icon.ico")).unwrap();
+    let images = ico_images(&ico);
+    assert!(!images.is_empty() && images.iter().all(|img| contains(&bytes, img)), "every icon image is embedded");
+    for text in ["ProductName", "Repurpose Studio", env!("CARGO_PKG_VERSION")] {
+        assert!(contains(&bytes, &utf16(text)), "version resource holds {text}");
+    }
+    // What was installed is, byte for byte, what was staged: the stripped
+    // build of the studio.exe the tests above run, the same ffmpeg and fonts.
+    let stage = setup.parent().unwrap().join("stage");
+    for file in ["studio.exe", "repurpose-studio.exe", "ffmpeg.exe", "ffprobe.exe", "fonts/NotoSansCJK-Bold.ttc"] {
+        assert!(std::fs::read(target.join(file)).unwrap() == std::fs::read(stage.join(file)).unwrap(), "{file} intact");
+    }
+
+    // The uninstaller removes the programs (it runs on from a copy in %TEMP%).
+    let status = studio_e2e::wine::wine_cmd()
+        .arg(win(&target.join("uninstall.exe")))
+        .arg("/S")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wait_for(60.0, "the uninstaller to remove the programs", || {
+        ["repurpose-studio.exe", "studio.exe", "ffmpeg.exe"].iter().all(|f| !target.join(f).exists())
+    });
 }

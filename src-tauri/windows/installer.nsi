@@ -7,9 +7,13 @@
 ;
 ; makensis -DSTAGE=<folder with the files> -DVERSION=0.1.0 -DOUTFILE=<setup.exe> installer.nsi
 
-Unicode true
+; A 64-bit installer for a 64-bit app (Windows 10/11 x64).
+Target amd64-unicode
 ManifestDPIAware true
-SetCompressor /SOLID lzma
+!ifndef COMPRESSOR
+  !define COMPRESSOR lzma
+!endif
+SetCompressor /SOLID ${COMPRESSOR}
 RequestExecutionLevel user
 
 !ifndef STAGE

@@ -60,7 +60,7 @@ impl WinStudio {
 
     /// Runs and returns the output, failing with stdout and stderr shown.
     pub fn run_ok(&self, data: &Path, args: &[&str]) -> Output {
-        let out = self.cmd(data, args).output().unwrap();
+        let out = output(self.cmd(data, args));
         assert!(
             out.status.success(),
             "studio.exe {args:?}: {:?}\nstdout: {}\nstderr: {}",
@@ -78,6 +78,21 @@ impl WinStudio {
         serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
     }
+}
+
+/// Like [`Command::output`], through files instead of pipes: a Wine service
+/// that a Windows program starts (explorer.exe for a desktop, say) inherits its
+/// handles and outlives it, and a pipe would then never reach its end.
+pub fn output(mut cmd: Command) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .status()
+        .unwrap();
+    Output { status, stdout: std::fs::read(out).unwrap(), stderr: std::fs::read(err).unwrap() }
 }
 
 /// `wine` with this project's own prefix (never the machine's `~/.wine`), no
@@ -111,7 +126,9 @@ fn bare_wine_cmd() -> Command {
         .env("LANG", "C.UTF-8")
         .env("LC_ALL", "C.UTF-8")
         // No Mono or Gecko install prompt when a prefix is made.
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        // Wine's own display (scripts/test starts an Xvfb for it).
+        .env("DISPLAY", env_path("STUDIO_WINE_DISPLAY"));
     cmd
 }
 

@@ -3,7 +3,7 @@
 //! so a bad file is refused at the door with the engine's own error.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde::{Deserialize, Serialize};
 
@@ -89,7 +89,7 @@ impl Studio {
         }
         let part = crate::render::partial_path(out);
         let at = (media.duration / 2.0).min(1.0);
-        let status = Command::new(&self.tools().ffmpeg)
+        let status = crate::process::tool_command(&self.tools().ffmpeg)
             .args(["-nostdin", "-v", "error", "-y", "-ss", &format!("{at:.3}"), "-i"])
             .arg(crate::tools::file_url(&media.path))
             .args(["-frames:v", "1", "-vf", "scale=320:-2", "-q:v", "4", "-f", "mjpeg"])

@@ -23,6 +23,21 @@ pub struct Tether {
     _job: windows::Job,
 }
 
+/// A command for a console tool (ffprobe, a thumbnail) that opens no console
+/// window when the desktop app starts it on Windows. ffmpeg-sidecar does the
+/// same for the renders.
+pub fn tool_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    #[allow(unused_mut)]
+    let mut cmd = Command::new(program);
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        cmd.creation_flags(CREATE_NO_WINDOW);
+    }
+    cmd
+}
+
 /// Call on the command before spawning it.
 pub fn prepare(cmd: &mut Command) {
     #[cfg(target_os = "linux")]

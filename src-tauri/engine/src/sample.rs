@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::error::{EngineError, Result};
 use crate::tools::{MediaTools, spawn_error};
@@ -52,7 +52,7 @@ pub fn generate(tools: &MediaTools, spec: &SampleSpec, output: &Path) -> Result<
     if let Some(dir) = output.parent() {
         std::fs::create_dir_all(dir).map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
     }
-    let out = Command::new(&tools.ffmpeg)
+    let out = crate::process::tool_command(&tools.ffmpeg)
         .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
         .args(sample_args(spec, output))
         .stdout(Stdio::null())

@@ -73,7 +73,8 @@ impl MediaTools {
     /// Fails with an installation hint when either tool cannot be started.
     pub fn check(&self) -> Result<()> {
         for (tool, path) in [("ffmpeg", &self.ffmpeg), ("ffprobe", &self.ffprobe)] {
-            let status = Command::new(path).arg("-version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+            let status =
+                crate::process::tool_command(path).arg("-version").stdout(Stdio::null()).stderr(Stdio::null()).status();
             match status {
                 Ok(s) if s.success() => {}
                 _ => return Err(EngineError::ToolMissing { tool }),
@@ -84,7 +85,7 @@ impl MediaTools {
 
     /// A `Command` for ffprobe, mapping "not found" to an actionable error.
     pub(crate) fn ffprobe_command(&self) -> Command {
-        let mut cmd = Command::new(&self.ffprobe);
+        let mut cmd = crate::process::tool_command(&self.ffprobe);
         cmd.stdin(Stdio::null());
         cmd
     }
