@@ -79,7 +79,8 @@ pub fn run(
     let mut cmd = command(tools, args);
     crate::process::prepare(cmd.as_inner_mut());
     let mut child = cmd.spawn().map_err(|e| spawn_error("ffmpeg", &output.display().to_string(), e))?;
-    let tether = match crate::process::tether(child.as_inner()) {
+    // Held until ffmpeg has been waited for (the end of this function).
+    let _tether = match crate::process::tether(child.as_inner()) {
         Ok(t) => t,
         Err(e) => {
             let _ = child.kill();
@@ -152,7 +153,6 @@ pub fn run(
         let _ = reader.join();
     }
     let status = child.wait().map_err(|e| EngineError::io("waiting for ffmpeg", e))?;
-    drop(tether);
     if cancel.is_cancelled() {
         return Err(EngineError::Cancelled);
     }
