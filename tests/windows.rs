@@ -60,23 +60,15 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
     assert!(plan.contains("file:Z:\\"), "paths reach ffmpeg behind file: {plan}");
 
     let out = data.join("成品 输出");
-    studio.run_ok(
-        &data,
-        &[
-            "render",
-            &win(&master),
-            "--platforms",
-            "douyin,xiaohongshu,bilibili",
-            "--start",
-            "2",
-            "--disclaimer",
-            "risk-zh",
-            "--institution",
-            "某某证券 & 'Co' 100%",
-            "--out",
-            &win(&out),
-        ],
-    );
+    let (master_arg, out_arg) = (win(&master), win(&out));
+    let render = |platforms: &'static str| {
+        let args = ["render", &master_arg, "--platforms", platforms, "--start", "2", "--disclaimer", "risk-zh"];
+        let mut all = args.to_vec();
+        all.extend(["--institution", "某某证券 & 'Co' 100%", "--out", &out_arg]);
+        studio.cmd(&data, &all)
+    };
+    let rendered = output(render("douyin,xiaohongshu,bilibili"));
+    assert!(rendered.status.success(), "{}", String::from_utf8_lossy(&rendered.stderr));
     let jobs = job_rows(&data);
     let expected =
         [("douyin", (1080, 1920), 15.0), ("xiaohongshu", (1080, 1440), 20.0), ("bilibili", (1920, 1080), 20.0)];
@@ -102,12 +94,12 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
     .unwrap();
     let bare_plan: studio_engine::plan::VariantPlan = serde_json::from_value(plans[0].clone()).unwrap();
     let bare = dir.path().join("bare.mp4");
-    let render = std::process::Command::new("ffmpeg")
+    let bare_render = std::process::Command::new("ffmpeg")
         .args(["-v", "error", "-y"])
         .args(bare_plan.ffmpeg_args(&bare))
         .status()
         .unwrap();
-    assert!(render.success());
+    assert!(bare_render.success());
     let with_plan: serde_json::Value = studio
         .json(&data, &["plan", &win(&master), "--platforms", "douyin", "--start", "2", "--disclaimer", "risk-zh"]);
     let o = &with_plan[0]["overlay"];
@@ -144,23 +136,7 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
     let needle = dir.path().file_name().unwrap().to_str().unwrap().to_owned();
     wait_for(30.0, "the player to open the clip", || !windows_ffmpeg_mentioning(&needle).is_empty());
     std::thread::sleep(Duration::from_secs(1));
-    let again = output(studio.cmd(
-        &data,
-        &[
-            "render",
-            &win(&master),
-            "--platforms",
-            "douyin",
-            "--start",
-            "2",
-            "--disclaimer",
-            "risk-zh",
-            "--institution",
-            "某某证券 & 'Co' 100%",
-            "--out",
-            &win(&out),
-        ],
-    ));
+    let again = output(render("douyin"));
     player.kill().unwrap();
     player.wait().unwrap();
     assert!(!again.status.success(), "the held file was not replaced");
