@@ -16,7 +16,7 @@ pub struct MediaTools {
 }
 
 /// `ffmpeg` → `ffmpeg.exe` on Windows.
-fn exe(name: &str) -> String {
+pub fn exe(name: &str) -> String {
     format!("{name}{}", std::env::consts::EXE_SUFFIX)
 }
 

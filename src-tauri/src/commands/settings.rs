@@ -125,7 +125,7 @@ pub async fn download_ffmpeg(app: AppHandle, state: State<'_, AppState>) -> Resu
         let url = ffmpeg_download_url().map_err(|e| e.to_string())?;
         let archive = download_ffmpeg_package(url, &dir).map_err(|e| e.to_string())?;
         unpack_ffmpeg(&archive, &dir).map_err(|e| e.to_string())?;
-        Ok(dir.join(format!("ffmpeg{}", std::env::consts::EXE_SUFFIX)))
+        Ok(dir.join(studio_engine::tools::exe("ffmpeg")))
     })
     .await
     .map_err(|e| IpcError::invalid(format!("the download stopped: {e}")))?;

@@ -124,19 +124,17 @@ impl TextEngine {
     pub fn new(config: &FontConfig) -> Result<Self> {
         let mut fonts = FontSystem::new();
         let mut family = None;
-        for file in &config.font_files {
+        // The user's files must be fonts; a damaged shipped one is only logged.
+        let shipped = fonts::bundled_files();
+        let files = config.font_files.iter().map(|f| (f, true)).chain(shipped.iter().map(|f| (f, false)));
+        for (file, chosen_by_user) in files {
             let ids = fonts.db_mut().load_font_source(cosmic_text::fontdb::Source::File(file.clone()));
-            if ids.is_empty() {
-                return Err(not_a_font(file));
-            }
-            if family.is_none() {
-                family = primary_family(fonts.db(), &ids);
-            }
-        }
-        for file in fonts::bundled_files() {
-            let ids = fonts.db_mut().load_font_source(cosmic_text::fontdb::Source::File(file.clone()));
-            if ids.is_empty() {
-                tracing::warn!(file = %file.display(), "a font shipped with the app could not be read");
+            match (ids.is_empty(), chosen_by_user) {
+                (true, true) => return Err(not_a_font(file)),
+                (true, false) => {
+                    tracing::warn!(file = %file.display(), "a font shipped with the app could not be read")
+                }
+                _ => {}
             }
             if family.is_none() {
                 family = primary_family(fonts.db(), &ids);
