@@ -14,7 +14,8 @@ use studio_engine::{Studio, StudioConfig};
 use tauri::Manager;
 
 fn main() {
-    init_logging();
+    // `app.log` in the OS's log folder (a GUI app on Windows has no console).
+    studio_engine::logs::init("app", false);
     let (studio, launch) = open_studio();
     let data_dir = studio.data_dir().to_owned();
     let result = tauri::Builder::default()
@@ -37,6 +38,11 @@ fn main() {
             commands::settings::machine_settings,
             commands::settings::save_machine_settings,
             commands::settings::download_ffmpeg,
+            commands::backups::backups,
+            commands::backups::backup_now,
+            commands::backups::restore_snapshot,
+            commands::backups::diagnostics,
+            commands::backups::write_log_bundle,
             commands::add_person,
             commands::jobs,
             commands::watch_jobs,
@@ -67,26 +73,6 @@ fn main() {
     if let Err(e) = result {
         eprintln!("error: the window could not start: {e}");
         std::process::exit(1);
-    }
-}
-
-/// Where the log goes: `app.log` in the OS's log folder (a GUI app on Windows
-/// has no console), stderr when that folder cannot be written. A log over
-/// 10 MB is moved to `app.log.1` at start, so it stays bounded.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG").unwrap_or_else(|_| "info".into());
-    let file = studio_engine::folders::log_dir().and_then(|dir| {
-        std::fs::create_dir_all(&dir).ok()?;
-        let path = dir.join("app.log");
-        if std::fs::metadata(&path).is_ok_and(|m| m.len() > 10 << 20) {
-            let _ = std::fs::rename(&path, dir.join("app.log.1"));
-        }
-        std::fs::OpenOptions::new().create(true).append(true).open(path).ok()
-    });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match file {
-        Some(file) => builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).init(),
-        None => builder.with_writer(std::io::stderr).init(),
     }
 }
 

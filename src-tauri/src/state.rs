@@ -174,14 +174,7 @@ impl AppState {
     /// choices and switches every later command to it. Refused while renders
     /// run, so no job is left writing into a folder the app has moved away from.
     pub fn switch(&self, wanted: MachineSettings) -> Result<Arc<Studio>, IpcError> {
-        if self.running.load(Ordering::SeqCst) {
-            return Err(IpcError {
-                code: "busy".into(),
-                message:
-                    "renders are running; let them finish or cancel them, then change the data folder, ffmpeg or fonts"
-                        .into(),
-            });
-        }
+        self.refuse_while_rendering("change the data folder, ffmpeg, fonts or backups")?;
         let mut launch = self.launch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut config = launch.base.clone();
         wanted.apply(&mut config);
@@ -197,6 +190,17 @@ impl AppState {
         launch.machine = wanted;
         launch.problem = None;
         Ok(studio)
+    }
+
+    /// `busy` while the runner works, naming what must wait.
+    pub fn refuse_while_rendering(&self, what: &str) -> Result<(), IpcError> {
+        if self.running.load(Ordering::SeqCst) {
+            return Err(IpcError {
+                code: "busy".into(),
+                message: format!("renders are running; let them finish or cancel them, then {what}"),
+            });
+        }
+        Ok(())
     }
 
     /// The window's progress channel (a reload replaces it).

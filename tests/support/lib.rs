@@ -272,5 +272,9 @@ pub fn processes_mentioning(needle: &str) -> Vec<u32> {
 pub fn studio_cmd(data: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(studio_bin());
     cmd.arg("--data-dir").arg(data).args(args);
+    if std::env::var_os("STUDIO_LOG_DIR").is_none() {
+        // Each test's logs beside its data, not in this user's log folder.
+        cmd.env("STUDIO_LOG_DIR", data.with_extension("logs"));
+    }
     cmd
 }

@@ -68,6 +68,15 @@ pub enum EngineError {
     #[error("{0}")]
     NotAllowed(String),
 
+    #[error("the studio's database {path} is damaged ({detail}); it was left as it is. {}", restore_offer(.snapshot.as_deref()))]
+    DatabaseDamaged { path: PathBuf, detail: String, snapshot: Option<Box<crate::store::backup::Snapshot>> },
+
+    #[error(
+        "the studio's database {path} was written by a newer Repurpose Studio (schema {found}; this build knows {known}); update the app. {}",
+        restore_offer(.snapshot.as_deref())
+    )]
+    DatabaseNewer { path: PathBuf, found: u32, known: u32, snapshot: Option<Box<crate::store::backup::Snapshot>> },
+
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: i64 },
 
@@ -107,6 +116,8 @@ impl EngineError {
             Self::Cancelled => "cancelled",
             Self::Busy { .. } => "busy",
             Self::NotAllowed(_) => "not_allowed",
+            Self::DatabaseDamaged { .. } => "database_damaged",
+            Self::DatabaseNewer { .. } => "database_newer",
             Self::NotFound { .. } => "not_found",
             Self::Json(_) => "json",
             Self::Store(_) => "store",
@@ -117,6 +128,18 @@ impl EngineError {
     /// Wraps an I/O error with what we were doing, so the message names the file.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Self::Io { context: context.into(), source }
+    }
+}
+
+/// The second step of recovering: which snapshot, and the two ways to put it back.
+fn restore_offer(snapshot: Option<&crate::store::backup::Snapshot>) -> String {
+    match snapshot {
+        Some(s) => format!(
+            "The newest good snapshot was taken {}: restore it with `studio restore \"{}\"` or in the app under Settings → 备份.",
+            s.taken_at,
+            s.path.display()
+        ),
+        None => "No good snapshot was found in the backup folder; if you keep copies elsewhere, restore one with `studio restore FILE`.".into(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! out. No UI here: the desktop shell and the `studio` CLI both call this.
 
 pub mod assets;
+pub mod backups;
 pub mod captions;
 pub mod compliance;
 pub mod digest;
@@ -9,6 +10,7 @@ pub mod disclaimer;
 pub mod error;
 pub mod folders;
 pub mod library;
+pub mod logs;
 pub mod machine;
 pub mod metrics;
 pub mod notes;

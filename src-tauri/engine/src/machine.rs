@@ -22,6 +22,10 @@ pub struct MachineSettings {
     pub ffmpeg: Option<PathBuf>,
     /// Font files for overlays and cards; the first one's family is primary.
     pub font_files: Vec<PathBuf>,
+    /// Where database snapshots go (a USB disk, a NAS); `None`: the data folder's `backups/`.
+    pub backup_dir: Option<PathBuf>,
+    /// How many snapshots to keep; `None`: the default.
+    pub backups_kept: Option<usize>,
 }
 
 impl MachineSettings {
@@ -63,6 +67,12 @@ impl MachineSettings {
         if !self.font_files.is_empty() {
             config.fonts = FontConfig { font_files: self.font_files.clone() };
         }
+        if let Some(dir) = &self.backup_dir {
+            config.backups.dir = Some(dir.clone());
+        }
+        if let Some(keep) = self.backups_kept {
+            config.backups.keep = keep;
+        }
     }
 
     /// Drops empty paths (an emptied field means the default) and checks
@@ -74,10 +84,17 @@ impl MachineSettings {
         let data_dir = self.data_dir.as_deref().filter(given);
         let ffmpeg = self.ffmpeg.as_deref().filter(given);
         if let Some(dir) = data_dir {
-            check_folder(dir)?;
+            check_folder(dir, "data folder")?;
         }
         if let Some(path) = ffmpeg {
             check_ffmpeg(path)?;
+        }
+        let backup_dir = self.backup_dir.as_deref().filter(given);
+        if let Some(dir) = backup_dir {
+            check_folder(dir, "backup folder")?;
+        }
+        if self.backups_kept == Some(0) {
+            return Err(EngineError::InvalidArgument("keep at least one snapshot".into()));
         }
         let font_files = self.font_files.iter().map(PathBuf::as_path).filter(given).map(Path::to_owned).collect();
         let fonts = FontConfig { font_files };
@@ -86,14 +103,16 @@ impl MachineSettings {
             data_dir: data_dir.map(Path::to_owned),
             ffmpeg: ffmpeg.map(Path::to_owned),
             font_files: fonts.font_files,
+            backup_dir: backup_dir.map(Path::to_owned),
+            backups_kept: self.backups_kept,
         })
     }
 }
 
-fn check_folder(dir: &Path) -> Result<()> {
+fn check_folder(dir: &Path, what: &str) -> Result<()> {
     if !dir.is_absolute() {
         return Err(EngineError::InvalidArgument(format!(
-            "{}: give the data folder as a full path (e.g. /home/me/Studio)",
+            "{}: give the {what} as a full path (e.g. /home/me/Studio)",
             dir.display()
         )));
     }
@@ -102,7 +121,7 @@ fn check_folder(dir: &Path) -> Result<()> {
     }
     let unwritable = |e| {
         EngineError::io(
-            format!("{}: the data folder must be a folder this user can write to; choose another", dir.display()),
+            format!("{}: the {what} must be a folder this user can write to; choose another", dir.display()),
             e,
         )
     };
@@ -141,7 +160,12 @@ mod tests {
         assert_eq!(MachineSettings::load(&path).unwrap(), MachineSettings::default());
 
         let data = dir.path().join("数据 folder's: 1");
-        let s = MachineSettings { data_dir: Some(data.clone()), ffmpeg: Some("".into()), font_files: vec!["".into()] };
+        let s = MachineSettings {
+            data_dir: Some(data.clone()),
+            ffmpeg: Some("".into()),
+            font_files: vec!["".into()],
+            ..Default::default()
+        };
         let s = s.checked().unwrap();
         assert!(data.is_dir() && s.ffmpeg.is_none() && s.font_files.is_empty());
         s.save(&path).unwrap();

@@ -54,9 +54,19 @@ pub struct Manifest {
     pub cross_line: Option<String>,
     pub content_hash: String,
     pub approval: ApprovalRecord,
+    /// The audit chain's newest row when the package was made: a copy of the
+    /// chain's state outside the database, checked against it later.
+    #[serde(default)]
+    pub audit_head: Option<AuditHead>,
     pub files: Vec<PackageFile>,
     pub exported_at: String,
     pub exported_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditHead {
+    pub id: i64,
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,7 +174,8 @@ impl Studio {
         }
         let part = partial_path(&folder);
         let _ = std::fs::remove_dir_all(&part);
-        let written = self.write_all(&prepared, &part, &tz, actor);
+        let head = store.audit_head()?.map(|(id, hash)| AuditHead { id, hash });
+        let written = self.write_all(&prepared, &part, &tz, actor, head.as_ref());
         let posts = match written {
             Ok(p) => p,
             Err(e) => {
@@ -276,6 +287,7 @@ impl Studio {
         root: &Path,
         tz: &jiff::tz::TimeZone,
         actor: &str,
+        audit_head: Option<&AuditHead>,
     ) -> Result<Vec<PackagedPost>> {
         let io = |what: &Path| {
             let what = what.to_owned();
@@ -328,6 +340,7 @@ impl Studio {
                 cross_line: p.account.cross_line.clone(),
                 content_hash: p.approval.content_hash.clone(),
                 approval: p.approval.clone(),
+                audit_head: audit_head.cloned(),
                 files,
                 exported_at: now.clone(),
                 exported_by: actor.to_owned(),

@@ -111,7 +111,7 @@ fn worker(studio: &Studio, events: &dyn JobEvents, cancel: &CancelToken) -> Resu
             Ok(outcome) => store.finish_job(job.id, &outcome)?,
             Err(EngineError::Cancelled) => store.end_job(job.id, JobState::Cancelled, Some("cancelled by the user"))?,
             Err(e) => {
-                tracing::error!(job = job.id, error = %e, "render failed");
+                tracing::error!(job = job.id, code = e.code(), error = %e, "render failed");
                 store.end_job(job.id, JobState::Failed, Some(&format!("[{}] {e}", e.code())))?;
             }
         }

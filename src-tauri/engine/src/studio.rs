@@ -29,6 +29,23 @@ pub struct StudioConfig {
     /// IANA zone that times are typed and shown in; stored times are UTC.
     #[serde(default = "default_zone")]
     pub time_zone: String,
+    /// Where snapshots go and how many are kept.
+    #[serde(default)]
+    pub backups: BackupConfig,
+}
+
+/// Snapshot settings (see [`crate::backups`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupConfig {
+    /// `None`: `backups/` in the data folder.
+    pub dir: Option<PathBuf>,
+    pub keep: usize,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self { dir: None, keep: crate::store::backup::DEFAULT_KEEP }
+    }
 }
 
 fn default_zone() -> String {
@@ -38,7 +55,14 @@ fn default_zone() -> String {
 impl StudioConfig {
     /// Defaults with the data in `data_dir`.
     pub fn new(data_dir: PathBuf) -> Self {
-        Self { data_dir, ffmpeg: None, fonts: FontConfig::default(), max_parallel_jobs: 1, time_zone: default_zone() }
+        Self {
+            data_dir,
+            ffmpeg: None,
+            fonts: FontConfig::default(),
+            max_parallel_jobs: 1,
+            time_zone: default_zone(),
+            backups: BackupConfig::default(),
+        }
     }
 
     /// The platform's conventional app-data folder (e.g. `~/.local/share/repurpose-studio`).
@@ -58,6 +82,10 @@ pub struct Studio {
     themes: crate::notes::ThemeCatalog,
     /// Built on first use: loading the system fonts takes a moment.
     text: Mutex<Option<TextEngine>>,
+    /// Whether the database passed its check (once per process, see `backups`).
+    pub(crate) db_ready: Mutex<bool>,
+    /// Why the last automatic snapshot failed, for Settings → 备份.
+    pub(crate) backup_problem: Mutex<Option<String>>,
 }
 
 impl Studio {
@@ -74,7 +102,17 @@ impl Studio {
         let lexicon = Lexicon::load(Some(&config.data_dir.join("compliance")))?;
         let themes = crate::notes::ThemeCatalog::load(Some(&config.data_dir.join("templates")))?;
         let tools = MediaTools::locate(config.ffmpeg.as_deref(), &config.data_dir);
-        Ok(Self { config, tools, platforms, disclaimers, lexicon, themes, text: Mutex::new(None) })
+        Ok(Self {
+            config,
+            tools,
+            platforms,
+            disclaimers,
+            lexicon,
+            themes,
+            text: Mutex::new(None),
+            db_ready: Mutex::new(false),
+            backup_problem: Mutex::new(None),
+        })
     }
 
     pub fn config(&self) -> &StudioConfig {
@@ -101,9 +139,23 @@ impl Studio {
         &self.config.data_dir
     }
 
-    /// Opens a connection to the studio's database.
+    /// Opens a connection to the studio's database; the first one in a
+    /// process checks the file and takes the snapshots that are due.
     pub fn store(&self) -> Result<Store> {
-        Store::open(&self.config.data_dir.join("studio.db"))
+        let path = self.database_path();
+        {
+            let mut ready = self.db_ready.lock().unwrap_or_else(|p| p.into_inner());
+            if !*ready {
+                self.prepare_database(&path)?;
+                *ready = true;
+            }
+        }
+        Ok(Store::open(&path)?.with_anchors(self.backup_dir()))
+    }
+
+    /// `studio.db` in the data folder.
+    pub fn database_path(&self) -> PathBuf {
+        self.config.data_dir.join("studio.db")
     }
 
     pub fn probe(&self, path: &Path) -> Result<MediaInfo> {

@@ -1,6 +1,7 @@
 //! Commands the UI calls. Each one validates its input, calls the engine and
 //! maps the answer to a view type; nothing else lives here.
 
+pub mod backups;
 pub mod editor;
 pub mod library;
 pub mod notes;

@@ -44,6 +44,8 @@ pub struct MachineView {
     pub data_dir: Option<String>,
     pub ffmpeg: Option<String>,
     pub font_files: Vec<String>,
+    pub backup_dir: Option<String>,
+    pub backups_kept: Option<i32>,
     pub data_dir_in_use: String,
     pub ffmpeg_in_use: String,
     /// The primary family of each font file, in order.
@@ -59,6 +61,8 @@ pub struct MachineInput {
     pub data_dir: Option<String>,
     pub ffmpeg: Option<String>,
     pub font_files: Vec<String>,
+    pub backup_dir: Option<String>,
+    pub backups_kept: Option<i32>,
 }
 
 fn text(path: &std::path::Path) -> String {
@@ -73,6 +77,8 @@ fn machine_view(state: &AppState) -> MachineView {
         data_dir: chosen.data_dir.as_deref().map(text),
         ffmpeg: chosen.ffmpeg.as_deref().map(text),
         font_files: chosen.font_files.iter().map(|p| text(p)).collect(),
+        backup_dir: chosen.backup_dir.as_deref().map(text),
+        backups_kept: chosen.backups_kept.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
         data_dir_in_use: text(studio.data_dir()),
         ffmpeg_in_use: text(&studio.tools().ffmpeg),
         font_families: fonts.families().unwrap_or_default(),
@@ -99,6 +105,11 @@ pub fn save_machine_settings(
         data_dir: settings.data_dir.map(path),
         ffmpeg: settings.ffmpeg.map(path),
         font_files: settings.font_files.into_iter().map(path).collect(),
+        backup_dir: settings.backup_dir.map(path),
+        backups_kept: match settings.backups_kept {
+            Some(n) => Some(usize::try_from(n).map_err(|_| IpcError::invalid("keep at least one snapshot".into()))?),
+            None => None,
+        },
     };
     apply(&app, &state, wanted)?;
     Ok(machine_view(&state))

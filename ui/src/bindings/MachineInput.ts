@@ -3,4 +3,4 @@
 /**
  * What the UI sends to change them.
  */
-export type MachineInput = { data_dir: string | null, ffmpeg: string | null, font_files: Array<string>, };
+export type MachineInput = { data_dir: string | null, ffmpeg: string | null, font_files: Array<string>, backup_dir: string | null, backups_kept: number | null, };

@@ -3,7 +3,7 @@
 /**
  * This machine's choices as typed (`null`: the default) beside what is in use.
  */
-export type MachineView = { data_dir: string | null, ffmpeg: string | null, font_files: Array<string>, data_dir_in_use: string, ffmpeg_in_use: string, 
+export type MachineView = { data_dir: string | null, ffmpeg: string | null, font_files: Array<string>, backup_dir: string | null, backups_kept: number | null, data_dir_in_use: string, ffmpeg_in_use: string, 
 /**
  * The primary family of each font file, in order.
  */

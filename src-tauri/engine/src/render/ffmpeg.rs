@@ -160,6 +160,7 @@ pub fn run(
         return Ok(());
     }
     let stderr_tail = Vec::from(tail).join("\n");
+    tracing::warn!(status = %crate::process::describe_exit(status), last_lines = %stderr_tail, "ffmpeg failed");
     if stderr_tail.contains("No space left on device") || stderr_tail.contains("There is not enough space on the disk")
     {
         return Err(EngineError::DiskFull { path: output.to_owned() });

@@ -46,6 +46,14 @@ pub fn render_variant(
     }
     let video_tmp = partial_path(&plan.output);
     let cover_tmp = partial_path(&plan.cover.output);
+    tracing::info!(
+        size = %format!("{}x{}", plan.width, plan.height),
+        fps = plan.fps,
+        duration = plan.duration,
+        segments = plan.segments.len(),
+        args = ?plan.ffmpeg_args(&video_tmp),
+        "render planned"
+    );
     let result = (|| {
         ffmpeg::run(tools, &plan.ffmpeg_args(&video_tmp), &plan.output, plan.duration, on_progress, cancel)?;
         check_duration(tools, plan, &video_tmp)?;

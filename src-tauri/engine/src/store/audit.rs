@@ -31,6 +31,8 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditVerdict {
     pub rows: usize,
+    /// Hashes recorded outside the database that were compared.
+    pub anchors: usize,
     /// Empty when the chain is intact.
     pub problems: Vec<String>,
 }
@@ -148,25 +150,65 @@ impl Store {
     }
 
     /// Recomputes the chain: an edited row no longer matches its hash, a
-    /// deleted one leaves a gap in ids and a broken link.
+    /// deleted one leaves a gap in ids and a broken link. With a backup
+    /// folder, also compares the hashes recorded outside the database.
     pub fn verify_audit(&self) -> Result<AuditVerdict> {
-        let entries = self.audit_entries(None)?;
-        let mut problems = Vec::new();
-        let mut prev = (0i64, GENESIS.to_owned());
-        for e in &entries {
-            if e.id != prev.0 + 1 {
-                problems.push(format!("rows {}..{} are missing (deleted)", prev.0 + 1, e.id - 1));
-            }
-            if e.prev_hash != prev.1 {
-                problems.push(format!("row {}: does not follow the row before it (chain broken)", e.id));
-            }
-            if entry_hash(e) != e.hash {
-                problems.push(format!("row {}: content does not match its hash (edited)", e.id));
-            }
-            prev = (e.id, e.hash.clone());
+        let mut verdict = verify_chain(&self.conn)?;
+        if let Some(dir) = &self.anchor_dir {
+            let (anchors, mut problems) = super::anchor::read(dir)?;
+            let mut stmt = self.conn.prepare("SELECT hash FROM audit_log WHERE id = ?1")?;
+            problems.extend(super::anchor::check(&anchors, |id| stmt.query_row([id], |r| r.get(0)).ok()));
+            verdict.anchors = anchors.len();
+            verdict.problems.extend(problems);
         }
-        Ok(AuditVerdict { rows: entries.len(), problems })
+        Ok(verdict)
     }
+
+    /// The newest row's id and hash: what a package manifest and the anchor file record.
+    pub fn audit_head(&self) -> Result<Option<(i64, String)>> {
+        head(&self.conn)
+    }
+
+    /// Appends the chain's head to the anchor file. The change it follows is
+    /// already committed, so a failure here is logged, not returned.
+    pub(super) fn anchor_head(&self, kind: super::anchor::AnchorKind) {
+        let Some(dir) = &self.anchor_dir else { return };
+        let result = head(&self.conn)
+            .and_then(|h| super::anchor::append(dir, kind, h.as_ref().map(|(id, hash)| (*id, hash.as_str()))));
+        if let Err(e) = result {
+            tracing::warn!(error = %e, code = e.code(), "could not record the audit chain's head outside the database");
+        }
+    }
+}
+
+fn head(conn: &Connection) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .query_row("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The chain check on any connection (a snapshot being verified, too).
+pub(super) fn verify_chain(conn: &Connection) -> Result<AuditVerdict> {
+    let mut stmt = conn.prepare(
+        "SELECT id, at, actor, action, entity, entity_id, detail, before_hash, after_hash, prev_hash, hash
+         FROM audit_log ORDER BY id",
+    )?;
+    let entries = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut problems = Vec::new();
+    let mut prev = (0i64, GENESIS.to_owned());
+    for e in &entries {
+        if e.id != prev.0 + 1 {
+            problems.push(format!("rows {}..{} are missing (deleted)", prev.0 + 1, e.id - 1));
+        }
+        if e.prev_hash != prev.1 {
+            problems.push(format!("row {}: does not follow the row before it (chain broken)", e.id));
+        }
+        if entry_hash(e) != e.hash {
+            problems.push(format!("row {}: content does not match its hash (edited)", e.id));
+        }
+        prev = (e.id, e.hash.clone());
+    }
+    Ok(AuditVerdict { rows: entries.len(), anchors: 0, problems })
 }
 
 /// CSV with a UTF-8 byte-order mark so spreadsheet apps read Chinese correctly.

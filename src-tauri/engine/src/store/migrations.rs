@@ -210,6 +210,15 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
+/// A database at an old schema version, for tests of what happens on upgrade.
+#[cfg(test)]
+pub(crate) fn build_at(conn: &Connection, version: u32) {
+    for sql in &MIGRATIONS[..version as usize] {
+        conn.execute_batch(sql).expect("old migration");
+    }
+    conn.pragma_update(None, "user_version", version).expect("version");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,11 +3,14 @@
 //! a render writes.
 
 mod accounts;
+pub mod anchor;
 mod audit;
+pub mod backup;
+pub mod health;
 mod jobs;
 mod library;
 mod metrics;
-mod migrations;
+pub(crate) mod migrations;
 mod paths;
 mod people;
 mod posts;
@@ -20,9 +23,11 @@ use rusqlite::Connection;
 
 pub use accounts::{Account, NewAccount};
 pub use audit::{AuditEntry, AuditVerdict, to_csv as audit_csv};
+pub use health::Health;
 pub use jobs::{JobState, RenderJob};
 pub use library::VariantRow;
 pub use metrics::{Counts, PostMetrics, Snapshot};
+pub use migrations::LATEST as SCHEMA_VERSION;
 pub use people::{Person, Role};
 pub use posts::{CalendarFilter, DuePost, PlanRules, Post, ReadyVariant, Scheduled};
 pub use review::{ApprovalRecord, Override, OverrideRecord, ReviewState, StoredFinding, VariantContent};
@@ -34,6 +39,8 @@ use crate::error::{EngineError, Result};
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Where the audit chain's head is also recorded (the backup folder).
+    anchor_dir: Option<PathBuf>,
 }
 
 impl Store {
@@ -48,7 +55,20 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         migrations::migrate(&mut conn)?;
-        Ok(Self { conn, path: path.to_owned() })
+        Ok(Self { conn, path: path.to_owned(), anchor_dir: None })
+    }
+
+    /// Records the audit chain's head in `dir` after each approval, and
+    /// checks it there in [`Store::verify_audit`].
+    pub fn with_anchors(mut self, dir: PathBuf) -> Self {
+        self.anchor_dir = Some(dir);
+        self
+    }
+
+    /// After a restore: the restored chain's head goes into the anchor file,
+    /// so approvals the restore rolled back are not taken for tampering.
+    pub fn record_restore(&self) {
+        self.anchor_head(anchor::AnchorKind::Restore);
     }
 
     pub fn path(&self) -> &Path {

@@ -291,6 +291,7 @@ impl Store {
             },
         )?;
         tx.commit()?;
+        self.anchor_head(super::anchor::AnchorKind::Anchor);
         Ok(())
     }
 

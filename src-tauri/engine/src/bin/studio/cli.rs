@@ -23,6 +23,12 @@ pub struct Cli {
     /// Time zone that times are typed and shown in (IANA name).
     #[arg(long, global = true, env = "STUDIO_TZ", default_value = "Asia/Shanghai")]
     pub tz: String,
+    /// Folder for database snapshots (a USB disk, a NAS). Default: the app's setting, else `backups/` in the data folder.
+    #[arg(long, global = true, env = "STUDIO_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How many snapshots to keep (default: the app's setting, else 14).
+    #[arg(long, global = true, env = "STUDIO_BACKUPS_KEPT")]
+    pub backups_kept: Option<usize>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -32,6 +38,28 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Where the logs are; with --zip, a zip of them and this machine's facts (no media, no post text) to send for help.
+    Logs {
+        #[arg(long)]
+        zip: Option<PathBuf>,
+    },
+    /// Take a verified snapshot of the database now (or `backup list`).
+    Backup {
+        /// Write it here instead of the backup folder.
+        #[arg(long)]
+        to: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<BackupAction>,
+    },
+    /// Put a snapshot in place of the database; the current file is moved aside, not deleted.
+    Restore {
+        /// The snapshot file (see `studio backup list`).
+        #[arg(required_unless_present = "latest")]
+        snapshot: Option<PathBuf>,
+        /// The newest snapshot that passes its check.
+        #[arg(long, conflicts_with = "snapshot")]
+        latest: bool,
+    },
     /// Show what ffprobe finds in a master: duration, streams, frame rate, rotation.
     Probe { file: PathBuf },
     /// Print each variant's plan and the exact ffmpeg commands, without rendering.
@@ -430,4 +458,10 @@ pub struct VariantArgs {
     /// Project the master belongs to.
     #[arg(long, default_value = "default")]
     pub project: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupAction {
+    /// The snapshots in the backup folder, newest first.
+    List,
 }

@@ -1,6 +1,7 @@
 //! `studio`: the engine's headless command line, for batch use and machines
 //! without a display.
 
+mod backup;
 mod bench;
 mod bench_calendar;
 mod cli;
@@ -26,14 +27,12 @@ use cli::{AccountAction, Cli, Command, JobAction, PostAction, VariantArgs};
 use table::Table;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("STUDIO_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    studio_engine::logs::init("studio", true);
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
+            tracing::info!(code = e.code(), error = %e, "command failed");
             eprintln!("error[{}]: {e}", e.code());
             ExitCode::from(2)
         }
@@ -47,8 +46,13 @@ fn open(cli: &Cli, parallel: usize) -> Result<Studio> {
     if let Some(path) = MachineSettings::default_path() {
         MachineSettings::load(&path)?.apply(&mut config);
     }
-    let flags =
-        MachineSettings { data_dir: cli.data_dir.clone(), ffmpeg: cli.ffmpeg.clone(), font_files: cli.fonts.clone() };
+    let flags = MachineSettings {
+        data_dir: cli.data_dir.clone(),
+        ffmpeg: cli.ffmpeg.clone(),
+        font_files: cli.fonts.clone(),
+        backup_dir: cli.backup_dir.clone(),
+        backups_kept: cli.backups_kept,
+    };
     flags.apply(&mut config);
     config.max_parallel_jobs = parallel;
     config.time_zone = cli.tz.clone();
@@ -205,6 +209,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             review::review(&cli, *variant, *submit, *approve, *request_changes, reason.as_deref(), overrides)
         }
         Command::Audit { action } => review::audit(&cli, action.as_ref()),
+        Command::Logs { zip } => backup::logs(&cli, zip.as_deref()),
+        Command::Backup { to, action } => backup::backup(&cli, to.as_deref(), action.as_ref()),
+        Command::Restore { snapshot, latest } => backup::restore(&cli, snapshot.as_deref(), *latest),
         Command::Platforms => {
             let studio = open(&cli, 1)?;
             let profiles: Vec<_> = studio.platforms().all().collect();

@@ -184,7 +184,10 @@ pub fn audit(cli: &Cli, action: Option<&AuditAction>) -> Result<ExitCode> {
             if cli.json {
                 print_json(&verdict)?;
             } else if verdict.problems.is_empty() {
-                println!("audit trail intact: {} entries, hash chain verified", verdict.rows);
+                println!(
+                    "audit trail intact: {} entries, hash chain verified, {} hashes recorded outside the database match",
+                    verdict.rows, verdict.anchors
+                );
             } else {
                 println!("audit trail TAMPERED ({} entries):", verdict.rows);
                 for p in &verdict.problems {
