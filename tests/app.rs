@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use studio_e2e::window::{Display, Driver, screenshot, wait_text};
-use studio_e2e::{Master, fast_studio, make_master};
+use studio_e2e::{Master, fast_studio, make_master, studio_cmd, wait_for};
 
 fn shots() -> PathBuf {
     let target = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().parent().unwrap().to_owned();
@@ -343,4 +343,106 @@ const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
 fn assert_file(path: &Path) {
     assert!(std::fs::metadata(path).map(|m| m.len() > 10_000).unwrap_or(false), "{} saved", path.display());
+}
+
+/// A private D-Bus session with Debian's dunst as the notification daemon;
+/// both stopped on drop.
+struct Notifications {
+    bus: std::process::Child,
+    daemon: std::process::Child,
+    address: String,
+}
+
+impl Notifications {
+    fn start(display: &Display) -> Self {
+        use std::io::BufRead;
+        let mut bus = std::process::Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dbus-daemon runs (scripts/setup --app installs it)");
+        let mut address = String::new();
+        std::io::BufReader::new(bus.stdout.take().unwrap()).read_line(&mut address).unwrap();
+        let address = address.trim().to_owned();
+        let daemon = std::process::Command::new("dunst")
+            .env("DISPLAY", &display.name)
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dunst runs (scripts/setup --app installs it)");
+        let me = Self { bus, daemon, address };
+        wait_for(20.0, "dunst on the private bus", || me.ctl(&["is-paused"]).is_some());
+        me
+    }
+
+    fn ctl(&self, args: &[&str]) -> Option<String> {
+        let out = std::process::Command::new("dunstctl")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// (summary, body) of every notification dunst has shown or holds.
+    fn received(&self) -> Vec<(String, String)> {
+        // dunst moves a notification to its history only once it is closed.
+        let _ = self.ctl(&["close-all"]);
+        let history: serde_json::Value =
+            self.ctl(&["history"]).and_then(|h| serde_json::from_str(&h).ok()).unwrap_or_default();
+        let field = |n: &serde_json::Value, k: &str| n[k]["data"].as_str().unwrap_or_default().to_owned();
+        history["data"][0].as_array().into_iter().flatten().map(|n| (field(n, "summary"), field(n, "body"))).collect()
+    }
+}
+
+impl Drop for Notifications {
+    fn drop(&mut self) {
+        for child in [&mut self.daemon, &mut self.bus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_that_ends_while_the_window_is_in_the_background_raises_an_os_notification() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    drop(fast_studio(&data));
+    let master = dir.path().join("m.mp4");
+    // Long enough (a 15 s clip) that the render is still running when the focus goes.
+    make_master(&master, &Master { seconds: 20.0, ..Master::default() });
+    let out = dir.path().join("out");
+    let queued = studio_cmd(
+        &data,
+        &["render", master.to_str().unwrap(), "--no-run", "--platforms", "douyin", "--out", out.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert!(queued.status.success(), "{}", String::from_utf8_lossy(&queued.stderr));
+
+    let display = Display::start();
+    let notifications = Notifications::start(&display);
+    let driver = Driver::start_with(&display, &data, &[("DBUS_SESSION_BUS_ADDRESS", &notifications.address)]);
+    // The queued job starts as the window opens; the user then switches to another program.
+    let app = driver.open().await;
+    wait_text(&app, "#title", 30, |t| t.contains("一鱼多吃")).await;
+    display.take_focus_away();
+    let toast = wait_text(&app, "#toast", 120, |t| t.contains("本批渲染结束")).await;
+    assert!(toast.contains("1 个完成"), "the in-app notice is kept: {toast}");
+    let mut got = Vec::new();
+    let started = std::time::Instant::now();
+    while got.is_empty() && started.elapsed() < std::time::Duration::from_secs(20) {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        got = notifications.received();
+    }
+    assert_eq!(
+        got,
+        [("渲染完成".to_owned(), "1 个视频已渲染完成，可以去审核了。".to_owned())],
+        "the OS notification's title and body; the app's log says:\n{}",
+        std::fs::read_to_string(data.with_extension("logs").join("app.log")).unwrap_or_default()
+    );
+    app.close().await.unwrap();
 }

@@ -7,6 +7,7 @@
 mod commands;
 mod error;
 mod media;
+mod notify;
 mod state;
 
 use studio_engine::machine::MachineSettings;
@@ -21,15 +22,18 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(state::AppState::new(studio, launch))
         .setup(move |app| {
             // Media shown in the window: the data folder (thumbnails, overlays,
             // renders); masters are added one by one as they are imported.
             app.asset_protocol_scope().allow_directory(&data_dir, true)?;
+            app.state::<state::AppState>().notifier.attach(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
+            commands::set_locale,
             commands::platforms,
             commands::people,
             commands::disclaimers,

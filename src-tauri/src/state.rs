@@ -78,6 +78,7 @@ pub struct AppState {
     pub media: Option<crate::media::MediaServer>,
     channel: Arc<Mutex<Option<Channel<JobEvent>>>>,
     running: Arc<AtomicBool>,
+    pub notifier: crate::notify::Notifier,
 }
 
 fn id32(id: i64) -> i32 {
@@ -142,6 +143,7 @@ impl AppState {
             media,
             channel: Arc::default(),
             running: Arc::default(),
+            notifier: crate::notify::Notifier::default(),
         }
     }
 
@@ -218,6 +220,7 @@ impl AppState {
         let studio = self.studio();
         let running = Arc::clone(&self.running);
         let events = Forward { channel: Arc::clone(&self.channel), last: Mutex::default() };
+        let notifier = self.notifier.clone();
         std::thread::spawn(move || {
             let (mut done, mut failed) = (0, 0);
             // Jobs queued while a batch runs are taken by the same batch.
@@ -238,6 +241,7 @@ impl AppState {
             running.store(false, Ordering::SeqCst);
             if done + failed > 0 {
                 events.send(JobEvent::BatchDone { done, failed });
+                notifier.batch_done(done, failed);
             }
         });
     }

@@ -33,6 +33,18 @@ impl Display {
     }
 }
 
+impl Display {
+    /// Moves the keyboard focus off every window (to none), as when the user
+    /// switches to another program; the app's window then reports it lost the focus.
+    pub fn take_focus_away(&self) {
+        use x11rb::protocol::xproto::{ConnectionExt, InputFocus};
+        use x11rb::wrapper::ConnectionExt as _;
+        let (conn, _) = x11rb::connect(Some(&self.name)).expect("a connection to Xvfb");
+        conn.set_input_focus(InputFocus::NONE, x11rb::NONE, x11rb::CURRENT_TIME).unwrap();
+        conn.sync().unwrap();
+    }
+}
+
 impl Drop for Display {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -76,6 +88,7 @@ impl Driver {
             .env("XDG_DATA_HOME", data_dir.with_extension("webview-data"))
             .env("XDG_CACHE_HOME", data_dir.with_extension("webview-cache"))
             .env("XDG_CONFIG_HOME", data_dir.with_extension("webview-config"))
+            .env("STUDIO_LOG_DIR", data_dir.with_extension("logs"))
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())

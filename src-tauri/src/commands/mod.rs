@@ -112,6 +112,12 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
+/// The window's language, for what the app says outside it (OS notifications).
+#[tauri::command]
+pub fn set_locale(state: State<'_, AppState>, locale: String) {
+    state.notifier.set_locale(&locale);
+}
+
 #[tauri::command]
 pub fn platforms(state: State<'_, AppState>) -> Vec<PlatformSummary> {
     state
