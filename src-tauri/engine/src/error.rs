@@ -13,7 +13,7 @@ pub enum EngineError {
     #[error("{path}: file not found")]
     InputMissing { path: PathBuf },
 
-    #[error("{path}: the file is empty (0 bytes); choose the original recording again")]
+    #[error("{path}: the file is empty (0 bytes); was it saved or copied completely? Choose the original again")]
     InputEmpty { path: PathBuf },
 
     #[error("{path}: not a video or audio file ffmpeg can read ({detail})")]

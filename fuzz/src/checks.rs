@@ -1,0 +1,279 @@
+// The bodies of the fuzz targets: each takes any bytes, runs the real
+// engine path a user's file takes, and panics only when the engine panics or
+// loses something without saying so. Shared by the libFuzzer targets and by
+// `tests/fuzz_corpora.rs` (which `include!`s this file), so no `//!` here.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use studio_engine::disclaimer::Disclaimer;
+use studio_engine::jiff::Timestamp;
+use studio_engine::notes::NoteRequest;
+use studio_engine::notes::markdown::{Article, Block};
+use studio_engine::schedule::cadence::Cadence;
+use studio_engine::store::{NewAccount, Person, Role, Store};
+use studio_engine::{Studio, StudioConfig, tabular};
+
+/// Small cards so a run draws quickly; otherwise a profile like any user's.
+const FUZZ_PROFILE: &str = r#"
+id = "fuzz-notes"
+name = "fuzz"
+name_en = "fuzz"
+
+[notes]
+card_width = 324
+card_height = 432
+max_cards = 60
+
+[safe_zone]
+top = 20
+bottom = 30
+left = 8
+right = 10
+
+[text]
+counting = "chars"
+title_max = 40
+body_max = 100000
+tags_max = 10
+
+[publishing]
+account_platform = "xiaohongshu"
+"#;
+
+const ARTICLE: &str = "---\ntitle: 定投入门\ntags: [基金]\n---\n\n定投是每月固定投入一笔钱。\n\n投资有风险，入市需谨慎。\n";
+
+/// One studio for the whole run: a data folder with the small-card profile,
+/// two people, an approved note variant on an account with a post, so the
+/// importers can succeed as well as fail.
+struct Env {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    studio: Studio,
+    disclaimer: Disclaimer,
+    editor: Person,
+    runs: u64,
+}
+
+fn env() -> MutexGuard<'static, Env> {
+    static ENV: OnceLock<Mutex<Env>> = OnceLock::new();
+    let env = ENV.get_or_init(|| Mutex::new(setup()));
+    env.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn setup() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_owned();
+    let data = root.join("data");
+    std::fs::create_dir_all(data.join("platforms")).unwrap();
+    std::fs::write(data.join("platforms/fuzz-notes.toml"), FUZZ_PROFILE).unwrap();
+    let studio = Studio::open(StudioConfig::new(data)).unwrap();
+    let disclaimer = studio.disclaimer(Some("risk-zh"), None, None, None).unwrap();
+    let mut store = studio.store().unwrap();
+    let editor = store.add_person("编辑小李", Role::Editor, "setup").unwrap();
+    let reviewer = store.add_person("审核老王", Role::Reviewer, "setup").unwrap();
+    let article = root.join("seed.md");
+    std::fs::write(&article, ARTICLE).unwrap();
+    let request = NoteRequest {
+        platform: "xiaohongshu".into(),
+        theme: "light".into(),
+        disclaimer: disclaimer.clone(),
+        cross_line: None,
+    };
+    let plan = studio.make_note(&article, &request, &root.join("seed-out")).unwrap();
+    let variant = studio.enqueue_note("fuzz", &plan).unwrap();
+    store.set_author(variant, &editor).unwrap();
+    studio.submit_for_review(variant, "编辑小李").unwrap();
+    store.approve(variant, &reviewer, &[]).unwrap();
+    let new = NewAccount {
+        platform: "xiaohongshu".into(),
+        name: "理财小王".into(),
+        handle: "licai".into(),
+        owner: None,
+        cross_line: None,
+    };
+    let account = studio.add_account(&mut store, &new, "setup").unwrap();
+    let rules = studio.plan_rules(&account, Timestamp::now()).unwrap();
+    let at = studio_engine::schedule::parse_time("2030-01-07 12:00", &studio.time_zone().unwrap()).unwrap();
+    store.schedule_post(variant, account.id, at, "", &editor, &rules).unwrap();
+    Env { _dir: dir, root, studio, disclaimer, editor, runs: 0 }
+}
+
+impl Env {
+    /// A fresh folder for this run's files.
+    fn scratch(&mut self) -> PathBuf {
+        self.runs += 1;
+        let dir = self.root.join("runs").join((self.runs % 8).to_string());
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn store(&self) -> Store {
+        self.studio.store().unwrap()
+    }
+}
+
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Text of a block that must reach a card.
+fn block_text(block: &Block) -> Vec<String> {
+    match block {
+        Block::Heading { text, .. }
+        | Block::Paragraph { text, .. }
+        | Block::ListItem { text, .. }
+        | Block::Quote { text }
+        | Block::Code { text } => vec![text.clone()],
+        Block::Table { rows } => rows.iter().flatten().cloned().collect(),
+        Block::Image { .. } => Vec::new(),
+    }
+}
+
+/// Markdown article → note cards through `Studio::make_note`, as `studio notes` runs it.
+pub fn markdown_cards(data: &[u8]) {
+    let mut env = env();
+    let dir = env.scratch();
+    let path = dir.join("article.md");
+    std::fs::write(&path, data).unwrap();
+    let Ok(text) = std::str::from_utf8(data) else {
+        let err = studio_engine::notes::read_article(&path).expect_err("not UTF-8 must be refused");
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+        return;
+    };
+    let article: Article = studio_engine::notes::markdown::parse(text, &dir);
+    if data.len() > 4096 {
+        return; // parsed above; drawing cards for huge inputs only slows the search
+    }
+    let request = NoteRequest {
+        platform: "fuzz-notes".into(),
+        theme: "light".into(),
+        disclaimer: env.disclaimer.clone(),
+        cross_line: None,
+    };
+    let plan = match env.studio.make_note(&path, &request, &dir.join("out")) {
+        Ok(plan) => plan,
+        // A character no installed font draws is refused by name, never drawn as boxes.
+        Err(e) if e.code() == "font_missing" => return,
+        Err(e) if e.code() == "input_empty" && data.is_empty() => return,
+        // An image the article names that is not there or not an image: refused by name.
+        Err(e) if matches!(e.code(), "input_missing" | "input_not_media") => return,
+        Err(e) => panic!("make_note failed on a UTF-8 article: [{}] {e}", e.code()),
+    };
+    for card in &plan.cards {
+        assert!(card.path.is_file(), "card {} was not written", card.index);
+    }
+    if plan.warnings.iter().any(|w| w.contains("card")) {
+        return; // cut at the card limit, and said so
+    }
+    let drawn = squeeze(&plan.cards.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(""));
+    for block in &article.blocks {
+        for text in block_text(block) {
+            let want = squeeze(&text);
+            assert!(drawn.contains(&want), "{want:?} is on no card (cards: {drawn:?}; warnings: {:?})", plan.warnings);
+        }
+    }
+}
+
+/// A user's platform profile (`platforms/*.toml` in the data folder).
+pub fn profile_toml(data: &[u8]) {
+    let mut env = env();
+    let dir = env.scratch();
+    std::fs::write(dir.join("mine.toml"), data).unwrap();
+    match studio_engine::platform::PlatformCatalog::load(Some(&dir)) {
+        Ok(catalog) => {
+            for p in catalog.all() {
+                assert!(!p.id.is_empty());
+                assert!(p.text.count("投资有风险 ok #tag") > 0);
+            }
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// A user's card theme (`templates/*.toml`); one that loads must draw a card.
+pub fn theme_toml(data: &[u8]) {
+    let mut env = env();
+    let dir = env.scratch();
+    std::fs::write(dir.join("mine.toml"), data).unwrap();
+    let Ok(catalog) = studio_engine::notes::theme::ThemeCatalog::load(Some(&dir)) else { return };
+    let Some(theme) = catalog.all().find(|t| t.id != "light" && t.id != "dark").cloned() else { return };
+    let data_dir = env.studio.data_dir().to_owned();
+    let templates = data_dir.join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("fuzzed.toml"), data).unwrap();
+    let studio = Studio::open(StudioConfig::new(data_dir)).unwrap();
+    std::fs::remove_file(templates.join("fuzzed.toml")).unwrap();
+    let article = dir.join("a.md");
+    std::fs::write(&article, ARTICLE).unwrap();
+    let request = NoteRequest {
+        platform: "fuzz-notes".into(),
+        theme: theme.id.clone(),
+        disclaimer: env.disclaimer.clone(),
+        cross_line: None,
+    };
+    match studio.make_note(&article, &request, &dir.join("out")) {
+        Ok(plan) => assert!(!plan.cards.is_empty()),
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// Line numbers point into the file and rise with the rows.
+fn check_lines(table: &tabular::Table, data: &[u8]) {
+    let lines = data.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    let mut last = 1;
+    for r in &table.records {
+        assert!(r.line > last && r.line <= lines, "record line {} after {last}, file has {lines}", r.line);
+        last = r.line;
+    }
+}
+
+/// Figures exported from a dashboard (`studio metrics import`).
+pub fn metrics_csv(data: &[u8]) {
+    let env = env();
+    let Ok(table) = tabular::read(data, studio_engine::metrics::METRIC_FIELDS) else { return };
+    check_lines(&table, data);
+    let records: Vec<u64> = table.records.iter().map(|r| r.line).collect();
+    let store = env.store();
+    let Ok(summary) = env.studio.import_metric_table(&store, table, "fuzz", Timestamp::now()) else { return };
+    let told: std::collections::BTreeSet<u64> =
+        summary.errors.iter().chain(&summary.notes).map(|e| e.line).collect();
+    // A note says which earlier row a repeat replaced, so each note answers for one more row.
+    let silent = records.iter().filter(|l| !told.contains(l)).count();
+    assert_eq!(
+        silent,
+        summary.imported + summary.updated + summary.notes.len(),
+        "a row was neither stored nor reported: {summary:?}"
+    );
+}
+
+/// A publishing plan from a spreadsheet (`studio posts import`).
+pub fn plan_csv(data: &[u8]) {
+    let env = env();
+    let Ok(table) = tabular::read(data, studio_engine::publish::PLAN_FIELDS) else { return };
+    check_lines(&table, data);
+    let (records, unread) = (table.records.len(), table.errors.len());
+    let mut store = env.store();
+    let editor = env.editor.clone();
+    let plan = env.studio.import_plan_table(&mut store, table, &editor, Timestamp::now()).unwrap();
+    assert_eq!(plan.scheduled.len() + plan.errors.len(), records + unread, "a row was neither scheduled nor reported");
+    // Keep the calendar small so later runs still find free slots.
+    for s in &plan.scheduled {
+        let _ = store.cancel_post(s.scheduled.post.id, &editor);
+    }
+}
+
+/// An account's cadence rule (`daily 18:00`, `周一,周三 12:00`).
+pub fn cadence(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(rule) = Cadence::from_str(text) else { return };
+    let again = Cadence::from_str(&rule.to_string()).expect("a rule's own text parses");
+    assert_eq!(again, rule, "{text:?} → {rule}");
+    let tz = studio_engine::schedule::zone("Asia/Shanghai").unwrap();
+    let from: Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
+    let to: Timestamp = "2026-03-08T00:00:00Z".parse().unwrap();
+    let slots = rule.slots(from, to, &tz).unwrap();
+    assert!(slots.len() <= 7 && slots.iter().all(|s| *s >= from && *s < to) && slots.is_sorted());
+}
