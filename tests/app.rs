@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use studio_e2e::window::{Display, Driver, screenshot, wait_text};
-use studio_e2e::{Master, fast_studio, make_master, studio_cmd, wait_for};
+use studio_e2e::{Master, fast_studio, make_master, processes_mentioning, studio_cmd, wait_for};
 
 fn shots() -> PathBuf {
     let target = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().parent().unwrap().to_owned();
@@ -445,4 +445,58 @@ async fn a_batch_that_ends_while_the_window_is_in_the_background_raises_an_os_no
         std::fs::read_to_string(data.with_extension("logs").join("app.log")).unwrap_or_default()
     );
     app.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_app_killed_during_a_render_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    drop(fast_studio(&data));
+    let master = dir.path().join("m.mp4");
+    make_master(&master, &Master { seconds: 30.0, ..Master::default() });
+    let out = dir.path().join("out");
+    let queued = studio_cmd(
+        &data,
+        &["render", master.to_str().unwrap(), "--no-run", "--platforms", "bilibili", "--out", out.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert!(queued.status.success(), "{}", String::from_utf8_lossy(&queued.stderr));
+    let db = data.join("studio.db");
+    let job = studio_engine::store::Store::open(&db).unwrap().jobs().unwrap().remove(0);
+
+    let display = Display::start();
+    let driver = Driver::start(&display, &data);
+    let app = driver.open().await;
+    wait_text(&app, "#title", 30, |t| t.contains("一鱼多吃")).await;
+    wait_for(60.0, "the app to be rendering", || {
+        let j = studio_engine::store::Store::open(&db).unwrap().job(job.id).unwrap();
+        j.state == studio_engine::store::JobState::Running && j.progress > 3.0
+    });
+    let pids = processes_mentioning(studio_e2e::window::app_bin().to_str().unwrap());
+    assert!(!pids.is_empty(), "the app's process");
+    for pid in &pids {
+        assert!(std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap().success());
+    }
+    // Gone means reaped or a zombie: a dying process's command line empties
+    // (its memory goes first) before its files, the runner lock among them, are closed.
+    let exited = |pid: &u32| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.rsplit(')').next().is_none_or(|rest| rest.trim_start().starts_with(['Z', 'X'])) || stat.is_empty()
+    };
+    wait_for(10.0, "the app to be gone", || pids.iter().all(exited));
+    wait_for(5.0, "ffmpeg to die with the app", || processes_mentioning(out.to_str().unwrap()).is_empty());
+    drop(app);
+    drop(driver);
+    let resumed = studio_cmd(&data, &["run"]).output().unwrap();
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let done = studio_engine::store::Store::open(&db).unwrap().job(job.id).unwrap();
+    assert_eq!((done.state, done.attempts), (studio_engine::store::JobState::Done, 2));
+    let verify = studio_cmd(&data, &["jobs", "verify"]).output().unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(integrity, "ok");
+    assert!(!studio_engine::render::partial_path(&job.output_path).exists(), "no partial file is left");
+    println!("app kills survived / kills tried: 1 / 1");
 }

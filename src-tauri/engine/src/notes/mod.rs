@@ -102,6 +102,21 @@ pub fn preview_html(path: &Path) -> Result<String> {
         .to_string())
 }
 
+/// A card run that was killed leaves its `.part` files; no job row points
+/// at them (cards are made at once, not queued), so the next run in the
+/// same folder clears them.
+fn remove_partials_in(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for path in entries.flatten().map(|e| e.path()) {
+        if path.extension().is_some_and(|e| e == "part") {
+            match std::fs::remove_file(&path) {
+                Ok(()) => tracing::info!(path = %path.display(), "removed partial card from an interrupted run"),
+                Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not remove partial card"),
+            }
+        }
+    }
+}
+
 /// The platform texts for an article: title, body and tags within limits.
 pub fn platform_text(
     article: &Article,
@@ -157,6 +172,7 @@ impl crate::studio::Studio {
                 max_cards: spec.max_cards as usize,
             };
             let dir = out_dir.join(format!("{stem}.{}", profile.id));
+            remove_partials_in(&dir);
             let (made, card_warnings) = self.with_text(|engine| cards::render_cards(engine, &input, &dir, "card"))?;
             warnings.extend(card_warnings);
             for card in made {

@@ -194,10 +194,10 @@ impl TextEngine {
             let base = line_offsets.get(run.line_i).copied().unwrap_or(0);
             let left = run.glyphs.iter().map(|g| g.x).fold(f32::INFINITY, f32::min);
             let right = run.glyphs.iter().map(|g| g.x + g.w).fold(f32::NEG_INFINITY, f32::max);
-            let (start, end) = match (run.glyphs.first(), run.glyphs.last()) {
-                (Some(a), Some(b)) => (a.start.min(b.start), a.end.max(b.end)),
-                _ => (0, 0),
-            };
+            // Glyphs are in visual order: with right-to-left text in the line
+            // (Arabic, Hebrew) the first and last glyph are not its ends.
+            let start = run.glyphs.iter().map(|g| g.start).min().unwrap_or(0);
+            let end = run.glyphs.iter().map(|g| g.end).max().unwrap_or(0);
             for g in run.glyphs {
                 if g.glyph_id == 0 {
                     let ch = &run.text[g.start..g.end];
@@ -288,5 +288,27 @@ mod tests {
         std::fs::write(&not_font, "plain text").unwrap();
         let bad = FontConfig { font_files: vec![not_font] };
         assert!(bad.families().unwrap_err().to_string().contains("not a font file"));
+    }
+
+    /// Found by fuzzing the Markdown-to-cards path: a line mixing Arabic and
+    /// Latin came back without its end, so the card's recorded text (what
+    /// compliance reads) lost words that were drawn.
+    #[test]
+    fn a_line_with_right_to_left_text_keeps_all_its_text() {
+        let mut engine = TextEngine::new(&FontConfig::default()).unwrap();
+        let laid = engine
+            .layout(&super::TextBlock {
+                text: "1.ېne 2. two 稳赚",
+                font_px: 40.0,
+                line_height: 1.4,
+                max_width: 2000.0,
+                centered: false,
+                bold: false,
+                monospace: false,
+                bold_ranges: &[],
+            })
+            .unwrap();
+        let text: String = laid.lines().iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(text, "1.ېne 2. two 稳赚");
     }
 }
