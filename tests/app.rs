@@ -500,3 +500,50 @@ async fn the_app_killed_during_a_render_loses_nothing() {
     assert!(!studio_engine::render::partial_path(&job.output_path).exists(), "no partial file is left");
     println!("app kills survived / kills tried: 1 / 1");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn settings_lists_snapshots_and_restores_a_damaged_database_in_two_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for args in [&["people", "add", "审核老王", "--role", "reviewer"][..], &["backup"]] {
+        let out = studio_cmd(&data, args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let db = data.join("studio.db");
+    std::fs::write(&db, "这不是数据库\n".repeat(200)).unwrap();
+    let damaged = std::fs::read(&db).unwrap();
+
+    let display = Display::start();
+    let driver = Driver::start(&display, &data);
+    let app = driver.open().await;
+    // Step one: the window says what is wrong at once and leads to the restore.
+    let banner = wait_text(&app, "#database-damaged", 30, |t| t.contains("database_damaged")).await;
+    assert!(banner.contains("studio restore"), "{banner}");
+    click(&app, "#go-restore").await;
+    let row = wait_text(&app, "#snapshots tbody tr", 20, |t| !t.is_empty()).await;
+    assert!(row.contains("手动"), "the snapshot, its time and reason: {row}");
+    wait_text(&app, "#database-problem", 20, |t| t.contains("database_damaged")).await;
+    assert_eq!(std::fs::read(&db).unwrap(), damaged, "nothing touched the damaged file");
+    screenshot(&app, &shots(), "20-damaged-database").await;
+    let tab = app.find(Locator::Css("#tab-settings")).await.unwrap().attr("aria-selected").await.unwrap();
+    assert_eq!(tab.as_deref(), Some("true"), "Settings is open");
+
+    // Step two: restore (with a second click to confirm).
+    click(&app, "#snapshots .restore").await;
+    click(&app, "#snapshots .confirm-restore").await;
+    wait_text(&app, "#toast", 30, |t| t.contains("已恢复")).await;
+    assert!(app.find(Locator::Css("#database-damaged")).await.is_err(), "the banner is gone");
+    click(&app, "#tab-settings").await;
+    wait_text(&app, "#actor", 20, |t| t.contains("审核老王")).await;
+    click(&app, "#backup-now").await;
+    wait_text(&app, "#backup-message", 30, |t| t.contains("studio-")).await;
+    let rows = app.find_all(Locator::Css("#snapshots tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 2, "the new snapshot is listed");
+    app.close().await.unwrap();
+    let kept = std::fs::read_dir(data.join("replaced"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "db"))
+        .unwrap();
+    assert!(std::fs::read(&kept).unwrap() == damaged, "the damaged file was kept aside as {}", kept.display());
+}

@@ -231,9 +231,10 @@ impl AppState {
                         done += ran.iter().filter(|j| j.state.as_str() == "done").count() as i32;
                         failed += ran.iter().filter(|j| j.state.as_str() != "done").count() as i32;
                     }
+                    // Not a job's failure (a damaged database, another runner):
+                    // the log has it, the window shows the cause, the jobs stay queued.
                     Err(e) => {
-                        tracing::error!(error = %e, "render runner stopped");
-                        failed += 1;
+                        tracing::error!(error = %e, code = e.code(), "render runner stopped");
                         break;
                     }
                 }

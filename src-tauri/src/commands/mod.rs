@@ -56,6 +56,9 @@ pub struct AppInfo {
     pub ffmpeg_found: bool,
     pub ffmpeg_problem: Option<String>,
     pub time_zone: String,
+    /// The database is damaged or from a newer build: the window says so
+    /// first and leads to Settings → 备份, instead of failing screen by screen.
+    pub database_problem: Option<IpcError>,
 }
 
 /// A platform as the UI lists it, with what the preview draws.
@@ -109,6 +112,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         ffmpeg_found: problem.is_none(),
         ffmpeg_problem: problem,
         time_zone: studio.config().time_zone.clone(),
+        database_problem: studio.store().err().map(IpcError::from),
     }
 }
 
