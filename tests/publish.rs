@@ -316,6 +316,12 @@ fn packages_hold_exactly_the_approved_files_with_checksums_and_the_approval() {
         .unwrap();
     assert_eq!((entry.action.as_str(), entry.hash.as_str()), ("approve", m.approval.audit_hash.as_str()));
     assert_eq!(studio_engine::digest::sha256_hex(&raw), report.posts[0].manifest_sha256);
+    // And the chain's newest row when the package was made, a copy of its state outside the database.
+    let head = m.audit_head.clone().expect("the manifest records the audit chain's head");
+    let all = t.store.audit_entries(None).unwrap();
+    let row = all.iter().find(|e| e.id == head.id).unwrap();
+    assert_eq!(row.hash, head.hash);
+    assert!(head.id >= m.approval.audit_id && all.last().unwrap().action == "export_package", "{head:?}");
 
     let (folder, m, _) = manifest_of(1);
     assert!(report.posts[1].folder.contains("licai_xhs_1"), "{}", report.posts[1].folder);
