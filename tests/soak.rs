@@ -107,7 +107,7 @@ fn the_cli_killed_at_random_moments_loses_nothing() {
     let mut rng = Rng::from_env();
     let (mut tried, mut survived) = (0, 0);
     for _ in 0..kills() {
-        let args: Vec<&str> = if rng.next() % 3 == 0 { notes_args.to_vec() } else { vec!["run"] };
+        let args: Vec<&str> = if rng.next().is_multiple_of(3) { notes_args.to_vec() } else { vec!["run"] };
         let mut child = studio_cmd(&data, &args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         let deadline = Instant::now() + rng.seconds(0.05, 2.5);
         while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
