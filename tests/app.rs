@@ -91,7 +91,7 @@ async fn act_as(app: &Client, name: &str) {
 
 async fn open_december(app: &Client) {
     click(app, "#tab-publish").await;
-    set_value(app, ".calendar-wrap input[type=date]", "2026-12-01").await;
+    set_value(app, ".calendar-wrap input[type=date]", "2099-12-01").await;
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -233,7 +233,7 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     assert!(history.contains("编辑小李"), "{history}");
     screenshot(&app, &shots, "05-approved").await;
 
-    // Publish: an account, and the post on 1 December at 18:00.
+    // Publish: an account, and the post on 1 December (of a year that stays ahead) at 18:00.
     act_as(&app, "编辑小李").await;
     click(&app, "#tab-publish").await;
     set_value(&app, "#account-name", "理财小王").await;
@@ -247,12 +247,12 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     let account =
         app.find(Locator::Css("#schedule-account option")).await.unwrap().attr("value").await.unwrap().unwrap();
     select(&app, "#schedule-account", &account).await;
-    set_value(&app, "#schedule-time", "2026-12-01T18:00").await;
+    set_value(&app, "#schedule-time", "2099-12-01T18:00").await;
     click(&app, "#schedule-button").await;
     let done = wait_text(&app, "#schedule-result", 10, |t| !t.is_empty()).await;
-    assert!(done.contains("2026-12-01 18:00"), "{done}");
+    assert!(done.contains("2099-12-01 18:00"), "{done}");
     open_december(&app).await;
-    wait_text(&app, "#calendar [data-day='2026-12-01']", 10, |t| t.contains("18:00 licai_dy")).await;
+    wait_text(&app, "#calendar [data-day='2099-12-01']", 10, |t| t.contains("18:00 licai_dy")).await;
     screenshot(&app, &shots, "06-scheduled").await;
     app.close().await.unwrap();
 
@@ -260,17 +260,17 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     let app = driver.open().await;
     wait_text(&app, "#title", 30, |t| t.contains("一鱼多吃")).await;
     open_december(&app).await;
-    let day = wait_text(&app, "#calendar [data-day='2026-12-01']", 15, |t| t.contains("licai_dy")).await;
+    let day = wait_text(&app, "#calendar [data-day='2099-12-01']", 15, |t| t.contains("licai_dy")).await;
     assert!(day.contains("18:00") && day.contains("三分钟看懂定投") && day.contains("待发布"), "{day}");
     click(&app, "#lang").await;
     wait_text(&app, "#tab-publish", 10, |t| t == "Publish").await;
-    wait_text(&app, "#calendar [data-day='2026-12-01']", 10, |t| t.contains("Planned")).await;
+    wait_text(&app, "#calendar [data-day='2099-12-01']", 10, |t| t.contains("Planned")).await;
     screenshot(&app, &shots, "07-restarted-english").await;
     // The same plan as a list, per platform.
     select(&app, "#calendar-view", "list").await;
     select(&app, "#filter-platform", "douyin").await;
     let list = wait_text(&app, "#post-list tbody", 10, |t| t.contains("licai_dy")).await;
-    assert!(list.contains("2026-12-01 18:00") && list.contains("douyin") && list.contains("Planned"), "{list}");
+    assert!(list.contains("2099-12-01 18:00") && list.contains("douyin") && list.contains("Planned"), "{list}");
     screenshot(&app, &shots, "07b-list").await;
     app.close().await.unwrap();
     assert_file(&shots.join("07-restarted-english.png"));
@@ -285,7 +285,10 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
             .mark_published(post, Some("https://v.douyin.com/x/"), studio_engine::jiff::Timestamp::now(), &editor)
             .unwrap();
         let counts = studio_engine::store::Counts { views: Some(12_000), likes: Some(480), ..Default::default() };
-        store.record_metrics(post, "2026-12-02T10:00:00Z", &counts, "manual").unwrap();
+        let captured = (studio_engine::jiff::Timestamp::now() + studio_engine::jiff::SignedDuration::from_hours(1))
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        store.record_metrics(post, &captured, &counts, "manual").unwrap();
     }
     let app = driver.open().await;
     wait_text(&app, "#title", 30, |t| t.contains("one master")).await;
