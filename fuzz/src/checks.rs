@@ -222,7 +222,10 @@ pub fn theme_toml(data: &[u8]) {
 
 /// Line numbers point into the file and rise with the rows.
 fn check_lines(table: &tabular::Table, data: &[u8]) {
-    let lines = data.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    // `\n`, `\r\n` and a lone `\r` each end a line, as in the CSV reader.
+    let lone_cr = data.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count();
+    let breaks = data.iter().filter(|b| **b == b'\n').count() + lone_cr + usize::from(data.last() == Some(&b'\r'));
+    let lines = breaks as u64 + 1;
     let mut last = 1;
     for r in &table.records {
         assert!(r.line > last && r.line <= lines, "record line {} after {last}, file has {lines}", r.line);

@@ -85,7 +85,7 @@ pub fn read(bytes: &[u8], fields: &[(&'static str, &[&str])]) -> Result<Table> {
             byte += 1;
         }
         if byte >= counted.0 {
-            counted.1 += text.as_bytes()[counted.0..byte].iter().filter(|b| **b == b'\n').count() as u64;
+            counted.1 += line_breaks(&text.as_bytes()[counted.0..byte]);
             counted.0 = byte;
         }
         counted.1
@@ -111,6 +111,15 @@ pub fn read(bytes: &[u8], fields: &[(&'static str, &[&str])]) -> Result<Table> {
         }
     }
     Ok(Table { records, ignored_columns: ignored, errors })
+}
+
+/// Line breaks as the CSV reader sees them: `\n`, `\r\n` and a lone `\r`
+/// (old Mac files) each end one line. Found by fuzzing: counting `\n` only
+/// put every row of a CR-only file on line 1.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let lone_cr = bytes.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count();
+    let last_cr = usize::from(bytes.last() == Some(&b'\r'));
+    (bytes.iter().filter(|b| **b == b'\n').count() + lone_cr + last_cr) as u64
 }
 
 /// Reads a file from disk with [`read`].
@@ -161,6 +170,15 @@ mod tests {
         assert_eq!(t.records.len(), 2);
         assert_eq!((t.records[1].line, t.records[1].get("views")), (4, Some("1,200")));
         assert!(read(&[0xb2, 0xa5, 0xb7, 0xc5], FIELDS).unwrap_err().to_string().contains("UTF-8"));
+    }
+
+    #[test]
+    fn line_numbers_follow_cr_only_and_crlf_files() {
+        for csv in ["post,views\r1,2\r\r3,x\r", "post,views\r\n1,2\r\n\r\n3,x\r\n"] {
+            let t = read(csv.as_bytes(), FIELDS).unwrap();
+            let lines: Vec<u64> = t.records.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 4], "{csv:?}");
+        }
     }
 
     #[test]
