@@ -182,6 +182,13 @@ impl Layout<'_> {
                 continue;
             }
             let split = lines[fit].start;
+            if split == 0 || split >= rest.len() {
+                // No progress would loop for ever; say so instead.
+                return Err(EngineError::InvalidArgument(format!(
+                    "this text cannot be split across cards (at byte {split} of {})",
+                    rest.len()
+                )));
+            }
             let (head, tail) = rest.split_at(split);
             let head_laid = self.lay(head, style, &spans)?;
             self.put(head_laid, style, pad);

@@ -185,9 +185,11 @@ impl TextEngine {
         }
         buffer.shape_until_scroll(&mut self.fonts, false);
 
-        // Byte offset of each source line (cosmic-text splits on '\n').
-        let mut line_offsets = vec![0usize];
-        line_offsets.extend(block.text.match_indices('\n').map(|(i, _)| i + 1));
+        // Byte offset of each source line, split as cosmic-text splits them:
+        // at `\n`, `\r\n`, `\n\r` and a lone `\r`. (Counting `\n` only put
+        // the lines after a lone `\r` at offset 0, and a block split across
+        // cards there never got shorter: found by fuzzing.)
+        let line_offsets: Vec<usize> = cosmic_text::LineIter::new(block.text).map(|(range, _)| range.start).collect();
         let mut missing = String::new();
         let mut lines = Vec::new();
         for run in buffer.layout_runs() {
@@ -310,5 +312,26 @@ mod tests {
             .unwrap();
         let text: String = laid.lines().iter().map(|l| l.text.as_str()).collect();
         assert_eq!(text, "1.ېne 2. two 稳赚");
+    }
+
+    #[test]
+    fn line_offsets_follow_every_line_ending_cosmic_text_splits_at() {
+        let mut engine = TextEngine::new(&FontConfig::default()).unwrap();
+        let text = "ab\rcd\r\nef\ngh";
+        let laid = engine
+            .layout(&super::TextBlock {
+                text,
+                font_px: 40.0,
+                line_height: 1.4,
+                max_width: 2000.0,
+                centered: false,
+                bold: false,
+                monospace: false,
+                bold_ranges: &[],
+            })
+            .unwrap();
+        let starts: Vec<usize> = laid.lines().iter().map(|l| l.start).collect();
+        assert_eq!(starts, [0, 3, 7, 10]);
+        assert!(laid.lines().iter().all(|l| &text[l.start..l.end] == l.text));
     }
 }
