@@ -136,9 +136,18 @@ impl AppState {
         let media = crate::media::MediaServer::start()
             .map_err(|e| tracing::error!(error = %e, "no media server; the player will not play"))
             .ok();
+        let studio = Arc::new(studio);
+        // The first store use checks the database and may take the day's
+        // snapshot; done off the main thread while the window loads.
+        let warm = Arc::clone(&studio);
+        std::thread::spawn(move || {
+            if let Err(e) = warm.store() {
+                tracing::warn!(code = e.code(), error = %e, "the database is not usable");
+            }
+        });
         Self {
             tool_check: Mutex::new(check_tools(&studio)),
-            studio: RwLock::new(Arc::new(studio)),
+            studio: RwLock::new(studio),
             launch: Mutex::new(launch),
             media,
             channel: Arc::default(),
