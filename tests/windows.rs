@@ -125,7 +125,8 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
     let before = std::fs::read(&douyin).unwrap();
     let mut player = studio_e2e::wine::wine_cmd()
         .arg(win(&studio.install.join("ffmpeg.exe")))
-        .args(["-v", "error", "-re", "-i"])
+        // Looping, so it still holds the file however long the render takes on a busy machine.
+        .args(["-v", "error", "-re", "-stream_loop", "-1", "-i"])
         .arg(win(&douyin))
         .args(["-f", "null", "-"])
         .stdin(Stdio::null())
