@@ -332,6 +332,6 @@ mod tests {
             .unwrap();
         let starts: Vec<usize> = laid.lines().iter().map(|l| l.start).collect();
         assert_eq!(starts, [0, 3, 7, 10]);
-        assert!(laid.lines().iter().all(|l| &text[l.start..l.end] == l.text));
+        assert!(laid.lines().iter().all(|l| text[l.start..l.end] == l.text));
     }
 }
