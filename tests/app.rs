@@ -489,11 +489,15 @@ async fn the_app_killed_during_a_render_loses_nothing() {
     for pid in &pids {
         assert!(std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap().success());
     }
-    // Gone means reaped or a zombie: a dying process's command line empties
-    // (its memory goes first) before its files, the runner lock among them, are closed.
+    // Gone means reaped, or a zombie with no thread left: a dying process's
+    // command line empties (its memory goes first) and its leader turns
+    // zombie while other threads still exit; the files, the runner lock among
+    // them, close only with the last thread.
     let exited = |pid: &u32| {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        stat.rsplit(')').next().is_none_or(|rest| rest.trim_start().starts_with(['Z', 'X'])) || stat.is_empty()
+        let zombie = stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with(['Z', 'X']));
+        let threads = std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count());
+        stat.is_empty() || (zombie && threads <= 1)
     };
     wait_for(10.0, "the app to be gone", || pids.iter().all(exited));
     wait_for(5.0, "ffmpeg to die with the app", || processes_mentioning(out.to_str().unwrap()).is_empty());
