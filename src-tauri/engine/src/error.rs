@@ -86,6 +86,28 @@ pub enum EngineError {
     #[error("database error: {0}")]
     Store(#[from] rusqlite::Error),
 
+    #[error("the database holds something this build cannot read: {0}")]
+    StoreData(String),
+
+    #[error("{0}")]
+    Duplicate(String),
+
+    #[error(
+        "cannot reach the team database at {server} ({detail}). Your own drafts and renders still work; team actions (review, schedule, publish) wait until it is back, and nothing you did was lost"
+    )]
+    TeamUnreachable { server: String, detail: String },
+
+    #[error(
+        "the team database at {server} refused the login ({detail}); check the user name and password your admin gave you"
+    )]
+    TeamLogin { server: String, detail: String },
+
+    #[error("someone else changed the same thing at the same moment and it could not be sorted out ({0}); try again")]
+    TeamRace(String),
+
+    #[error("team database error: {0}")]
+    Team(String),
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -120,8 +142,33 @@ impl EngineError {
             Self::DatabaseNewer { .. } => "database_newer",
             Self::NotFound { .. } => "not_found",
             Self::Json(_) => "json",
-            Self::Store(_) => "store",
+            Self::Store(_) | Self::StoreData(_) => "store",
+            Self::Duplicate(_) => "duplicate",
+            Self::TeamUnreachable { .. } => "team_unreachable",
+            Self::TeamLogin { .. } => "team_login",
+            Self::TeamRace(_) => "team_conflict",
+            Self::Team(_) => "team_database",
             Self::Io { .. } => "io",
+        }
+    }
+
+    /// Lost a race with another writer: running the transaction again may succeed.
+    pub fn is_race(&self) -> bool {
+        matches!(self, Self::TeamRace(_))
+    }
+
+    /// A unique key already held the value (a name taken, an action already applied).
+    pub fn is_duplicate(&self) -> bool {
+        match self {
+            Self::Duplicate(_) => true,
+            Self::Store(rusqlite::Error::SqliteFailure(f, _)) => {
+                f.code == rusqlite::ErrorCode::ConstraintViolation
+                    && matches!(
+                        f.extended_code,
+                        rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                    )
+            }
+            _ => false,
         }
     }
 

@@ -1,10 +1,10 @@
 //! Accounts a team posts from (many per platform) and their cadence rules.
 
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::audit::{AuditRecord, append};
+use super::db::{Db, args};
 use crate::error::{EngineError, Result};
 use crate::schedule::Cadence;
 
@@ -35,29 +35,26 @@ pub struct NewAccount {
     pub cross_line: Option<String>,
 }
 
-fn cadence_of(conn: &Connection, account_id: i64) -> Result<Vec<Cadence>> {
-    let mut stmt = conn.prepare_cached("SELECT rule FROM cadence_rules WHERE account_id = ?1 ORDER BY id")?;
-    let rules: Vec<String> = stmt.query_map([account_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    rules.iter().map(|r| r.parse()).collect()
+fn cadence_of(db: &Db, account_id: i64) -> Result<Vec<Cadence>> {
+    db.query("SELECT rule FROM cadence_rules WHERE account_id = ?1 ORDER BY id", args![account_id])?
+        .iter()
+        .map(|r| r.get::<String>(0)?.parse())
+        .collect()
 }
 
-pub(super) fn load_account(conn: &Connection, id: i64) -> Result<Account> {
-    let row = conn
-        .query_row("SELECT id, platform, name, handle, owner, cross_line FROM accounts WHERE id = ?1", [id], |r| {
-            Ok(Account {
-                id: r.get(0)?,
-                platform: r.get(1)?,
-                name: r.get(2)?,
-                handle: r.get(3)?,
-                owner: r.get(4)?,
-                cross_line: r.get(5)?,
-                cadence: Vec::new(),
-            })
-        })
-        .optional()?;
-    let mut account = row.ok_or(EngineError::NotFound { what: "account", id })?;
-    account.cadence = cadence_of(conn, id)?;
-    Ok(account)
+pub(super) fn load_account(db: &Db, id: i64) -> Result<Account> {
+    let r = db
+        .opt("SELECT id, platform, name, handle, owner, cross_line FROM accounts WHERE id = ?1", args![id])?
+        .ok_or(EngineError::NotFound { what: "account", id })?;
+    Ok(Account {
+        id: r.get(0)?,
+        platform: r.get(1)?,
+        name: r.get(2)?,
+        handle: r.get(3)?,
+        owner: r.get(4)?,
+        cross_line: r.get(5)?,
+        cadence: cadence_of(db, id)?,
+    })
 }
 
 impl Store {
@@ -68,14 +65,11 @@ impl Store {
                 return Err(EngineError::InvalidArgument(format!("an account needs a {field}")));
             }
         }
-        let tx = self.conn.transaction()?;
+        self.db.write(|tx| {
         let taken: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM accounts WHERE platform = ?1 AND handle = ?2",
-                params![new.platform, new.handle.trim()],
-                |r| r.get(0),
-            )
-            .optional()?;
+            .opt("SELECT id FROM accounts WHERE platform = ?1 AND handle = ?2", args![new.platform, new.handle.trim()])?
+            .map(|r| r.get(0))
+            .transpose()?;
         if let Some(id) = taken {
             return Err(EngineError::InvalidArgument(format!(
                 "{} already has an account `{}` (account {id})",
@@ -83,13 +77,14 @@ impl Store {
                 new.handle.trim()
             )));
         }
-        tx.execute(
-            "INSERT INTO accounts (platform, name, handle, owner, cross_line) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![new.platform, new.name.trim(), new.handle.trim(), new.owner, new.cross_line],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id: i64 = tx
+            .row(
+                "INSERT INTO accounts (platform, name, handle, owner, cross_line) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                args![new.platform, new.name.trim(), new.handle.trim(), new.owner, new.cross_line],
+            )?
+            .get(0)?;
         append(
-            &tx,
+            tx,
             &AuditRecord {
                 actor,
                 action: "add_account",
@@ -99,21 +94,22 @@ impl Store {
                 ..Default::default()
             },
         )?;
-        let account = load_account(&tx, id)?;
-        tx.commit()?;
-        Ok(account)
+        load_account(tx, id)
+        })
     }
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        let ids: Vec<i64> = {
-            let mut stmt = self.conn.prepare("SELECT id FROM accounts ORDER BY platform, id")?;
-            stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
-        };
-        ids.into_iter().map(|id| load_account(&self.conn, id)).collect()
+        let ids: Vec<i64> = self
+            .db
+            .query("SELECT id FROM accounts ORDER BY platform, id", args![])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect::<Result<_>>()?;
+        ids.into_iter().map(|id| load_account(&self.db, id)).collect()
     }
 
     pub fn account(&self, id: i64) -> Result<Account> {
-        load_account(&self.conn, id)
+        load_account(&self.db, id)
     }
 
     /// Finds an account by id, handle, or `platform:handle` when a handle is
@@ -126,11 +122,15 @@ impl Store {
             Some((p, h)) => (Some(p), h),
             None => (None, reference),
         };
-        let ids: Vec<i64> = {
-            let mut stmt =
-                self.conn.prepare("SELECT id FROM accounts WHERE handle = ?1 AND (?2 IS NULL OR platform = ?2)")?;
-            stmt.query_map(params![handle, platform], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
-        };
+        let ids: Vec<i64> = self
+            .db
+            .query(
+                "SELECT id FROM accounts WHERE handle = ?1 AND (?2 IS NULL OR platform = ?2)",
+                args![handle, platform],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect::<Result<_>>()?;
         match ids.as_slice() {
             [id] => self.account(*id),
             [] => Err(EngineError::InvalidArgument(format!(
@@ -144,29 +144,28 @@ impl Store {
 
     /// Replaces an account's cadence rules.
     pub fn set_cadence(&mut self, account_id: i64, rules: &[Cadence], actor: &str) -> Result<Account> {
-        let tx = self.conn.transaction()?;
-        let before = load_account(&tx, account_id)?;
-        tx.execute("DELETE FROM cadence_rules WHERE account_id = ?1", [account_id])?;
-        for rule in rules {
-            tx.execute(
-                "INSERT OR IGNORE INTO cadence_rules (account_id, rule) VALUES (?1, ?2)",
-                params![account_id, rule.to_string()],
+        self.db.write(|tx| {
+            let before = load_account(tx, account_id)?;
+            tx.execute("DELETE FROM cadence_rules WHERE account_id = ?1", args![account_id])?;
+            for rule in rules {
+                tx.execute(
+                    "INSERT INTO cadence_rules (account_id, rule) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                    args![account_id, rule.to_string()],
+                )?;
+            }
+            let text = |c: &[Cadence]| c.iter().map(ToString::to_string).collect::<Vec<_>>();
+            append(
+                tx,
+                &AuditRecord {
+                    actor,
+                    action: "set_cadence",
+                    entity: "account",
+                    entity_id: Some(account_id),
+                    detail: serde_json::json!({ "from": text(&before.cadence), "to": text(rules) }),
+                    ..Default::default()
+                },
             )?;
-        }
-        let text = |c: &[Cadence]| c.iter().map(ToString::to_string).collect::<Vec<_>>();
-        append(
-            &tx,
-            &AuditRecord {
-                actor,
-                action: "set_cadence",
-                entity: "account",
-                entity_id: Some(account_id),
-                detail: serde_json::json!({ "from": text(&before.cadence), "to": text(rules) }),
-                ..Default::default()
-            },
-        )?;
-        let account = load_account(&tx, account_id)?;
-        tx.commit()?;
-        Ok(account)
+            load_account(tx, account_id)
+        })
     }
 }

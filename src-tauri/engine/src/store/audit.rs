@@ -3,11 +3,11 @@
 //! breaks the chain. Kept for the retention archive (futures marketing
 //! rules: at least 20 years); exported as CSV or JSON.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Store;
+use super::db::{Db, Engine, Row, args};
 use crate::error::Result;
 
 /// One audit row.
@@ -73,13 +73,26 @@ fn entry_hash(e: &AuditEntry) -> String {
     crate::digest::hex(&h.finalize())
 }
 
+const COLUMNS: &str = "id, at, actor, action, entity, entity_id, detail, before_hash, after_hash, prev_hash, hash";
+
 /// Appends a row; call inside the transaction that makes the change it records.
-pub(super) fn append(conn: &Connection, r: &AuditRecord<'_>) -> Result<AuditEntry> {
-    let last: Option<(i64, String)> = conn
-        .query_row("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |x| Ok((x.get(0)?, x.get(1)?)))
-        .optional()?;
-    let (prev_id, prev_hash) = last.unwrap_or((0, GENESIS.to_owned()));
-    let at: String = conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [], |x| x.get(0))?;
+/// On a team database the server numbers, times and chains the row and
+/// records its own idea of who is connected (see the `audit_log` trigger),
+/// so no member can write a row in someone else's name.
+pub(super) fn append(db: &Db, r: &AuditRecord<'_>) -> Result<AuditEntry> {
+    let detail = r.detail.to_string();
+    if db.engine() == Engine::Postgres {
+        let row = db.row(
+            &format!(
+                "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, before_hash, after_hash, prev_hash, hash)
+                 VALUES ('', '', ?1, ?2, ?3, ?4, ?5, ?6, '', '') RETURNING {COLUMNS}"
+            ),
+            args![r.action, r.entity, r.entity_id, detail, r.before_hash, r.after_hash],
+        )?;
+        return from_row(&row);
+    }
+    let (prev_id, prev_hash) = head(db)?.unwrap_or((0, GENESIS.to_owned()));
+    let at: String = db.row("SELECT {now}", args![])?.get(0)?;
     let mut entry = AuditEntry {
         id: prev_id + 1,
         at,
@@ -87,17 +100,16 @@ pub(super) fn append(conn: &Connection, r: &AuditRecord<'_>) -> Result<AuditEntr
         action: r.action.to_owned(),
         entity: r.entity.to_owned(),
         entity_id: r.entity_id,
-        detail: r.detail.to_string(),
+        detail,
         before_hash: r.before_hash.map(str::to_owned),
         after_hash: r.after_hash.map(str::to_owned),
         prev_hash,
         hash: String::new(),
     };
     entry.hash = entry_hash(&entry);
-    conn.execute(
-        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id, detail, before_hash, after_hash, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
+    db.execute(
+        &format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+        args![
             entry.id,
             entry.at,
             entry.actor,
@@ -114,7 +126,7 @@ pub(super) fn append(conn: &Connection, r: &AuditRecord<'_>) -> Result<AuditEntr
     Ok(entry)
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+fn from_row(r: &Row) -> Result<AuditEntry> {
     Ok(AuditEntry {
         id: r.get(0)?,
         at: r.get(1)?,
@@ -133,31 +145,30 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
 impl Store {
     /// The audit rows, oldest first; optionally only those about one entity.
     pub fn audit_entries(&self, about: Option<(&str, i64)>) -> Result<Vec<AuditEntry>> {
-        let cols = "id, at, actor, action, entity, entity_id, detail, before_hash, after_hash, prev_hash, hash";
         let rows = match about {
-            Some((entity, id)) => {
-                let mut stmt = self.conn.prepare(&format!(
-                    "SELECT {cols} FROM audit_log WHERE entity = ?1 AND entity_id = ?2 ORDER BY id"
-                ))?;
-                stmt.query_map(params![entity, id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?
-            }
-            None => {
-                let mut stmt = self.conn.prepare(&format!("SELECT {cols} FROM audit_log ORDER BY id"))?;
-                stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?
-            }
+            Some((entity, id)) => self.db.query(
+                &format!("SELECT {COLUMNS} FROM audit_log WHERE entity = ?1 AND entity_id = ?2 ORDER BY id"),
+                args![entity, id],
+            )?,
+            None => self.db.query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY id"), args![])?,
         };
-        Ok(rows)
+        rows.iter().map(from_row).collect()
     }
 
     /// Recomputes the chain: an edited row no longer matches its hash, a
     /// deleted one leaves a gap in ids and a broken link. With a backup
     /// folder, also compares the hashes recorded outside the database.
     pub fn verify_audit(&self) -> Result<AuditVerdict> {
-        let mut verdict = verify_chain(&self.conn)?;
+        let mut verdict = verify_chain(&self.db)?;
         if let Some(dir) = &self.anchor_dir {
             let (anchors, mut problems) = super::anchor::read(dir)?;
-            let mut stmt = self.conn.prepare("SELECT hash FROM audit_log WHERE id = ?1")?;
-            problems.extend(super::anchor::check(&anchors, |id| stmt.query_row([id], |r| r.get(0)).ok()));
+            problems.extend(super::anchor::check(&anchors, |id| {
+                self.db
+                    .opt("SELECT hash FROM audit_log WHERE id = ?1", args![id])
+                    .ok()
+                    .flatten()
+                    .and_then(|r| r.get(0).ok())
+            }));
             verdict.anchors = anchors.len();
             verdict.problems.extend(problems);
         }
@@ -166,14 +177,14 @@ impl Store {
 
     /// The newest row's id and hash: what a package manifest and the anchor file record.
     pub fn audit_head(&self) -> Result<Option<(i64, String)>> {
-        head(&self.conn)
+        head(&self.db)
     }
 
     /// Appends the chain's head to the anchor file. The change it follows is
     /// already committed, so a failure here is logged, not returned.
     pub(super) fn anchor_head(&self, kind: super::anchor::AnchorKind) {
         let Some(dir) = &self.anchor_dir else { return };
-        let result = head(&self.conn)
+        let result = head(&self.db)
             .and_then(|h| super::anchor::append(dir, kind, h.as_ref().map(|(id, hash)| (*id, hash.as_str()))));
         if let Err(e) = result {
             tracing::warn!(error = %e, code = e.code(), "could not record the audit chain's head outside the database");
@@ -181,19 +192,19 @@ impl Store {
     }
 }
 
-fn head(conn: &Connection) -> Result<Option<(i64, String)>> {
-    Ok(conn
-        .query_row("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+fn head(db: &Db) -> Result<Option<(i64, String)>> {
+    db.opt("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", args![])?
+        .map(|r| Ok((r.get(0)?, r.get(1)?)))
+        .transpose()
 }
 
 /// The chain check on any connection (a snapshot being verified, too).
-pub(super) fn verify_chain(conn: &Connection) -> Result<AuditVerdict> {
-    let mut stmt = conn.prepare(
-        "SELECT id, at, actor, action, entity, entity_id, detail, before_hash, after_hash, prev_hash, hash
-         FROM audit_log ORDER BY id",
-    )?;
-    let entries = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+pub(super) fn verify_chain(db: &Db) -> Result<AuditVerdict> {
+    let entries = db
+        .query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY id"), args![])?
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>>>()?;
     let mut problems = Vec::new();
     let mut prev = (0i64, GENESIS.to_owned());
     for e in &entries {

@@ -130,7 +130,7 @@ pub fn verify(path: &Path) -> std::result::Result<(), String> {
         })
         .map_err(|e| e.to_string())?;
     if has_audit {
-        let verdict = super::audit::verify_chain(&conn).map_err(|e| e.to_string())?;
+        let verdict = super::audit::verify_chain(&super::db::Db::sqlite(conn)).map_err(|e| e.to_string())?;
         if let Some(p) = verdict.problems.first() {
             return Err(format!("audit trail: {p}"));
         }

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::db::{Row, args};
 use crate::error::{EngineError, Result};
 use crate::plan::VariantPlan;
 use crate::render::{Progress, RenderOutcome};
@@ -67,20 +67,20 @@ pub struct RenderJob {
 const JOB_COLUMNS: &str = "j.id, j.variant_id, v.platform, j.state, j.attempts, j.progress, j.fps, j.eta_s, j.error, \
      j.output_path, j.cover_path, j.size_bytes, j.sha256, j.created_at, j.started_at, j.finished_at";
 
-fn job_from_row(data_dir: &std::path::Path, r: &Row<'_>) -> rusqlite::Result<RenderJob> {
+fn job_from_row(data_dir: &std::path::Path, r: &Row) -> Result<RenderJob> {
     Ok(RenderJob {
         id: r.get(0)?,
         variant_id: r.get(1)?,
         platform: r.get(2)?,
-        state: JobState::parse(&r.get::<_, String>(3)?),
+        state: JobState::parse(&r.get::<String>(3)?),
         attempts: r.get(4)?,
         progress: r.get(5)?,
         fps: r.get(6)?,
         eta_seconds: r.get(7)?,
         error: r.get(8)?,
-        output_path: super::paths::local(data_dir, &r.get::<_, String>(9)?),
-        cover_path: r.get::<_, Option<String>>(10)?.map(|p| super::paths::local(data_dir, &p)),
-        size_bytes: r.get::<_, Option<i64>>(11)?.map(|v| v.max(0) as u64),
+        output_path: super::paths::local(data_dir, &r.get::<String>(9)?),
+        cover_path: r.get::<Option<String>>(10)?.map(|p| super::paths::local(data_dir, &p)),
+        size_bytes: r.get::<Option<i64>>(11)?.map(|v| v.max(0) as u64),
         sha256: r.get(12)?,
         created_at: r.get(13)?,
         started_at: r.get(14)?,
@@ -88,24 +88,18 @@ fn job_from_row(data_dir: &std::path::Path, r: &Row<'_>) -> rusqlite::Result<Ren
     })
 }
 
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-
 impl Store {
     pub fn jobs(&self) -> Result<Vec<RenderJob>> {
         let sql =
             format!("SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id ORDER BY j.id");
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([], |r| job_from_row(self.data_dir(), r))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.db.query(&sql, args![])?.iter().map(|r| job_from_row(self.data_dir(), r)).collect()
     }
 
     pub fn job(&self, id: i64) -> Result<RenderJob> {
         let sql =
             format!("SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1");
-        self.conn
-            .query_row(&sql, [id], |r| job_from_row(self.data_dir(), r))
-            .optional()?
-            .ok_or(EngineError::NotFound { what: "render job", id })
+        let row = self.db.opt(&sql, args![id])?.ok_or(EngineError::NotFound { what: "render job", id })?;
+        job_from_row(self.data_dir(), &row)
     }
 
     /// The variant's newest finished render, which is what was reviewed.
@@ -114,25 +108,23 @@ impl Store {
             "SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id
              WHERE j.variant_id = ?1 AND j.state = 'done' ORDER BY j.id DESC LIMIT 1"
         );
-        Ok(self.conn.query_row(&sql, [variant_id], |r| job_from_row(self.data_dir(), r)).optional()?)
+        self.db.opt(&sql, args![variant_id])?.map(|r| job_from_row(self.data_dir(), &r)).transpose()
     }
 
     /// Takes the oldest queued job and marks it running, atomically, so two
     /// workers never take the same job.
     pub fn claim_next_job(&self) -> Result<Option<(RenderJob, VariantPlan)>> {
         let id: Option<i64> = self
-            .conn
-            .query_row(
-                &format!(
-                    "UPDATE render_jobs SET state = 'running', attempts = attempts + 1, progress = 0, fps = NULL,
-                         eta_s = NULL, error = NULL, started_at = {NOW}, finished_at = NULL
-                     WHERE id = (SELECT id FROM render_jobs WHERE state = 'queued' ORDER BY id LIMIT 1)
-                     RETURNING id"
-                ),
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
+            .db
+            .opt(
+                "UPDATE render_jobs SET state = 'running', attempts = attempts + 1, progress = 0, fps = NULL,
+                     eta_s = NULL, error = NULL, started_at = {now}, finished_at = NULL
+                 WHERE id = (SELECT id FROM render_jobs WHERE state = 'queued' ORDER BY id LIMIT 1)
+                 RETURNING id",
+                args![],
+            )?
+            .map(|r| r.get(0))
+            .transpose()?;
         let Some(id) = id else { return Ok(None) };
         let job = self.job(id)?;
         let plan =
@@ -141,9 +133,9 @@ impl Store {
     }
 
     pub fn record_progress(&self, id: i64, p: &Progress) -> Result<()> {
-        self.conn.execute(
+        self.db.execute(
             "UPDATE render_jobs SET progress = ?2, fps = ?3, eta_s = ?4 WHERE id = ?1 AND state = 'running'",
-            params![id, p.percent, p.fps, p.eta_seconds],
+            args![id, p.percent, p.fps, p.eta_seconds],
         )?;
         Ok(())
     }
@@ -153,22 +145,20 @@ impl Store {
     /// which the audit trail records.
     pub fn finish_job(&mut self, id: i64, outcome: &RenderOutcome) -> Result<()> {
         let (output, cover) = (self.portable_path(&outcome.output), self.portable_path(&outcome.cover));
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let (variant_id, before): (i64, String) = tx.query_row(
+        self.db.write(|tx| {
+        let r = tx.row(
             "SELECT v.id, v.review_state FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            args![id],
         )?;
+        let (variant_id, before): (i64, String) = (r.get(0)?, r.get(1)?);
         tx.execute(
-            &format!(
-                "UPDATE render_jobs SET state = 'done', progress = 100, eta_s = 0, output_path = ?2, cover_path = ?3,
-                     size_bytes = ?4, sha256 = ?5, finished_at = {NOW} WHERE id = ?1"
-            ),
-            params![id, output, cover, i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX), outcome.sha256],
+            "UPDATE render_jobs SET state = 'done', progress = 100, eta_s = 0, output_path = ?2, cover_path = ?3,
+                 size_bytes = ?4, sha256 = ?5, finished_at = {now} WHERE id = ?1",
+            args![id, output, cover, i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX), outcome.sha256],
         )?;
         if before == "approved" || before == "in_review" {
             super::audit::append(
-                &tx,
+                tx,
                 &super::audit::AuditRecord {
                     actor: "system",
                     action: "review_reset",
@@ -180,15 +170,15 @@ impl Store {
                 },
             )?;
         }
-        tx.commit()?;
         Ok(())
+        })
     }
 
     /// Marks a running job failed or cancelled, keeping the error text.
     pub fn end_job(&self, id: i64, state: JobState, error: Option<&str>) -> Result<()> {
-        self.conn.execute(
-            &format!("UPDATE render_jobs SET state = ?2, error = ?3, eta_s = NULL, finished_at = {NOW} WHERE id = ?1"),
-            params![id, state.as_str(), error],
+        self.db.execute(
+            "UPDATE render_jobs SET state = ?2, error = ?3, eta_s = NULL, finished_at = {now} WHERE id = ?1",
+            args![id, state.as_str(), error],
         )?;
         Ok(())
     }
@@ -199,7 +189,7 @@ impl Store {
         match job.state {
             JobState::Queued => self.end_job(id, JobState::Cancelled, Some("cancelled before it started"))?,
             JobState::Running => {
-                self.conn.execute("UPDATE render_jobs SET cancel_requested = 1 WHERE id = ?1", [id])?;
+                self.db.execute("UPDATE render_jobs SET cancel_requested = 1 WHERE id = ?1", args![id])?;
             }
             _ => {}
         }
@@ -207,15 +197,15 @@ impl Store {
     }
 
     pub fn cancel_requested(&self, id: i64) -> Result<bool> {
-        Ok(self.conn.query_row("SELECT cancel_requested FROM render_jobs WHERE id = ?1", [id], |r| r.get(0))?)
+        self.db.row("SELECT cancel_requested FROM render_jobs WHERE id = ?1", args![id])?.get(0)
     }
 
     /// Puts a failed or cancelled job back in the queue.
     pub fn retry_job(&self, id: i64) -> Result<()> {
-        let changed = self.conn.execute(
+        let changed = self.db.execute(
             "UPDATE render_jobs SET state = 'queued', cancel_requested = 0, progress = 0, error = NULL
              WHERE id = ?1 AND state IN ('failed', 'cancelled')",
-            [id],
+            args![id],
         )?;
         if changed == 0 {
             let job = self.job(id)?;
@@ -233,15 +223,13 @@ impl Store {
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.state = 'running'"
         );
-        let jobs: Vec<RenderJob> = {
-            let mut stmt = self.conn.prepare(&sql)?;
-            stmt.query_map([], |r| job_from_row(self.data_dir(), r))?.collect::<rusqlite::Result<_>>()?
-        };
+        let jobs: Vec<RenderJob> =
+            self.db.query(&sql, args![])?.iter().map(|r| job_from_row(self.data_dir(), r)).collect::<Result<_>>()?;
         let mut out = Vec::new();
         for job in jobs {
-            self.conn.execute(
+            self.db.execute(
                 "UPDATE render_jobs SET state = 'queued', progress = 0, fps = NULL, eta_s = NULL, cancel_requested = 0 WHERE id = ?1",
-                [job.id],
+                args![job.id],
             )?;
             if let Some(plan) = self.variant_plan(job.variant_id)? {
                 out.push((job, plan));

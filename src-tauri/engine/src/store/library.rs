@@ -1,9 +1,9 @@
 //! Projects, masters and variants.
 
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::db::args;
 use crate::error::Result;
 use crate::plan::VariantPlan;
 use crate::probe::MediaInfo;
@@ -21,18 +21,18 @@ pub struct VariantRow {
 impl Store {
     /// The id of the project called `name`, created if new.
     pub fn ensure_project(&self, name: &str) -> Result<i64> {
-        self.conn.execute("INSERT INTO projects (name) VALUES (?1) ON CONFLICT (name) DO NOTHING", [name])?;
-        Ok(self.conn.query_row("SELECT id FROM projects WHERE name = ?1", [name], |r| r.get(0))?)
+        self.db.execute("INSERT INTO projects (name) VALUES (?1) ON CONFLICT (name) DO NOTHING", args![name])?;
+        self.db.row("SELECT id FROM projects WHERE name = ?1", args![name])?.get(0)
     }
 
     /// Records a probed video master (updating its probe if already known).
     pub fn upsert_video_master(&self, project_id: i64, media: &MediaInfo) -> Result<i64> {
         let path = media.path.to_string_lossy();
         let json = serde_json::to_string(media)?;
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO masters (project_id, path, kind, media_json, duration_s) VALUES (?1, ?2, 'video', ?3, ?4)
              ON CONFLICT (project_id, path) DO UPDATE SET media_json = excluded.media_json, duration_s = excluded.duration_s",
-            params![project_id, path, json, media.duration],
+            args![project_id, path, json, media.duration],
         )?;
         self.master_id(project_id, &path)
     }
@@ -40,88 +40,92 @@ impl Store {
     /// Records an article master (once per path).
     pub fn upsert_article_master(&self, project_id: i64, path: &std::path::Path) -> Result<i64> {
         let path = path.to_string_lossy();
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO masters (project_id, path, kind) VALUES (?1, ?2, 'article') ON CONFLICT (project_id, path) DO NOTHING",
-            params![project_id, path],
+            args![project_id, path],
         )?;
         self.master_id(project_id, &path)
     }
 
     /// Adds a note variant; its cards are already rendered.
     pub fn add_note_variant(&mut self, master_id: i64, plan: &crate::notes::NotePlan) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO variants (master_id, platform, kind, plan_json, title, body, tags_json)
-             VALUES (?1, ?2, 'note', ?3, ?4, ?5, ?6)",
-            params![
-                master_id,
-                plan.platform,
-                self.portable_json(plan)?,
-                plan.text.title,
-                plan.text.body,
-                serde_json::to_string(&plan.text.tags)?
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        self.db
+            .row(
+                "INSERT INTO variants (master_id, platform, kind, plan_json, title, body, tags_json)
+             VALUES (?1, ?2, 'note', ?3, ?4, ?5, ?6) RETURNING id",
+                args![
+                    master_id,
+                    plan.platform,
+                    self.portable_json(plan)?,
+                    plan.text.title,
+                    plan.text.body,
+                    serde_json::to_string(&plan.text.tags)?
+                ],
+            )?
+            .get(0)
     }
 
     fn master_id(&self, project_id: i64, path: &str) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT id FROM masters WHERE project_id = ?1 AND path = ?2",
-            params![project_id, path],
-            |r| r.get(0),
-        )?)
+        self.db.row("SELECT id FROM masters WHERE project_id = ?1 AND path = ?2", args![project_id, path])?.get(0)
     }
 
     /// Adds a video variant and its render job in one transaction.
     pub fn add_video_variant(&mut self, master_id: i64, plan: &VariantPlan) -> Result<(i64, i64)> {
         let json = self.portable_json(plan)?;
         let (output, cover) = (self.portable_path(&plan.output), self.portable_path(&plan.cover.output));
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO variants (master_id, platform, kind, plan_json) VALUES (?1, ?2, 'video', ?3)",
-            params![master_id, plan.platform, json],
-        )?;
-        let variant_id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO render_jobs (variant_id, output_path, cover_path) VALUES (?1, ?2, ?3)",
-            params![variant_id, output, cover],
-        )?;
-        let job_id = tx.last_insert_rowid();
-        tx.commit()?;
-        Ok((variant_id, job_id))
+        self.db.write(|tx| {
+            let variant_id: i64 = tx
+                .row(
+                    "INSERT INTO variants (master_id, platform, kind, plan_json) VALUES (?1, ?2, 'video', ?3) RETURNING id",
+                    args![master_id, plan.platform, json],
+                )?
+                .get(0)?;
+            let job_id: i64 = tx
+                .row(
+                    "INSERT INTO render_jobs (variant_id, output_path, cover_path) VALUES (?1, ?2, ?3) RETURNING id",
+                    args![variant_id, output, cover],
+                )?
+                .get(0)?;
+            Ok((variant_id, job_id))
+        })
     }
 
     /// (id, path, kind, media JSON, duration), newest first; `only` picks one master.
     #[allow(clippy::type_complexity)]
     pub fn master_rows(&self, only: Option<i64>) -> Result<Vec<(i64, String, String, Option<String>, Option<f64>)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, path, kind, media_json, duration_s FROM masters WHERE ?1 IS NULL OR id = ?1 ORDER BY id DESC",
-        )?;
-        let rows = stmt.query_map([only], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.db
+            .query(
+                "SELECT id, path, kind, media_json, duration_s FROM masters WHERE ?1 IS NULL OR id = ?1 ORDER BY id DESC",
+                args![only],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .collect()
     }
 
     pub fn variants(&self) -> Result<Vec<VariantRow>> {
-        let mut stmt =
-            self.conn.prepare("SELECT id, master_id, platform, kind, review_state FROM variants ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(VariantRow {
-                id: r.get(0)?,
-                master_id: r.get(1)?,
-                platform: r.get(2)?,
-                kind: r.get(3)?,
-                review_state: r.get(4)?,
+        self.db
+            .query("SELECT id, master_id, platform, kind, review_state FROM variants ORDER BY id", args![])?
+            .iter()
+            .map(|r| {
+                Ok(VariantRow {
+                    id: r.get(0)?,
+                    master_id: r.get(1)?,
+                    platform: r.get(2)?,
+                    kind: r.get(3)?,
+                    review_state: r.get(4)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            .collect()
     }
 
     /// The stored plan of a variant.
     pub fn variant_plan(&self, variant_id: i64) -> Result<Option<VariantPlan>> {
         let json: Option<String> = self
-            .conn
-            .query_row("SELECT plan_json FROM variants WHERE id = ?1", [variant_id], |r| r.get(0))
-            .optional()?;
+            .db
+            .opt("SELECT plan_json FROM variants WHERE id = ?1", args![variant_id])?
+            .map(|r| r.get(0))
+            .transpose()?;
         json.map(|j| self.local_json(&j)).transpose()
     }
 }

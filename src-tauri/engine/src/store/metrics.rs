@@ -1,10 +1,10 @@
 //! Metric snapshots: what a post had reached at a time (views, likes …),
 //! entered by hand or imported from a platform's CSV export.
 
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::db::{Engine, Row, args};
 use crate::error::{EngineError, Result};
 
 /// The figures a platform reports; any may be missing.
@@ -62,7 +62,7 @@ pub struct PostMetrics {
 }
 
 /// The seven count columns, in `Counts` order, from column `first` on.
-fn counts_from(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Counts> {
+fn counts_from(r: &Row, first: usize) -> Result<Counts> {
     Ok(Counts {
         views: r.get(first)?,
         likes: r.get(first + 1)?,
@@ -79,7 +79,7 @@ impl Store {
     /// (re-importing a file changes nothing). Returns true when it was new.
     pub fn record_metrics(&self, post_id: i64, captured_at: &str, counts: &Counts, source: &str) -> Result<bool> {
         let status: Option<String> =
-            self.conn.query_row("SELECT status FROM posts WHERE id = ?1", [post_id], |r| r.get(0)).optional()?;
+            self.db.opt("SELECT status FROM posts WHERE id = ?1", args![post_id])?.map(|r| r.get(0)).transpose()?;
         match status.as_deref() {
             None => return Err(EngineError::NotFound { what: "post", id: post_id }),
             Some("published") => {}
@@ -95,13 +95,15 @@ impl Store {
         if counts.values().iter().flatten().any(|v| *v < 0) {
             return Err(EngineError::InvalidArgument("figures cannot be negative".into()));
         }
-        let existed: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM metric_snapshots WHERE post_id = ?1 AND captured_at = ?2)",
-            params![post_id, captured_at],
-            |r| r.get(0),
-        )?;
+        let existed: bool = self
+            .db
+            .row(
+                "SELECT EXISTS (SELECT 1 FROM metric_snapshots WHERE post_id = ?1 AND captured_at = ?2)",
+                args![post_id, captured_at],
+            )?
+            .get(0)?;
         let c = counts;
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO metric_snapshots
                  (post_id, captured_at, views, likes, comments, shares, favorites, followers, conversions, source)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -109,7 +111,7 @@ impl Store {
                  views = excluded.views, likes = excluded.likes, comments = excluded.comments,
                  shares = excluded.shares, favorites = excluded.favorites, followers = excluded.followers,
                  conversions = excluded.conversions, source = excluded.source",
-            params![
+            args![
                 post_id,
                 captured_at,
                 c.views,
@@ -126,21 +128,34 @@ impl Store {
     }
 
     pub fn snapshots(&self, post_id: i64) -> Result<Vec<Snapshot>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT post_id, captured_at, views, likes, comments, shares, favorites, followers, conversions, source
-             FROM metric_snapshots WHERE post_id = ?1 ORDER BY captured_at",
-        )?;
-        let rows = stmt.query_map([post_id], |r| {
-            Ok(Snapshot { post_id: r.get(0)?, captured_at: r.get(1)?, counts: counts_from(r, 2)?, source: r.get(9)? })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.db
+            .query(
+                "SELECT post_id, captured_at, views, likes, comments, shares, favorites, followers, conversions, source
+                 FROM metric_snapshots WHERE post_id = ?1 ORDER BY captured_at",
+                args![post_id],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(Snapshot {
+                    post_id: r.get(0)?,
+                    captured_at: r.get(1)?,
+                    counts: counts_from(r, 2)?,
+                    source: r.get(9)?,
+                })
+            })
+            .collect()
     }
 
     /// Every post's newest snapshot (posts without figures are left out).
     pub fn latest_metrics(&self) -> Result<Vec<PostMetrics>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT p.id, p.variant_id, v.master_id, m.path, v.platform, v.kind, p.account_id, a.handle, a.platform,
-                    v.title, json_extract(v.plan_json, '$.duration'), s.captured_at,
+        // The plan's duration, read by each engine's JSON functions.
+        let duration = match self.db.engine() {
+            Engine::Sqlite => "json_extract(v.plan_json, '$.duration')",
+            Engine::Postgres => "(v.plan_json::json ->> 'duration')::double precision",
+        };
+        let rows = self.db.query(
+            &format!("SELECT p.id, p.variant_id, v.master_id, m.path, v.platform, v.kind, p.account_id, a.handle, a.platform,
+                    v.title, {duration}, s.captured_at,
                     s.views, s.likes, s.comments, s.shares, s.favorites, s.followers, s.conversions
              FROM metric_snapshots s
              JOIN posts p ON p.id = s.post_id
@@ -148,33 +163,35 @@ impl Store {
              JOIN masters m ON m.id = v.master_id
              LEFT JOIN accounts a ON a.id = p.account_id
              WHERE s.captured_at = (SELECT MAX(captured_at) FROM metric_snapshots WHERE post_id = s.post_id)
-             ORDER BY p.id",
+             ORDER BY p.id"),
+            args![],
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(PostMetrics {
-                post_id: r.get(0)?,
-                variant_id: r.get(1)?,
-                master_id: r.get(2)?,
-                master_path: r.get(3)?,
-                platform: r.get(4)?,
-                kind: r.get(5)?,
-                account_id: r.get(6)?,
-                account_handle: r.get(7)?,
-                account_platform: r.get(8)?,
-                title: r.get(9)?,
-                duration: r.get(10)?,
-                captured_at: r.get(11)?,
-                counts: counts_from(r, 12)?,
+        rows.iter()
+            .map(|r| {
+                Ok(PostMetrics {
+                    post_id: r.get(0)?,
+                    variant_id: r.get(1)?,
+                    master_id: r.get(2)?,
+                    master_path: r.get(3)?,
+                    platform: r.get(4)?,
+                    kind: r.get(5)?,
+                    account_id: r.get(6)?,
+                    account_handle: r.get(7)?,
+                    account_platform: r.get(8)?,
+                    title: r.get(9)?,
+                    duration: r.get(10)?,
+                    captured_at: r.get(11)?,
+                    counts: counts_from(r, 12)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            .collect()
     }
 
     /// The post published at `url`, if any (CSV rows may name posts by link).
     pub fn post_by_url(&self, url: &str) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row("SELECT id FROM posts WHERE url = ?1 ORDER BY id DESC LIMIT 1", [url.trim()], |r| r.get(0))
-            .optional()?)
+        self.db
+            .opt("SELECT id FROM posts WHERE url = ?1 ORDER BY id DESC LIMIT 1", args![url.trim()])?
+            .map(|r| r.get(0))
+            .transpose()
     }
 }

@@ -1,90 +1,109 @@
-//! Versioned schema migrations on `PRAGMA user_version`: migration N brings
-//! the schema from version N to N+1, in one transaction with the version bump.
+//! Versioned schema migrations: migration N brings the schema from version N
+//! to N+1, in one transaction with the version bump. One list serves both
+//! engines, so a solo file and a team database never drift apart: each step
+//! has the tables and data changes both run (`common`, written once with
+//! `{id}`, `{int}`, `{real}` and `{now}` standing for what the dialects spell
+//! differently), then each engine's own part (SQLite triggers; PostgreSQL's
+//! triggers, roles and policies). SQLite keeps the version in
+//! `PRAGMA user_version`, PostgreSQL in the `studio_schema` table.
 
 use rusqlite::Connection;
 
-use crate::error::Result;
+use super::db::{Db, Engine, args};
+use crate::error::{EngineError, Result};
 
-const MIGRATIONS: &[&str] = &[
+/// One schema step.
+struct Migration {
+    common: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[
     // 0 → 1: the foundation.
-    r#"
+    Migration {
+        common: r#"
     CREATE TABLE projects (
-        id INTEGER PRIMARY KEY,
+        id {id},
         name TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        created_at TEXT NOT NULL DEFAULT ({now})
     );
     CREATE TABLE masters (
-        id INTEGER PRIMARY KEY,
-        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        id {id},
+        project_id {int} NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
         path TEXT NOT NULL,
         kind TEXT NOT NULL CHECK (kind IN ('video', 'article')),
         media_json TEXT,
-        duration_s REAL,
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        duration_s {real},
+        created_at TEXT NOT NULL DEFAULT ({now}),
         UNIQUE (project_id, path)
     );
     CREATE TABLE variants (
-        id INTEGER PRIMARY KEY,
-        master_id INTEGER NOT NULL REFERENCES masters(id) ON DELETE CASCADE,
+        id {id},
+        master_id {int} NOT NULL REFERENCES masters(id) ON DELETE CASCADE,
         platform TEXT NOT NULL,
         kind TEXT NOT NULL CHECK (kind IN ('video', 'note')),
         plan_json TEXT NOT NULL,
         review_state TEXT NOT NULL DEFAULT 'draft',
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        created_at TEXT NOT NULL DEFAULT ({now}),
+        updated_at TEXT NOT NULL DEFAULT ({now})
     );
     CREATE INDEX variants_master ON variants(master_id);
     CREATE TABLE render_jobs (
-        id INTEGER PRIMARY KEY,
-        variant_id INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+        id {id},
+        variant_id {int} NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
         state TEXT NOT NULL DEFAULT 'queued'
             CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
-        attempts INTEGER NOT NULL DEFAULT 0,
-        progress REAL NOT NULL DEFAULT 0,
-        fps REAL,
-        eta_s REAL,
+        attempts {int} NOT NULL DEFAULT 0,
+        progress {real} NOT NULL DEFAULT 0,
+        fps {real},
+        eta_s {real},
         error TEXT,
         output_path TEXT NOT NULL,
         cover_path TEXT,
-        size_bytes INTEGER,
+        size_bytes {int},
         sha256 TEXT,
-        cancel_requested INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        cancel_requested {int} NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT ({now}),
         started_at TEXT,
         finished_at TEXT,
         CHECK (state <> 'done' OR (size_bytes IS NOT NULL AND sha256 IS NOT NULL))
     );
     CREATE INDEX render_jobs_state ON render_jobs(state, id);
     CREATE TABLE posts (
-        id INTEGER PRIMARY KEY,
-        variant_id INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+        id {id},
+        variant_id {int} NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
         platform TEXT NOT NULL,
         account TEXT,
         caption TEXT NOT NULL DEFAULT '',
         scheduled_at TEXT,
         status TEXT NOT NULL DEFAULT 'planned'
             CHECK (status IN ('planned', 'published', 'failed', 'cancelled')),
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        created_at TEXT NOT NULL DEFAULT ({now})
     );
     CREATE INDEX posts_schedule ON posts(scheduled_at);
     "#,
+        sqlite: "",
+        postgres: "",
+    },
     // 1 → 2: compliance review, people and the audit trail.
-    r#"
+    Migration {
+        common: r#"
     CREATE TABLE people (
-        id INTEGER PRIMARY KEY,
+        id {id},
         name TEXT NOT NULL UNIQUE,
         role TEXT NOT NULL CHECK (role IN ('editor', 'reviewer', 'admin')),
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        created_at TEXT NOT NULL DEFAULT ({now})
     );
-    ALTER TABLE variants ADD COLUMN author_id INTEGER REFERENCES people(id);
+    ALTER TABLE variants ADD COLUMN author_id {int} REFERENCES people(id);
     ALTER TABLE variants ADD COLUMN title TEXT NOT NULL DEFAULT '';
     ALTER TABLE variants ADD COLUMN body TEXT NOT NULL DEFAULT '';
     ALTER TABLE variants ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
     -- The content hash a reviewer approved; queueing requires it still to match.
     ALTER TABLE variants ADD COLUMN approved_hash TEXT;
     CREATE TABLE review_findings (
-        id INTEGER PRIMARY KEY,
-        variant_id INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+        id {id},
+        variant_id {int} NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
         content_hash TEXT NOT NULL,
         finding_json TEXT NOT NULL,
         severity TEXT NOT NULL,
@@ -96,19 +115,20 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX review_findings_variant ON review_findings(variant_id);
     -- Append-only; each row's hash covers the previous row's hash.
     CREATE TABLE audit_log (
-        id INTEGER PRIMARY KEY,
+        id {id},
         at TEXT NOT NULL,
         actor TEXT NOT NULL,
         action TEXT NOT NULL,
         entity TEXT NOT NULL,
-        entity_id INTEGER,
+        entity_id {int},
         detail TEXT NOT NULL,
         before_hash TEXT,
         after_hash TEXT,
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL
     );
-    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+"#,
+        sqlite: r#"    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
@@ -119,7 +139,7 @@ const MIGRATIONS: &[&str] = &[
            OR OLD.tags_json IS NOT NEW.tags_json OR OLD.plan_json IS NOT NEW.plan_json)
     BEGIN
         UPDATE variants SET review_state = 'draft', approved_hash = NULL,
-            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id;
+            updated_at = {now} WHERE id = NEW.id;
     END;
     -- So does a new rendered output.
     CREATE TRIGGER render_done_resets_review AFTER UPDATE OF state ON render_jobs
@@ -133,29 +153,74 @@ const MIGRATIONS: &[&str] = &[
     WHEN (SELECT review_state FROM variants WHERE id = NEW.variant_id) IS NOT 'approved'
     BEGIN SELECT RAISE(ABORT, 'only approved variants can be queued'); END;
     "#,
+        postgres: r#"
+    CREATE FUNCTION studio_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION studio_append_only();
+    CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION studio_append_only();
+    -- Editing what a variant publishes sends it back to draft, however it is edited.
+    CREATE FUNCTION studio_edit_resets_review() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.review_state IN ('in_review', 'approved')
+           AND (OLD.title IS DISTINCT FROM NEW.title OR OLD.body IS DISTINCT FROM NEW.body
+                OR OLD.tags_json IS DISTINCT FROM NEW.tags_json OR OLD.plan_json IS DISTINCT FROM NEW.plan_json) THEN
+            NEW.review_state := 'draft';
+            NEW.approved_hash := NULL;
+            NEW.updated_at := studio_now();
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER variants_edit_resets_review BEFORE UPDATE OF title, body, tags_json, plan_json ON variants
+        FOR EACH ROW EXECUTE FUNCTION studio_edit_resets_review();
+    -- So does a new rendered output.
+    CREATE FUNCTION studio_render_resets_review() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.state = 'done' AND OLD.state IS DISTINCT FROM 'done' THEN
+            UPDATE variants SET review_state = 'draft', approved_hash = NULL
+            WHERE id = NEW.variant_id AND review_state IN ('in_review', 'approved');
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER render_done_resets_review AFTER UPDATE OF state ON render_jobs
+        FOR EACH ROW EXECUTE FUNCTION studio_render_resets_review();
+    -- Only approved variants can be queued for publishing.
+    CREATE FUNCTION studio_posts_need_approval() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF (SELECT review_state FROM variants WHERE id = NEW.variant_id) IS DISTINCT FROM 'approved' THEN
+            RAISE EXCEPTION 'only approved variants can be queued';
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER posts_need_approval BEFORE INSERT ON posts
+        FOR EACH ROW EXECUTE FUNCTION studio_posts_need_approval();
+    "#,
+    },
     // 2 → 3: publish planning: accounts, cadence rules, post outcomes, metrics.
-    r#"
+    Migration {
+        common: r#"
     CREATE TABLE accounts (
-        id INTEGER PRIMARY KEY,
+        id {id},
         platform TEXT NOT NULL,
         name TEXT NOT NULL,
         handle TEXT NOT NULL,
         owner TEXT,
         -- Appended to captions in packages, e.g. 更多干货去小红书搜 XXX.
         cross_line TEXT,
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        created_at TEXT NOT NULL DEFAULT ({now}),
         UNIQUE (platform, handle)
     );
     CREATE TABLE cadence_rules (
-        id INTEGER PRIMARY KEY,
-        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        id {id},
+        account_id {int} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
         rule TEXT NOT NULL,
         UNIQUE (account_id, rule)
     );
     -- Free-text accounts of schema 2 become account rows.
     INSERT INTO accounts (platform, name, handle)
         SELECT DISTINCT platform, account, account FROM posts WHERE account IS NOT NULL AND account <> '';
-    ALTER TABLE posts ADD COLUMN account_id INTEGER REFERENCES accounts(id);
+    ALTER TABLE posts ADD COLUMN account_id {int} REFERENCES accounts(id);
     UPDATE posts SET account_id =
         (SELECT a.id FROM accounts a WHERE a.platform = posts.platform AND a.handle = posts.account);
     ALTER TABLE posts DROP COLUMN account;
@@ -167,42 +232,70 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE posts ADD COLUMN published_at TEXT;
     CREATE INDEX posts_account_time ON posts(account_id, scheduled_at);
     CREATE INDEX posts_variant ON posts(variant_id);
-    -- A published post's outcome is final.
+    CREATE TABLE metric_snapshots (
+        id {id},
+        post_id {int} NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        captured_at TEXT NOT NULL,
+        views {int} CHECK (views >= 0),
+        likes {int} CHECK (likes >= 0),
+        comments {int} CHECK (comments >= 0),
+        shares {int} CHECK (shares >= 0),
+        favorites {int} CHECK (favorites >= 0),
+        followers {int} CHECK (followers >= 0),
+        conversions {int} CHECK (conversions >= 0),
+        source TEXT NOT NULL,
+        UNIQUE (post_id, captured_at)
+    );
+    "#,
+        sqlite: r#"    -- A published post's outcome is final.
     CREATE TRIGGER posts_published_is_final BEFORE UPDATE OF status, scheduled_at, account_id, variant_id ON posts
     WHEN OLD.status = 'published'
       AND (NEW.status IS NOT OLD.status OR NEW.scheduled_at IS NOT OLD.scheduled_at
            OR NEW.account_id IS NOT OLD.account_id OR NEW.variant_id IS NOT OLD.variant_id)
     BEGIN SELECT RAISE(ABORT, 'a published post cannot be changed'); END;
-    CREATE TABLE metric_snapshots (
-        id INTEGER PRIMARY KEY,
-        post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
-        captured_at TEXT NOT NULL,
-        views INTEGER CHECK (views >= 0),
-        likes INTEGER CHECK (likes >= 0),
-        comments INTEGER CHECK (comments >= 0),
-        shares INTEGER CHECK (shares >= 0),
-        favorites INTEGER CHECK (favorites >= 0),
-        followers INTEGER CHECK (followers >= 0),
-        conversions INTEGER CHECK (conversions >= 0),
-        source TEXT NOT NULL,
-        UNIQUE (post_id, captured_at)
-    );
+"#,
+        postgres: r#"
+    -- A published post's outcome is final.
+    CREATE FUNCTION studio_published_is_final() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.status = 'published'
+           AND (NEW.status IS DISTINCT FROM OLD.status OR NEW.scheduled_at IS DISTINCT FROM OLD.scheduled_at
+                OR NEW.account_id IS DISTINCT FROM OLD.account_id OR NEW.variant_id IS DISTINCT FROM OLD.variant_id) THEN
+            RAISE EXCEPTION 'a published post cannot be changed';
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER posts_published_is_final BEFORE UPDATE OF status, scheduled_at, account_id, variant_id ON posts
+        FOR EACH ROW EXECUTE FUNCTION studio_published_is_final();
     "#,
+    },
 ];
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
 
-pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+/// A migration's SQL for one engine, tokens spelled out.
+fn sql_for(m: &Migration, engine: Engine) -> String {
+    let (id, int, real, own) = match engine {
+        Engine::Sqlite => ("INTEGER PRIMARY KEY", "INTEGER", "REAL", m.sqlite),
+        Engine::Postgres => {
+            ("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BIGINT", "DOUBLE PRECISION", m.postgres)
+        }
+    };
+    let common = m.common.replace("{id}", id).replace("{int}", int).replace("{real}", real);
+    super::db::translate(&format!("{common}\n{own}"), engine)
+}
+
+pub(super) fn migrate_sqlite(conn: &mut Connection) -> Result<()> {
     let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > LATEST {
-        return Err(crate::error::EngineError::InvalidArgument(format!(
+        return Err(EngineError::InvalidArgument(format!(
             "this database was written by a newer Repurpose Studio (schema {current}, this build knows {LATEST}); update the app"
         )));
     }
-    for (version, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (version, m) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        tx.execute_batch(&sql_for(m, Engine::Sqlite))?;
         tx.pragma_update(None, "user_version", version as u32 + 1)?;
         tx.commit()?;
         tracing::info!(version = version + 1, "database migrated");
@@ -210,11 +303,59 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
+/// What a team database needs before any migration: its clock in the text
+/// form SQLite writes, and where the version is kept.
+const PG_PREAMBLE: &str = r#"
+    CREATE OR REPLACE FUNCTION studio_now() RETURNS text LANGUAGE sql STABLE AS
+        $$ SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+    CREATE TABLE IF NOT EXISTS studio_schema (only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row), version INTEGER NOT NULL);
+    INSERT INTO studio_schema (version) VALUES (0) ON CONFLICT DO NOTHING;
+"#;
+
+/// Brings a team database up to date; only its owner can (members are told to ask).
+pub(super) fn migrate_postgres(db: &Db) -> Result<()> {
+    let current = version(db)?;
+    if current > LATEST {
+        return Err(EngineError::InvalidArgument(format!(
+            "the team database was set up by a newer Repurpose Studio (schema {current}, this build knows {LATEST}); update the app"
+        )));
+    }
+    if current == LATEST {
+        return Ok(());
+    }
+    db.write(|db| {
+        // One migrating laptop at a time; the others wait, then find nothing to do.
+        db.execute("SELECT pg_advisory_xact_lock(7247001)", args![])?;
+        db.batch(PG_PREAMBLE)?;
+        let current: u32 = db.row("SELECT version FROM studio_schema", args![])?.get(0)?;
+        for (version, m) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            db.batch(&sql_for(m, Engine::Postgres))?;
+            db.execute("UPDATE studio_schema SET version = ?1", args![version as u32 + 1])?;
+            tracing::info!(version = version + 1, "team database migrated");
+        }
+        Ok(())
+    })
+}
+
+/// The schema version of an open database (0 for a team database not set up yet).
+pub(super) fn version(db: &Db) -> Result<u32> {
+    match db.sqlite_conn() {
+        Some(conn) => Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?),
+        None => {
+            let exists: bool = db.row("SELECT to_regclass('studio_schema') IS NOT NULL", args![])?.get(0)?;
+            if !exists {
+                return Ok(0);
+            }
+            db.row("SELECT version FROM studio_schema", args![])?.get(0)
+        }
+    }
+}
+
 /// A database at an old schema version, for tests of what happens on upgrade.
 #[cfg(test)]
 pub(crate) fn build_at(conn: &Connection, version: u32) {
-    for sql in &MIGRATIONS[..version as usize] {
-        conn.execute_batch(sql).expect("old migration");
+    for m in &MIGRATIONS[..version as usize] {
+        conn.execute_batch(&sql_for(m, Engine::Sqlite)).expect("old migration");
     }
     conn.pragma_update(None, "user_version", version).expect("version");
 }
@@ -226,8 +367,8 @@ mod tests {
     #[test]
     fn schema_2_posts_keep_their_free_text_account_as_an_account_row() {
         let mut conn = Connection::open_in_memory().unwrap();
-        for sql in &MIGRATIONS[..2] {
-            conn.execute_batch(sql).unwrap();
+        for m in &MIGRATIONS[..2] {
+            conn.execute_batch(&sql_for(m, Engine::Sqlite)).unwrap();
         }
         conn.pragma_update(None, "user_version", 2).unwrap();
         conn.execute_batch(
@@ -238,7 +379,7 @@ mod tests {
              INSERT INTO posts (variant_id, platform, account) VALUES (1, 'douyin', NULL);",
         )
         .unwrap();
-        migrate(&mut conn).unwrap();
+        migrate_sqlite(&mut conn).unwrap();
         let (handle, platform, note): (String, String, String) = conn
             .query_row(
                 "SELECT a.handle, a.platform, p.note FROM posts p JOIN accounts a ON a.id = p.account_id WHERE p.id = 1",

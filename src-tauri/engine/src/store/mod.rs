@@ -1,11 +1,13 @@
-//! The local SQLite database: projects, masters, variants, render jobs and
-//! the publish queue. One connection per thread; WAL lets the CLI read while
-//! a render writes.
+//! The studio's database: projects, masters, variants, render jobs, review,
+//! the publish queue and the audit trail. A solo studio keeps it in a local
+//! SQLite file (WAL lets the CLI read while a render writes); a team shares
+//! one PostgreSQL database. The same store code runs on both (see `db`).
 
 mod accounts;
 pub mod anchor;
 mod audit;
 pub mod backup;
+pub(crate) mod db;
 pub mod health;
 mod jobs;
 mod library;
@@ -20,6 +22,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::Connection;
+
+use db::Db;
 
 pub use accounts::{Account, NewAccount};
 pub use audit::{AuditEntry, AuditVerdict, to_csv as audit_csv};
@@ -37,7 +41,7 @@ use crate::error::{EngineError, Result};
 /// An open database.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    db: Db,
     path: PathBuf,
     /// Where the audit chain's head is also recorded (the backup folder).
     anchor_dir: Option<PathBuf>,
@@ -54,8 +58,22 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        migrations::migrate(&mut conn)?;
-        Ok(Self { conn, path: path.to_owned(), anchor_dir: None })
+        migrations::migrate_sqlite(&mut conn)?;
+        Ok(Self { db: Db::sqlite(conn), path: path.to_owned(), anchor_dir: None })
+    }
+
+    /// Connects to a team's PostgreSQL database (`postgresql://user@host/db`)
+    /// as the person whose login the URL names, and brings its schema up to
+    /// date when that person owns it.
+    pub fn open_team(url: &str) -> Result<Self> {
+        let db = Db::postgres(url)?;
+        migrations::migrate_postgres(&db)?;
+        Ok(Self { db, path: PathBuf::from(db::server_of(url)), anchor_dir: None })
+    }
+
+    /// Whether this is a team database (PostgreSQL) rather than a local file.
+    pub fn is_team(&self) -> bool {
+        self.db.engine() == db::Engine::Postgres
     }
 
     /// Records the audit chain's head in `dir` after each approval, and
@@ -75,8 +93,8 @@ impl Store {
         &self.path
     }
 
-    /// The schema version (`PRAGMA user_version`).
+    /// The schema version.
     pub fn schema_version(&self) -> Result<u32> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        migrations::version(&self.db)
     }
 }

@@ -1,11 +1,11 @@
 //! Local profiles: who edits, who reviews. No server; the audit trail
 //! records who did what.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::audit::{AuditRecord, append};
+use super::db::{Row, args};
 use crate::error::{EngineError, Result};
 
 /// What a person may do.
@@ -57,39 +57,33 @@ impl Store {
         if name.is_empty() {
             return Err(EngineError::InvalidArgument("a person needs a name".into()));
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute("INSERT INTO people (name, role) VALUES (?1, ?2)", params![name, role.as_str()]).map_err(
-            |e| match e {
-                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    EngineError::InvalidArgument(format!("{name} already exists"))
-                }
-                other => other.into(),
-            },
-        )?;
-        let id = tx.last_insert_rowid();
-        append(
-            &tx,
-            &AuditRecord {
-                actor,
-                action: "person_added",
-                entity: "person",
-                entity_id: Some(id),
-                detail: serde_json::json!({ "name": name, "role": role.as_str() }),
-                ..AuditRecord::default()
-            },
-        )?;
-        tx.commit()?;
-        Ok(Person { id, name: name.to_owned(), role })
+        self.db.write(|tx| {
+            let id: i64 = tx
+                .row("INSERT INTO people (name, role) VALUES (?1, ?2) RETURNING id", args![name, role.as_str()])
+                .map_err(|e| {
+                    if e.is_duplicate() { EngineError::InvalidArgument(format!("{name} already exists")) } else { e }
+                })?
+                .get(0)?;
+            append(
+                tx,
+                &AuditRecord {
+                    actor,
+                    action: "person_added",
+                    entity: "person",
+                    entity_id: Some(id),
+                    detail: serde_json::json!({ "name": name, "role": role.as_str() }),
+                    ..AuditRecord::default()
+                },
+            )?;
+            Ok(Person { id, name: name.to_owned(), role })
+        })
     }
 
     /// The person called `name`, or an error that says how to add them.
     pub fn person(&self, name: &str) -> Result<Person> {
-        self.conn
-            .query_row("SELECT id, name, role FROM people WHERE name = ?1", [name.trim()], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
-            })
-            .optional()?
-            .map(|(id, name, role)| Ok(Person { id, name, role: role.parse()? }))
+        self.db
+            .opt("SELECT id, name, role FROM people WHERE name = ?1", args![name.trim()])?
+            .map(|r| person_from(&r))
             .unwrap_or_else(|| {
                 Err(EngineError::InvalidArgument(format!(
                     "nobody called `{name}` is set up; add them with `studio people add NAME --role editor|reviewer|admin`"
@@ -98,12 +92,10 @@ impl Store {
     }
 
     pub fn people(&self) -> Result<Vec<Person>> {
-        let mut stmt = self.conn.prepare("SELECT id, name, role FROM people ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-        rows.map(|r| {
-            let (id, name, role) = r?;
-            Ok(Person { id, name, role: role.parse()? })
-        })
-        .collect()
+        self.db.query("SELECT id, name, role FROM people ORDER BY id", args![])?.iter().map(person_from).collect()
     }
+}
+
+fn person_from(r: &Row) -> Result<Person> {
+    Ok(Person { id: r.get(0)?, name: r.get(1)?, role: r.get::<String>(2)?.parse()? })
 }

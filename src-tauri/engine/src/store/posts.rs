@@ -4,12 +4,12 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::accounts::{Account, load_account};
 use super::audit::{AuditRecord, append};
+use super::db::{Db, Param, Row, Value, args};
 use super::people::Person;
 use super::review::{ReviewState, VariantContent, load_content};
 use crate::error::{EngineError, Result};
@@ -88,7 +88,7 @@ const POST_COLUMNS: &str = "SELECT p.id, p.variant_id, v.master_id, v.platform, 
         p.note, p.scheduled_at, p.status, p.url, p.fail_reason, p.published_at, v.title, v.review_state
     FROM posts p JOIN variants v ON v.id = p.variant_id LEFT JOIN accounts a ON a.id = p.account_id";
 
-fn post_row(r: &Row<'_>) -> rusqlite::Result<Post> {
+fn post_row(r: &Row) -> Result<Post> {
     Ok(Post {
         id: r.get(0)?,
         variant_id: r.get(1)?,
@@ -108,10 +108,11 @@ fn post_row(r: &Row<'_>) -> rusqlite::Result<Post> {
     })
 }
 
-fn load_post(conn: &Connection, id: i64) -> Result<Post> {
-    conn.query_row(&format!("{POST_COLUMNS} WHERE p.id = ?1"), [id], post_row)
-        .optional()?
-        .ok_or(EngineError::NotFound { what: "post", id })
+fn load_post(db: &Db, id: i64) -> Result<Post> {
+    let row = db
+        .opt(&format!("{POST_COLUMNS} WHERE p.id = ?1"), args![id])?
+        .ok_or(EngineError::NotFound { what: "post", id })?;
+    post_row(&row)
 }
 
 /// Why a variant cannot be posted as it is, if it cannot.
@@ -131,26 +132,24 @@ pub(super) fn approval_problem(v: &VariantContent) -> Option<String> {
 
 /// The account's posts that can clash with one at `at` for `variant_id`:
 /// planned or published, within a day either side, or of the same variant.
-fn neighbours(conn: &Connection, account_id: i64, variant_id: i64, at: Timestamp) -> Result<Vec<Slotted>> {
+fn neighbours(db: &Db, account_id: i64, variant_id: i64, at: Timestamp) -> Result<Vec<Slotted>> {
     let day = jiff::SignedDuration::from_hours(26);
     let from = to_utc_text(at.checked_sub(day)?);
     let to = to_utc_text(at.checked_add(day)?);
-    let mut stmt = conn.prepare_cached(
+    db.query(
         "SELECT id, variant_id, scheduled_at FROM posts
          WHERE account_id = ?1 AND status IN ('planned', 'published') AND scheduled_at IS NOT NULL
            AND ((scheduled_at >= ?2 AND scheduled_at < ?3) OR variant_id = ?4)",
-    )?;
-    let rows: Vec<(i64, i64, String)> = stmt
-        .query_map(params![account_id, from, to, variant_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter()
-        .map(|(id, variant, at)| Ok(Slotted { post_id: Some(id), variant_id: variant, at: from_utc_text(&at)? }))
-        .collect()
+        args![account_id, from, to, variant_id],
+    )?
+    .iter()
+    .map(|r| Ok(Slotted { post_id: Some(r.get(0)?), variant_id: r.get(1)?, at: from_utc_text(&r.get::<String>(2)?)? }))
+    .collect()
 }
 
 /// What planning `candidate` on the account would clash with.
-fn clashes_at(conn: &Connection, account_id: i64, candidate: Slotted, rules: &PlanRules) -> Result<Vec<Clash>> {
-    let near = neighbours(conn, account_id, candidate.variant_id, candidate.at)?;
+fn clashes_at(db: &Db, account_id: i64, candidate: Slotted, rules: &PlanRules) -> Result<Vec<Clash>> {
+    let near = neighbours(db, account_id, candidate.variant_id, candidate.at)?;
     clashes(&candidate, &near, &rules.publishing, &rules.tz, rules.now)
 }
 
@@ -177,23 +176,24 @@ impl Store {
         actor: &Person,
         rules: &PlanRules,
     ) -> Result<Scheduled> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let v = load_content(&tx, variant_id)?;
+        self.db.write(|tx| {
+        let v = load_content(tx, variant_id)?;
         if let Some(problem) = approval_problem(&v) {
             return Err(EngineError::NotAllowed(problem));
         }
-        let account = load_account(&tx, account_id)?;
+        let account = load_account(tx, account_id)?;
         check_fits(&v, &account, rules)?;
-        let found = clashes_at(&tx, account_id, Slotted { post_id: None, variant_id, at }, rules)?;
+        let found = clashes_at(tx, account_id, Slotted { post_id: None, variant_id, at }, rules)?;
         let when = to_utc_text(at);
-        tx.execute(
-            "INSERT INTO posts (variant_id, platform, account_id, note, scheduled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![variant_id, v.platform, account_id, note, when],
-        )?;
-        let post_id = tx.last_insert_rowid();
+        let post_id: i64 = tx
+            .row(
+                "INSERT INTO posts (variant_id, platform, account_id, note, scheduled_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                args![variant_id, v.platform, account_id, note, when],
+            )?
+            .get(0)?;
         let hash = v.content_hash();
         append(
-            &tx,
+            tx,
             &AuditRecord {
                 actor: &actor.name,
                 action: "schedule",
@@ -207,9 +207,9 @@ impl Store {
                 after_hash: Some(&hash),
             },
         )?;
-        let post = load_post(&tx, post_id)?;
-        tx.commit()?;
+        let post = load_post(tx, post_id)?;
         Ok(Scheduled { post, clashes: found })
+        })
     }
 
     /// Moves a planned (or failed, to try again) post to another time.
@@ -220,35 +220,35 @@ impl Store {
         actor: &Person,
         rules: &PlanRules,
     ) -> Result<Scheduled> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let post = load_post(&tx, post_id)?;
-        if !matches!(post.status.as_str(), "planned" | "failed") {
-            return Err(EngineError::NotAllowed(format!("post {post_id} is {}; it cannot be moved", post.status)));
-        }
-        let account_id = post.account_id.ok_or_else(|| {
-            EngineError::NotAllowed(format!("post {post_id} has no account; schedule the variant on an account"))
-        })?;
-        let found =
-            clashes_at(&tx, account_id, Slotted { post_id: Some(post_id), variant_id: post.variant_id, at }, rules)?;
-        let when = to_utc_text(at);
-        tx.execute(
-            "UPDATE posts SET scheduled_at = ?2, status = 'planned', fail_reason = NULL WHERE id = ?1",
-            params![post_id, when],
-        )?;
-        append(
-            &tx,
-            &AuditRecord {
-                actor: &actor.name,
-                action: "reschedule",
-                entity: "post",
-                entity_id: Some(post_id),
-                detail: serde_json::json!({ "from": post.scheduled_at, "to": when, "clashes": found }),
-                ..Default::default()
-            },
-        )?;
-        let post = load_post(&tx, post_id)?;
-        tx.commit()?;
-        Ok(Scheduled { post, clashes: found })
+        self.db.write(|tx| {
+            let post = load_post(tx, post_id)?;
+            if !matches!(post.status.as_str(), "planned" | "failed") {
+                return Err(EngineError::NotAllowed(format!("post {post_id} is {}; it cannot be moved", post.status)));
+            }
+            let account_id = post.account_id.ok_or_else(|| {
+                EngineError::NotAllowed(format!("post {post_id} has no account; schedule the variant on an account"))
+            })?;
+            let found =
+                clashes_at(tx, account_id, Slotted { post_id: Some(post_id), variant_id: post.variant_id, at }, rules)?;
+            let when = to_utc_text(at);
+            tx.execute(
+                "UPDATE posts SET scheduled_at = ?2, status = 'planned', fail_reason = NULL WHERE id = ?1",
+                args![post_id, when],
+            )?;
+            append(
+                tx,
+                &AuditRecord {
+                    actor: &actor.name,
+                    action: "reschedule",
+                    entity: "post",
+                    entity_id: Some(post_id),
+                    detail: serde_json::json!({ "from": post.scheduled_at, "to": when, "clashes": found }),
+                    ..Default::default()
+                },
+            )?;
+            let post = load_post(tx, post_id)?;
+            Ok(Scheduled { post, clashes: found })
+        })
     }
 
     /// The next `count` cadence slots of an account from `from` that clash
@@ -261,14 +261,14 @@ impl Store {
         rules: &PlanRules,
     ) -> Result<Vec<Timestamp>> {
         let to = from.checked_add(jiff::SignedDuration::from_hours(24 * 7 * 8))?;
-        let account = load_account(&self.conn, account_id)?;
+        let account = load_account(&self.db, account_id)?;
         let mut taken: Vec<Slotted> = Vec::new();
         let mut free = Vec::new();
         for slot in cadence_slots(&account, from.max(rules.now), to, rules)? {
             if free.len() == count {
                 break;
             }
-            if slot_is_free(&self.conn, account_id, slot, &taken, rules)? {
+            if slot_is_free(&self.db, account_id, slot, &taken, rules)? {
                 free.push(slot);
                 taken.push(Slotted { post_id: None, variant_id: 0, at: slot });
             }
@@ -287,10 +287,10 @@ impl Store {
         actor: &Person,
         rules: &PlanRules,
     ) -> Result<Vec<Scheduled>> {
-        let account = load_account(&self.conn, account_id)?;
+        let account = load_account(&self.db, account_id)?;
         let mut free = Vec::new();
         for slot in cadence_slots(&account, from.max(rules.now), to, rules)? {
-            if slot_is_free(&self.conn, account_id, slot, &free, rules)? {
+            if slot_is_free(&self.db, account_id, slot, &free, rules)? {
                 free.push(Slotted { post_id: None, variant_id: 0, at: slot });
             }
         }
@@ -304,21 +304,27 @@ impl Store {
     /// Up to `limit` approved, unchanged variants of the account's platforms
     /// that the account has no post of yet, in the order they were approved.
     fn unposted_approved(&self, account_id: i64, rules: &PlanRules, limit: usize) -> Result<Vec<i64>> {
-        let platforms = serde_json::to_string(&rules.variant_platforms)?;
-        let mut stmt = self.conn.prepare_cached(
+        if rules.variant_platforms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..rules.variant_platforms.len()).map(|i| format!("?{}", i + 2)).collect();
+        let sql = format!(
             "SELECT v.id FROM variants v
-             WHERE v.review_state = 'approved' AND v.platform IN (SELECT value FROM json_each(?2))
+             WHERE v.review_state = 'approved' AND v.platform IN ({})
                AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.variant_id = v.id AND p.account_id = ?1
                                AND p.status <> 'cancelled')
              ORDER BY v.updated_at, v.id",
-        )?;
-        let mut rows = stmt.query(params![account_id, platforms])?;
+            marks.join(", ")
+        );
+        let mut params: Vec<&dyn Param> = vec![&account_id];
+        params.extend(rules.variant_platforms.iter().map(|p| p as &dyn Param));
         let mut ok = Vec::new();
-        while ok.len() < limit
-            && let Some(row) = rows.next()?
-        {
+        for row in self.db.query(&sql, &params)? {
+            if ok.len() == limit {
+                break;
+            }
             let id: i64 = row.get(0)?;
-            if approval_problem(&load_content(&self.conn, id)?).is_none() {
+            if approval_problem(&load_content(&self.db, id)?).is_none() {
                 ok.push(id);
             }
         }
@@ -330,46 +336,51 @@ impl Store {
     pub fn calendar(&self, from: Timestamp, to: Timestamp, filter: &CalendarFilter) -> Result<Vec<Post>> {
         let mut sql =
             format!("{POST_COLUMNS} WHERE p.scheduled_at >= ?1 AND p.scheduled_at < ?2 AND p.status <> 'cancelled'");
-        let mut values: Vec<rusqlite::types::Value> = vec![to_utc_text(from).into(), to_utc_text(to).into()];
+        let mut values: Vec<Value> = vec![Value::Text(to_utc_text(from)), Value::Text(to_utc_text(to))];
         if let Some(id) = filter.account_id {
-            values.push(id.into());
+            values.push(Value::Int(id));
             sql.push_str(&format!(" AND p.account_id = ?{}", values.len()));
         }
         if let Some(platform) = &filter.platform {
-            values.push(platform.clone().into());
+            values.push(Value::Text(platform.clone()));
             sql.push_str(&format!(" AND a.platform = ?{}", values.len()));
         }
         sql.push_str(" ORDER BY p.scheduled_at, p.id");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(values), post_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+        self.db.query(&sql, &params)?.iter().map(post_row).collect()
     }
 
     /// Every post, unscheduled ones last.
     pub fn posts(&self) -> Result<Vec<Post>> {
-        let mut stmt =
-            self.conn.prepare(&format!("{POST_COLUMNS} ORDER BY p.scheduled_at IS NULL, p.scheduled_at, p.id"))?;
-        let rows = stmt.query_map([], post_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.db
+            .query(&format!("{POST_COLUMNS} ORDER BY p.scheduled_at IS NULL, p.scheduled_at, p.id"), args![])?
+            .iter()
+            .map(post_row)
+            .collect()
     }
 
     pub fn post(&self, id: i64) -> Result<Post> {
-        load_post(&self.conn, id)
+        load_post(&self.db, id)
     }
 
     /// Planned posts whose time has come, with a problem noted when the
     /// variant changed after approval.
     pub fn due_posts(&self, now: Timestamp) -> Result<Vec<DuePost>> {
-        let posts: Vec<Post> = {
-            let mut stmt = self.conn.prepare(&format!(
-                "{POST_COLUMNS} WHERE p.status = 'planned' AND p.scheduled_at <= ?1 ORDER BY p.scheduled_at, p.id"
-            ))?;
-            stmt.query_map([to_utc_text(now)], post_row)?.collect::<rusqlite::Result<_>>()?
-        };
+        let posts: Vec<Post> = self
+            .db
+            .query(
+                &format!(
+                    "{POST_COLUMNS} WHERE p.status = 'planned' AND p.scheduled_at <= ?1 ORDER BY p.scheduled_at, p.id"
+                ),
+                args![to_utc_text(now)],
+            )?
+            .iter()
+            .map(post_row)
+            .collect::<Result<_>>()?;
         posts
             .into_iter()
             .map(|post| {
-                let problem = approval_problem(&load_content(&self.conn, post.variant_id)?);
+                let problem = approval_problem(&load_content(&self.db, post.variant_id)?);
                 Ok(DuePost { post, problem })
             })
             .collect()
@@ -384,7 +395,7 @@ impl Store {
             }
             tx.execute(
                 "UPDATE posts SET status = 'published', url = ?2, published_at = ?3, fail_reason = NULL WHERE id = ?1",
-                params![post_id, url.map(str::trim).filter(|u| !u.is_empty()), to_utc_text(at)],
+                args![post_id, url.map(str::trim).filter(|u| !u.is_empty()), to_utc_text(at)],
             )?;
             Ok(serde_json::json!({ "url": url, "published_at": to_utc_text(at) }))
         })
@@ -398,7 +409,7 @@ impl Store {
         self.set_outcome(post_id, actor, "failed", |tx| {
             tx.execute(
                 "UPDATE posts SET status = 'failed', fail_reason = ?2 WHERE id = ?1",
-                params![post_id, reason.trim()],
+                args![post_id, reason.trim()],
             )?;
             Ok(serde_json::json!({ "reason": reason.trim() }))
         })
@@ -407,7 +418,7 @@ impl Store {
     /// Takes a planned or failed post off the schedule.
     pub fn cancel_post(&mut self, post_id: i64, actor: &Person) -> Result<Post> {
         self.set_outcome(post_id, actor, "cancelled", |tx| {
-            tx.execute("UPDATE posts SET status = 'cancelled' WHERE id = ?1", [post_id])?;
+            tx.execute("UPDATE posts SET status = 'cancelled' WHERE id = ?1", args![post_id])?;
             Ok(serde_json::json!({}))
         })
     }
@@ -417,63 +428,62 @@ impl Store {
         post_id: i64,
         actor: &Person,
         to: &str,
-        apply: impl FnOnce(&Connection) -> Result<serde_json::Value>,
+        apply: impl Fn(&Db) -> Result<serde_json::Value>,
     ) -> Result<Post> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = load_post(&tx, post_id)?;
-        // Published and cancelled are final; a failed post can still be posted or dropped.
-        if !matches!(before.status.as_str(), "planned" | "failed") {
-            return Err(EngineError::NotAllowed(format!("post {post_id} is {}; it cannot become {to}", before.status)));
-        }
-        let mut detail = apply(&tx)?;
-        detail["from"] = before.status.clone().into();
-        detail["to"] = to.into();
-        append(
-            &tx,
-            &AuditRecord {
-                actor: &actor.name,
-                action: to,
-                entity: "post",
-                entity_id: Some(post_id),
-                detail,
-                ..Default::default()
-            },
-        )?;
-        let post = load_post(&tx, post_id)?;
-        tx.commit()?;
-        Ok(post)
+        self.db.write(|tx| {
+            let before = load_post(tx, post_id)?;
+            // Published and cancelled are final; a failed post can still be posted or dropped.
+            if !matches!(before.status.as_str(), "planned" | "failed") {
+                return Err(EngineError::NotAllowed(format!(
+                    "post {post_id} is {}; it cannot become {to}",
+                    before.status
+                )));
+            }
+            let mut detail = apply(tx)?;
+            detail["from"] = before.status.clone().into();
+            detail["to"] = to.into();
+            append(
+                tx,
+                &AuditRecord {
+                    actor: &actor.name,
+                    action: to,
+                    entity: "post",
+                    entity_id: Some(post_id),
+                    detail,
+                    ..Default::default()
+                },
+            )?;
+            load_post(tx, post_id)
+        })
     }
 
     /// Rendered variants waiting to be scheduled.
     pub fn ready_variants(&self) -> Result<Vec<ReadyVariant>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT v.id, v.platform, j.output_path, v.review_state FROM variants v
-             JOIN render_jobs j ON j.variant_id = v.id AND j.state = 'done'
-             WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.variant_id = v.id AND p.status <> 'cancelled')
-             ORDER BY v.id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ReadyVariant {
-                variant_id: r.get(0)?,
-                platform: r.get(1)?,
-                output_path: self.local_path(&r.get::<_, String>(2)?).display().to_string(),
-                review_state: r.get(3)?,
+        self.db
+            .query(
+                "SELECT v.id, v.platform, j.output_path, v.review_state FROM variants v
+                 JOIN render_jobs j ON j.variant_id = v.id AND j.state = 'done'
+                 WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.variant_id = v.id AND p.status <> 'cancelled')
+                 ORDER BY v.id",
+                args![],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(ReadyVariant {
+                    variant_id: r.get(0)?,
+                    platform: r.get(1)?,
+                    output_path: self.local_path(&r.get::<String>(2)?).display().to_string(),
+                    review_state: r.get(3)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            .collect()
     }
 }
 
 /// A slot is free when a post there would clash with nothing but, possibly,
 /// its own variant (which the caller chooses afterwards).
-fn slot_is_free(
-    conn: &Connection,
-    account_id: i64,
-    slot: Timestamp,
-    taken: &[Slotted],
-    rules: &PlanRules,
-) -> Result<bool> {
-    let mut near = neighbours(conn, account_id, 0, slot)?;
+fn slot_is_free(db: &Db, account_id: i64, slot: Timestamp, taken: &[Slotted], rules: &PlanRules) -> Result<bool> {
+    let mut near = neighbours(db, account_id, 0, slot)?;
     near.extend(taken.iter().copied());
     let probe = Slotted { post_id: None, variant_id: 0, at: slot };
     let found = clashes(&probe, &near, &rules.publishing, &rules.tz, rules.now)?;
@@ -493,16 +503,18 @@ fn cadence_slots(account: &Account, from: Timestamp, to: Timestamp, rules: &Plan
 impl Store {
     /// Records a package export in the audit trail.
     pub fn record_export(&self, actor: &str, detail: &serde_json::Value) -> Result<()> {
-        append(
-            &self.conn,
-            &AuditRecord {
-                actor,
-                action: "export_package",
-                entity: "package",
-                detail: detail.clone(),
-                ..Default::default()
-            },
-        )?;
+        self.db.write(|tx| {
+            append(
+                tx,
+                &AuditRecord {
+                    actor,
+                    action: "export_package",
+                    entity: "package",
+                    detail: detail.clone(),
+                    ..Default::default()
+                },
+            )
+        })?;
         Ok(())
     }
 }

@@ -2,11 +2,11 @@
 //! only in a UI: draft → in review → approved | changes requested. Every
 //! state change is written with its audit row in one transaction.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::audit::{AuditRecord, append};
+use super::db::{Db, args};
 use super::people::{Person, Role};
 use crate::compliance::{Finding, Severity};
 use crate::error::{EngineError, Result};
@@ -89,72 +89,67 @@ fn not_allowed(reason: String) -> EngineError {
     EngineError::NotAllowed(reason)
 }
 
-pub(super) fn load_content(conn: &Connection, id: i64) -> Result<VariantContent> {
-    let row = conn
-        .query_row(
+pub(super) fn load_content(db: &Db, id: i64) -> Result<VariantContent> {
+    let r = db
+        .opt(
             "SELECT v.id, v.platform, v.kind, v.review_state, v.author_id, v.title, v.body, v.tags_json, v.plan_json,
                     v.approved_hash,
                     (SELECT sha256 FROM render_jobs j WHERE j.variant_id = v.id AND j.state = 'done' ORDER BY j.id DESC LIMIT 1)
              FROM variants v WHERE v.id = ?1",
-            [id],
-            |r| {
-                Ok(VariantContent {
-                    id: r.get(0)?,
-                    platform: r.get(1)?,
-                    kind: r.get(2)?,
-                    review_state: ReviewState::parse(&r.get::<_, String>(3)?),
-                    author_id: r.get(4)?,
-                    title: r.get(5)?,
-                    body: r.get(6)?,
-                    tags: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
-                    plan_json: r.get(8)?,
-                    approved_hash: r.get(9)?,
-                    output_sha256: r.get(10)?,
-                })
-            },
-        )
-        .optional()?;
-    row.ok_or(EngineError::NotFound { what: "variant", id })
+            args![id],
+        )?
+        .ok_or(EngineError::NotFound { what: "variant", id })?;
+    Ok(VariantContent {
+        id: r.get(0)?,
+        platform: r.get(1)?,
+        kind: r.get(2)?,
+        review_state: ReviewState::parse(&r.get::<String>(3)?),
+        author_id: r.get(4)?,
+        title: r.get(5)?,
+        body: r.get(6)?,
+        tags: serde_json::from_str(&r.get::<String>(7)?).unwrap_or_default(),
+        plan_json: r.get(8)?,
+        approved_hash: r.get(9)?,
+        output_sha256: r.get(10)?,
+    })
 }
 
-fn set_state(conn: &Connection, id: i64, state: ReviewState, approved_hash: Option<&str>) -> Result<()> {
-    conn.execute(
-        "UPDATE variants SET review_state = ?2, approved_hash = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = ?1",
-        params![id, state.as_str(), approved_hash],
+fn set_state(db: &Db, id: i64, state: ReviewState, approved_hash: Option<&str>) -> Result<()> {
+    db.execute(
+        "UPDATE variants SET review_state = ?2, approved_hash = ?3, updated_at = {now} WHERE id = ?1",
+        args![id, state.as_str(), approved_hash],
     )?;
     Ok(())
 }
 
 impl Store {
     pub fn variant_content(&self, id: i64) -> Result<VariantContent> {
-        load_content(&self.conn, id)
+        load_content(&self.db, id)
     }
 
     /// Records who made a variant (the person who may not approve it).
     pub fn set_author(&self, variant_id: i64, person: &Person) -> Result<()> {
-        self.conn.execute("UPDATE variants SET author_id = ?2 WHERE id = ?1", params![variant_id, person.id])?;
+        self.db.execute("UPDATE variants SET author_id = ?2 WHERE id = ?1", args![variant_id, person.id])?;
         Ok(())
     }
 
     /// The findings recorded when the variant was last submitted.
     pub fn findings(&self, variant_id: i64) -> Result<Vec<StoredFinding>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, finding_json, override_reason, overridden_by FROM review_findings WHERE variant_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt.query_map([variant_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?;
-        rows.map(|r| {
-            let (id, json, override_reason, overridden_by) = r?;
-            Ok(StoredFinding { id, finding: serde_json::from_str(&json)?, override_reason, overridden_by })
-        })
-        .collect()
+        self.db
+            .query(
+                "SELECT id, finding_json, override_reason, overridden_by FROM review_findings WHERE variant_id = ?1 ORDER BY id",
+                args![variant_id],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(StoredFinding {
+                    id: r.get(0)?,
+                    finding: serde_json::from_str(&r.get::<String>(1)?)?,
+                    override_reason: r.get(2)?,
+                    overridden_by: r.get(3)?,
+                })
+            })
+            .collect()
     }
 
     /// Draft or sent back → in review, with the findings of a scan of exactly
@@ -166,8 +161,8 @@ impl Store {
         scanned_hash: &str,
         findings: &[Finding],
     ) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let v = load_content(&tx, id)?;
+        self.db.write(|tx| {
+        let v = load_content(tx, id)?;
         if !matches!(v.review_state, ReviewState::Draft | ReviewState::ChangesRequested) {
             return Err(not_allowed(format!(
                 "variant {id} is {}; only drafts can be sent to review",
@@ -183,17 +178,17 @@ impl Store {
         if hash != scanned_hash {
             return Err(not_allowed(format!("variant {id} changed while it was being checked; check it again")));
         }
-        tx.execute("DELETE FROM review_findings WHERE variant_id = ?1", [id])?;
+        tx.execute("DELETE FROM review_findings WHERE variant_id = ?1", args![id])?;
         for f in findings {
             tx.execute(
                 "INSERT INTO review_findings (variant_id, content_hash, finding_json, severity, rule_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, hash, serde_json::to_string(f)?, serde_json::to_value(f.severity)?.as_str(), f.rule_id],
+                args![id, hash, serde_json::to_string(f)?, serde_json::to_value(f.severity)?.as_str(), f.rule_id],
             )?;
         }
-        set_state(&tx, id, ReviewState::InReview, None)?;
+        set_state(tx, id, ReviewState::InReview, None)?;
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
         append(
-            &tx,
+            tx,
             &AuditRecord {
                 actor: &actor.name,
                 action: "submit",
@@ -207,15 +202,15 @@ impl Store {
                 after_hash: Some(&hash),
             },
         )?;
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// In review → approved. Reviewers and admins only; nobody but an admin
     /// approves their own variant; each blocking finding needs an override.
     pub fn approve(&mut self, id: i64, actor: &Person, overrides: &[Override]) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let v = load_content(&tx, id)?;
+        self.db.write(|tx| {
+        let v = load_content(tx, id)?;
         if v.review_state != ReviewState::InReview {
             return Err(not_allowed(format!(
                 "variant {id} is {}; only variants in review can be approved",
@@ -233,13 +228,14 @@ impl Store {
             )));
         }
         let hash = v.content_hash();
-        let stored: Vec<(i64, String, String, String)> = {
-            let mut stmt = tx.prepare(
+        let stored: Vec<(i64, String, String, String)> = tx
+            .query(
                 "SELECT id, rule_id, severity, content_hash FROM review_findings WHERE variant_id = ?1 ORDER BY id",
-            )?;
-            stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        };
+                args![id],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .collect::<Result<_>>()?;
         if stored.iter().any(|(_, _, _, h)| *h != hash) {
             return Err(not_allowed(format!("variant {id} changed after it was submitted; submit it again")));
         }
@@ -260,12 +256,11 @@ impl Store {
         for (finding_id, rule, sev, _) in stored.iter().filter(|(_, _, sev, _)| sev == "block") {
             let Some(o) = reason_for(rule) else { continue };
             tx.execute(
-                "UPDATE review_findings SET override_reason = ?2, overridden_by = ?3,
-                     overridden_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
-                params![finding_id, o.reason.trim(), actor.name],
+                "UPDATE review_findings SET override_reason = ?2, overridden_by = ?3, overridden_at = {now} WHERE id = ?1",
+                args![finding_id, o.reason.trim(), actor.name],
             )?;
             append(
-                &tx,
+                tx,
                 &AuditRecord {
                     actor: &actor.name,
                     action: "override",
@@ -277,9 +272,9 @@ impl Store {
                 },
             )?;
         }
-        set_state(&tx, id, ReviewState::Approved, Some(&hash))?;
+        set_state(tx, id, ReviewState::Approved, Some(&hash))?;
         append(
-            &tx,
+            tx,
             &AuditRecord {
                 actor: &actor.name,
                 action: "approve",
@@ -290,7 +285,8 @@ impl Store {
                 after_hash: Some(&hash),
             },
         )?;
-        tx.commit()?;
+            Ok(())
+        })?;
         self.anchor_head(super::anchor::AnchorKind::Anchor);
         Ok(())
     }
@@ -300,8 +296,8 @@ impl Store {
         if reason.trim().is_empty() {
             return Err(EngineError::InvalidArgument("say what should change (--reason)".into()));
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let v = load_content(&tx, id)?;
+        self.db.write(|tx| {
+        let v = load_content(tx, id)?;
         if v.review_state != ReviewState::InReview {
             return Err(not_allowed(format!(
                 "variant {id} is {}; only variants in review can be sent back",
@@ -312,9 +308,9 @@ impl Store {
             return Err(not_allowed(format!("{} is an editor; reviews need a reviewer or an admin", actor.name)));
         }
         let hash = v.content_hash();
-        set_state(&tx, id, ReviewState::ChangesRequested, None)?;
+        set_state(tx, id, ReviewState::ChangesRequested, None)?;
         append(
-            &tx,
+            tx,
             &AuditRecord {
                 actor: &actor.name,
                 action: "request_changes",
@@ -325,8 +321,8 @@ impl Store {
                 after_hash: Some(&hash),
             },
         )?;
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Changes a variant's title, body and tags; an approved or in-review
@@ -339,32 +335,31 @@ impl Store {
         body: &str,
         tags: &[String],
     ) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = load_content(&tx, id)?;
-        tx.execute(
-            "UPDATE variants SET title = ?2, body = ?3, tags_json = ?4, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             WHERE id = ?1",
-            params![id, title, body, serde_json::to_string(tags)?],
-        )?;
-        let after = load_content(&tx, id)?;
-        let (b, a) = (before.content_hash(), after.content_hash());
-        append(
-            &tx,
-            &AuditRecord {
-                actor: &actor.name,
-                action: "edit",
-                entity: "variant",
-                entity_id: Some(id),
-                detail: serde_json::json!({
-                    "fields": ["title", "body", "tags"],
-                    "from": before.review_state.as_str(), "to": after.review_state.as_str(),
-                }),
-                before_hash: Some(&b),
-                after_hash: Some(&a),
-            },
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.db.write(|tx| {
+            let before = load_content(tx, id)?;
+            tx.execute(
+                "UPDATE variants SET title = ?2, body = ?3, tags_json = ?4, updated_at = {now} WHERE id = ?1",
+                args![id, title, body, serde_json::to_string(tags)?],
+            )?;
+            let after = load_content(tx, id)?;
+            let (b, a) = (before.content_hash(), after.content_hash());
+            append(
+                tx,
+                &AuditRecord {
+                    actor: &actor.name,
+                    action: "edit",
+                    entity: "variant",
+                    entity_id: Some(id),
+                    detail: serde_json::json!({
+                        "fields": ["title", "body", "tags"],
+                        "from": before.review_state.as_str(), "to": after.review_state.as_str(),
+                    }),
+                    before_hash: Some(&b),
+                    after_hash: Some(&a),
+                },
+            )?;
+            Ok(())
+        })
     }
 }
 
@@ -394,32 +389,34 @@ pub struct OverrideRecord {
 impl Store {
     /// The approval of the variant's current content, if it is approved.
     pub fn approval_record(&self, variant_id: i64) -> Result<Option<ApprovalRecord>> {
-        let v = load_content(&self.conn, variant_id)?;
+        let v = load_content(&self.db, variant_id)?;
         let hash = v.content_hash();
         if v.review_state != ReviewState::Approved || v.approved_hash.as_deref() != Some(hash.as_str()) {
             return Ok(None);
         }
-        let row: Option<(i64, String, String, String, String)> = self
-            .conn
-            .query_row(
-                "SELECT id, at, actor, detail, hash FROM audit_log
-                 WHERE entity = 'variant' AND entity_id = ?1 AND action = 'approve' AND after_hash = ?2
-                 ORDER BY id DESC LIMIT 1",
-                params![variant_id, hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()?;
-        let Some((audit_id, approved_at, reviewer, detail, audit_hash)) = row else { return Ok(None) };
+        let Some(row) = self.db.opt(
+            "SELECT id, at, actor, detail, hash FROM audit_log
+             WHERE entity = 'variant' AND entity_id = ?1 AND action = 'approve' AND after_hash = ?2
+             ORDER BY id DESC LIMIT 1",
+            args![variant_id, hash],
+        )?
+        else {
+            return Ok(None);
+        };
+        let (audit_id, approved_at, reviewer, detail, audit_hash): (i64, String, String, String, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
         let detail: serde_json::Value = serde_json::from_str(&detail)?;
         let overrides = {
-            let mut stmt = self.conn.prepare(
-                "SELECT rule_id, override_reason, overridden_by, overridden_at FROM review_findings
-                 WHERE variant_id = ?1 AND content_hash = ?2 AND override_reason IS NOT NULL ORDER BY id",
-            )?;
-            let rows = stmt.query_map(params![variant_id, hash], |r| {
-                Ok(OverrideRecord { rule_id: r.get(0)?, reason: r.get(1)?, by: r.get(2)?, at: r.get(3)? })
-            })?;
-            let mut list: Vec<OverrideRecord> = rows.collect::<rusqlite::Result<_>>()?;
+            let mut list: Vec<OverrideRecord> = self
+                .db
+                .query(
+                    "SELECT rule_id, override_reason, overridden_by, overridden_at FROM review_findings
+                     WHERE variant_id = ?1 AND content_hash = ?2 AND override_reason IS NOT NULL ORDER BY id",
+                    args![variant_id, hash],
+                )?
+                .iter()
+                .map(|r| Ok(OverrideRecord { rule_id: r.get(0)?, reason: r.get(1)?, by: r.get(2)?, at: r.get(3)? }))
+                .collect::<Result<_>>()?;
             list.dedup_by(|a, b| a.rule_id == b.rule_id && a.reason == b.reason);
             list
         };

@@ -1,0 +1,627 @@
+//! One connection to either database the store runs on: the embedded SQLite
+//! file of a solo studio, or a team's PostgreSQL server. The store's SQL is
+//! written once, in the subset both understand, with `?N` parameters; this
+//! module translates what little differs (`$N` parameters, `{now}`) and
+//! hides the two drivers' types behind [`Value`] and [`Row`].
+//!
+//! Write transactions take a closure, not a guard: on PostgreSQL they run
+//! `SERIALIZABLE` and a transaction that lost a race to another writer is
+//! run again from the start, so the closure sees the winner's result and can
+//! say why it cannot do the same (the way two reviewers approving at once end
+//! with one approval). SQLite's `BEGIN IMMEDIATE` never needs that.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::error::{EngineError, Result};
+
+/// A value crossing to or from either database.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// Something that can be a query parameter.
+pub(crate) trait Param {
+    fn value(&self) -> Value;
+}
+
+macro_rules! int_param {
+    ($($t:ty),*) => {$(
+        impl Param for $t {
+            fn value(&self) -> Value {
+                Value::Int(i64::from(*self))
+            }
+        }
+    )*};
+}
+int_param!(i64, i32, u32, bool);
+
+impl Param for f64 {
+    fn value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+impl Param for str {
+    fn value(&self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+impl Param for String {
+    fn value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl Param for std::borrow::Cow<'_, str> {
+    fn value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl<T: Param + ?Sized> Param for &T {
+    fn value(&self) -> Value {
+        (**self).value()
+    }
+}
+impl<T: Param> Param for Option<T> {
+    fn value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, Param::value)
+    }
+}
+impl Param for Value {
+    fn value(&self) -> Value {
+        self.clone()
+    }
+}
+
+/// Query parameters: `args![id, name]`.
+macro_rules! args {
+    () => { &[] as &[&dyn $crate::store::db::Param] };
+    ($($x:expr),+ $(,)?) => { &[$(&$x as &dyn $crate::store::db::Param),+] as &[&dyn $crate::store::db::Param] };
+}
+pub(crate) use args;
+
+/// A column value read back.
+pub(crate) trait FromValue: Sized {
+    fn from_value(v: &Value) -> Option<Self>;
+    const EXPECTED: &'static str;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    const EXPECTED: &'static str = "an integer";
+}
+impl FromValue for u32 {
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).and_then(|i| u32::try_from(i).ok())
+    }
+    const EXPECTED: &'static str = "a count";
+}
+impl FromValue for bool {
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).map(|i| i != 0)
+    }
+    const EXPECTED: &'static str = "a flag";
+}
+impl FromValue for f64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Real(f) => Some(*f),
+            #[allow(clippy::cast_precision_loss)]
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+    const EXPECTED: &'static str = "a number";
+}
+impl FromValue for String {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Text(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+    const EXPECTED: &'static str = "text";
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Null => Some(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+    const EXPECTED: &'static str = T::EXPECTED;
+}
+
+/// One result row.
+#[derive(Debug, Clone)]
+pub(crate) struct Row(Vec<Value>);
+
+impl Row {
+    pub(crate) fn get<T: FromValue>(&self, index: usize) -> Result<T> {
+        let v = self.0.get(index).unwrap_or(&Value::Null);
+        T::from_value(v).ok_or_else(|| {
+            EngineError::StoreData(format!("column {index} holds {v:?} where {} was expected", T::EXPECTED))
+        })
+    }
+}
+
+/// Which database a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A team server connection and the statements prepared on it.
+struct Pg {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+enum Backend {
+    Sqlite(rusqlite::Connection),
+    Postgres { url: String, conn: Box<RefCell<Option<Pg>>> },
+}
+
+/// An open connection.
+pub(crate) struct Db {
+    backend: Backend,
+    /// Translated SQL, by the text the store wrote.
+    translated: RefCell<HashMap<String, String>>,
+    in_write: Cell<bool>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("engine", &self.engine()).finish_non_exhaustive()
+    }
+}
+
+/// How often a serializable transaction that lost a race is run again.
+const RACE_RETRIES: u32 = 30;
+
+impl Db {
+    pub(crate) fn sqlite(conn: rusqlite::Connection) -> Self {
+        Self::new(Backend::Sqlite(conn))
+    }
+
+    /// Connects to a team server; `url` is a `postgresql://` URL.
+    pub(crate) fn postgres(url: &str) -> Result<Self> {
+        let db = Self::new(Backend::Postgres { url: url.to_owned(), conn: Box::new(RefCell::new(None)) });
+        db.pg_connect()?;
+        Ok(db)
+    }
+
+    fn new(backend: Backend) -> Self {
+        Self { backend, translated: RefCell::new(HashMap::new()), in_write: Cell::new(false) }
+    }
+
+    pub(crate) fn engine(&self) -> Engine {
+        match self.backend {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres { .. } => Engine::Postgres,
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite does (snapshots, pragmas).
+    pub(crate) fn sqlite_conn(&self) -> Option<&rusqlite::Connection> {
+        match &self.backend {
+            Backend::Sqlite(c) => Some(c),
+            Backend::Postgres { .. } => None,
+        }
+    }
+
+    fn pg_connect(&self) -> Result<()> {
+        let Backend::Postgres { url, conn } = &self.backend else { return Ok(()) };
+        let config: postgres::Config = url.parse().map_err(|e| {
+            EngineError::InvalidArgument(format!("the team database address is not a PostgreSQL URL ({e})"))
+        })?;
+        let mut config = config;
+        if config.get_password().is_none()
+            && let Ok(pw) = std::env::var("PGPASSWORD")
+        {
+            config.password(pw);
+        }
+        config.connect_timeout(Duration::from_secs(5));
+        config.application_name("repurpose-studio");
+        let client = config.connect(postgres::NoTls).map_err(|e| pg_error(url, e))?;
+        *conn.borrow_mut() = Some(Pg { client, statements: HashMap::new() });
+        Ok(())
+    }
+
+    /// The store's SQL in this engine's dialect.
+    fn sql(&self, sql: &str) -> String {
+        if let Some(done) = self.translated.borrow().get(sql) {
+            return done.clone();
+        }
+        let done = translate(sql, self.engine());
+        self.translated.borrow_mut().insert(sql.to_owned(), done.clone());
+        done
+    }
+
+    /// Runs a statement; returns the number of rows it changed.
+    pub(crate) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
+        let sql = self.sql(sql);
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(&sql)?;
+                let values = sqlite_params(params);
+                Ok(stmt.execute(rusqlite::params_from_iter(values.iter()))? as u64)
+            }
+            Backend::Postgres { .. } => {
+                let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
+                self.with_pg(|pg| {
+                    let stmt = pg_prepare(pg, &sql)?;
+                    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                        values.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
+                    pg.client.execute(&stmt, &refs)
+                })
+            }
+        }
+    }
+
+    /// Runs a query; every row.
+    pub(crate) fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
+        let sql = self.sql(sql);
+        match &self.backend {
+            Backend::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(&sql)?;
+                let width = stmt.column_count();
+                let values = sqlite_params(params);
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let mut cols = Vec::with_capacity(width);
+                    for i in 0..width {
+                        cols.push(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => Value::Null,
+                            rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
+                            rusqlite::types::ValueRef::Real(f) => Value::Real(f),
+                            rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                            rusqlite::types::ValueRef::Blob(_) => {
+                                return Err(EngineError::StoreData(format!("column {i} holds bytes")));
+                            }
+                        });
+                    }
+                    out.push(Row(cols));
+                }
+                Ok(out)
+            }
+            Backend::Postgres { .. } => {
+                let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
+                let rows = self.with_pg(|pg| {
+                    let stmt = pg_prepare(pg, &sql)?;
+                    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                        values.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
+                    pg.client.query(&stmt, &refs)
+                })?;
+                rows.iter().map(pg_row).collect()
+            }
+        }
+    }
+
+    /// The first row, if any.
+    pub(crate) fn opt(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// The first row; a query that returns none is a store error.
+    pub(crate) fn row(&self, sql: &str, params: &[&dyn Param]) -> Result<Row> {
+        self.opt(sql, params)?
+            .ok_or_else(|| EngineError::StoreData("a query that always returns a row returned none".into()))
+    }
+
+    /// Several statements with no parameters (schema changes).
+    pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Backend::Postgres { .. } => self.with_pg(|pg| pg.client.batch_execute(sql)),
+        }
+    }
+
+    /// Runs `work` in one write transaction: all of it or nothing. On
+    /// PostgreSQL a transaction that lost a race (serialization failure,
+    /// deadlock) runs again from the start.
+    pub(crate) fn write<T>(&self, mut work: impl FnMut(&Db) -> Result<T>) -> Result<T> {
+        if self.in_write.get() {
+            return work(self);
+        }
+        let begin = match self.engine() {
+            Engine::Sqlite => "BEGIN IMMEDIATE",
+            Engine::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+        };
+        let mut attempt = 0;
+        loop {
+            self.batch(begin)?;
+            self.in_write.set(true);
+            let outcome = work(self).and_then(|value| self.batch("COMMIT").map(|()| value));
+            self.in_write.set(false);
+            match outcome {
+                Ok(value) => return Ok(value),
+                Err(e) => {
+                    // Nothing to roll back when the connection is gone.
+                    let _ = self.batch("ROLLBACK");
+                    if e.is_race() && attempt < RACE_RETRIES {
+                        attempt += 1;
+                        std::thread::sleep(backoff(attempt));
+                        continue;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// A PostgreSQL call, on a connection made again if the last one broke
+    /// outside a transaction.
+    fn with_pg<T>(&self, f: impl FnOnce(&mut Pg) -> std::result::Result<T, postgres::Error>) -> Result<T> {
+        let Backend::Postgres { url, conn } = &self.backend else {
+            unreachable!("with_pg is called only for PostgreSQL")
+        };
+        let broken = conn.borrow().as_ref().is_none_or(|pg| pg.client.is_closed());
+        if broken && !self.in_write.get() {
+            self.pg_connect()?;
+        }
+        let mut guard = conn.borrow_mut();
+        let Some(pg) = guard.as_mut() else {
+            return Err(EngineError::TeamUnreachable { server: server_of(url), detail: "not connected".into() });
+        };
+        f(pg).map_err(|e| pg_error(url, e))
+    }
+}
+
+/// Jittered, growing pauses between retries of a lost race.
+fn backoff(attempt: u32) -> Duration {
+    let jitter = u64::from(std::process::id() % 7 + attempt * 13 % 11);
+    Duration::from_millis(u64::from(attempt.min(10)) * 5 + jitter)
+}
+
+fn pg_prepare(pg: &mut Pg, sql: &str) -> std::result::Result<postgres::Statement, postgres::Error> {
+    if let Some(s) = pg.statements.get(sql) {
+        return Ok(s.clone());
+    }
+    let stmt = pg.client.prepare(sql)?;
+    pg.statements.insert(sql.to_owned(), stmt.clone());
+    Ok(stmt)
+}
+
+fn sqlite_params(params: &[&dyn Param]) -> Vec<rusqlite::types::Value> {
+    params
+        .iter()
+        .map(|p| match p.value() {
+            Value::Null => rusqlite::types::Value::Null,
+            Value::Int(i) => rusqlite::types::Value::Integer(i),
+            Value::Real(f) => rusqlite::types::Value::Real(f),
+            Value::Text(s) => rusqlite::types::Value::Text(s),
+        })
+        .collect()
+}
+
+fn pg_row(r: &postgres::Row) -> Result<Row> {
+    use postgres::types::Type;
+    let mut cols = Vec::with_capacity(r.len());
+    for (i, col) in r.columns().iter().enumerate() {
+        let ty = col.type_();
+        let v = if *ty == Type::INT8 {
+            r.try_get::<_, Option<i64>>(i).map(|v| v.map_or(Value::Null, Value::Int))
+        } else if *ty == Type::INT4 {
+            r.try_get::<_, Option<i32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into())))
+        } else if *ty == Type::INT2 {
+            r.try_get::<_, Option<i16>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into())))
+        } else if *ty == Type::OID {
+            r.try_get::<_, Option<u32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into())))
+        } else if *ty == Type::BOOL {
+            r.try_get::<_, Option<bool>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into())))
+        } else if *ty == Type::FLOAT8 {
+            r.try_get::<_, Option<f64>>(i).map(|v| v.map_or(Value::Null, Value::Real))
+        } else if *ty == Type::FLOAT4 {
+            r.try_get::<_, Option<f32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Real(x.into())))
+        } else {
+            r.try_get::<_, Option<String>>(i).map(|v| v.map_or(Value::Null, Value::Text))
+        };
+        cols.push(v.map_err(|e| {
+            EngineError::StoreData(format!("column {} ({}) cannot be read: {e}", col.name(), ty.name()))
+        })?);
+    }
+    Ok(Row(cols))
+}
+
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::Type;
+        match self {
+            Value::Null => Ok(postgres::types::IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::OID => u32::try_from(*i)?.to_sql(ty, out),
+                #[allow(clippy::cast_precision_loss)]
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                _ => i.to_string().to_sql(ty, out),
+            },
+            Value::Real(f) => match *ty {
+                Type::FLOAT8 => f.to_sql(ty, out),
+                #[allow(clippy::cast_possible_truncation)]
+                Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+                _ => f.to_string().to_sql(ty, out),
+            },
+            Value::Text(s) => match *ty {
+                Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
+                Type::INT4 => s.parse::<i32>()?.to_sql(ty, out),
+                Type::FLOAT8 => s.parse::<f64>()?.to_sql(ty, out),
+                _ => s.as_str().to_sql(ty, out),
+            },
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// `host:port/database` of a URL, for messages (never the password).
+pub(crate) fn server_of(url: &str) -> String {
+    match url.parse::<postgres::Config>() {
+        Ok(c) => {
+            let host = c
+                .get_hosts()
+                .first()
+                .map(|h| match h {
+                    postgres::config::Host::Tcp(name) => name.clone(),
+                    #[cfg(unix)]
+                    postgres::config::Host::Unix(path) => path.display().to_string(),
+                })
+                .unwrap_or_else(|| "localhost".into());
+            let port = c.get_ports().first().copied().unwrap_or(5432);
+            format!("{host}:{port}/{}", c.get_dbname().unwrap_or("postgres"))
+        }
+        Err(_) => "the team database".into(),
+    }
+}
+
+fn pg_error(url: &str, e: postgres::Error) -> EngineError {
+    use postgres::error::SqlState;
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED {
+            return EngineError::TeamRace(db.message().to_owned());
+        }
+        if *code == SqlState::INSUFFICIENT_PRIVILEGE
+            || *code == SqlState::RAISE_EXCEPTION
+            || *code == SqlState::CHECK_VIOLATION
+        {
+            return EngineError::NotAllowed(db.message().to_owned());
+        }
+        if *code == SqlState::UNIQUE_VIOLATION {
+            return EngineError::Duplicate(db.message().to_owned());
+        }
+        if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+            return EngineError::TeamLogin { server: server_of(url), detail: db.message().to_owned() };
+        }
+        return EngineError::Team(format!("{}: {}", code.code(), db.message()));
+    }
+    if e.is_closed()
+        || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>())
+        || e.as_db_error().is_none()
+    {
+        return EngineError::TeamUnreachable { server: server_of(url), detail: e.to_string() };
+    }
+    EngineError::Team(e.to_string())
+}
+
+/// Rewrites the store's SQL for `engine`: `?N` → `$N` and `{now}` → the
+/// engine's current UTC time as ISO text (both engines store times as text
+/// that sorts as it reads). String literals are left alone.
+pub(crate) fn translate(sql: &str, engine: Engine) -> String {
+    let now = match engine {
+        Engine::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        Engine::Postgres => "studio_now()",
+    };
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    let mut in_string = false;
+    let mut next_bare = 0u32;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if c == '\'' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '\'' => {
+                in_string = true;
+                out.push(c);
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for c in chars.by_ref() {
+                    out.push(c);
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '?' if engine == Engine::Postgres => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                if digits.is_empty() {
+                    next_bare += 1;
+                    digits = next_bare.to_string();
+                }
+                out.push('$');
+                out.push_str(&digits);
+            }
+            '{' if sql_rest_starts(&mut chars, "now}") => out.push_str(now),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Consumes `word` from `chars` when they continue with it.
+fn sql_rest_starts(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, word: &str) -> bool {
+    let ahead: String = chars.clone().take(word.len()).collect();
+    if ahead == word {
+        for _ in 0..word.len() {
+            chars.next();
+        }
+        true
+    } else {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_and_now_are_translated_outside_string_literals() {
+        let sql = "UPDATE t SET a = ?2, at = {now}, q = '?1 {now}' WHERE id = ?1 AND b = ? -- isn't ?3\n";
+        assert_eq!(translate(sql, Engine::Sqlite), sql.replacen("{now}", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", 1));
+        assert_eq!(
+            translate(sql, Engine::Postgres),
+            "UPDATE t SET a = $2, at = studio_now(), q = '?1 {now}' WHERE id = $1 AND b = $1 -- isn't ?3\n"
+        );
+    }
+
+    #[test]
+    fn a_write_that_fails_leaves_nothing_behind() {
+        let db = Db::sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        db.batch("CREATE TABLE t (x INTEGER)").unwrap();
+        let failed: Result<()> = db.write(|db| {
+            db.execute("INSERT INTO t (x) VALUES (?1)", args![1i64])?;
+            Err(EngineError::NotAllowed("no".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(db.row("SELECT COUNT(*) FROM t", args![]).unwrap().get::<i64>(0).unwrap(), 0);
+        db.write(|db| db.execute("INSERT INTO t (x) VALUES (?1)", args![Some(2i64)])).unwrap();
+        let rows = db.query("SELECT x, NULL, 1.5, 'a' FROM t", args![]).unwrap();
+        assert_eq!(rows[0].get::<i64>(0).unwrap(), 2);
+        assert_eq!(rows[0].get::<Option<String>>(1).unwrap(), None);
+        assert_eq!(rows[0].get::<f64>(2).unwrap(), 1.5);
+        assert!(rows[0].get::<i64>(3).is_err());
+    }
+}
