@@ -125,7 +125,7 @@ impl Store {
         let ids: Vec<i64> = self
             .db
             .query(
-                "SELECT id FROM accounts WHERE handle = ?1 AND (?2 IS NULL OR platform = ?2)",
+                "SELECT id FROM accounts WHERE handle = ?1 AND (CAST(?2 AS TEXT) IS NULL OR platform = ?2)",
                 args![handle, platform],
             )?
             .iter()

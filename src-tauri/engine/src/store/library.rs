@@ -95,7 +95,7 @@ impl Store {
     pub fn master_rows(&self, only: Option<i64>) -> Result<Vec<(i64, String, String, Option<String>, Option<f64>)>> {
         self.db
             .query(
-                "SELECT id, path, kind, media_json, duration_s FROM masters WHERE ?1 IS NULL OR id = ?1 ORDER BY id DESC",
+                "SELECT id, path, kind, media_json, duration_s FROM masters WHERE CAST(?1 AS BIGINT) IS NULL OR id = ?1 ORDER BY id DESC",
                 args![only],
             )?
             .iter()

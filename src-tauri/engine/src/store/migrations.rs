@@ -269,6 +269,210 @@ const MIGRATIONS: &[Migration] = &[
         FOR EACH ROW EXECUTE FUNCTION studio_published_is_final();
     "#,
     },
+    // 3 → 4: team mode. Both engines: client-chosen action ids, so an action
+    // retried after a lost connection applies once. PostgreSQL: the roles,
+    // privileges and checks that make the server, not the client, decide
+    // who may do what and who did it.
+    Migration {
+        common: r#"
+    CREATE TABLE actions (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL DEFAULT ({now})
+    );
+    "#,
+        sqlite: "",
+        postgres: r#"
+    -- Roles belong to the whole server: made once, whichever database asks first.
+    DO $$
+    DECLARE
+        r text;
+    BEGIN
+        FOREACH r IN ARRAY ARRAY['studio_member', 'studio_editor', 'studio_reviewer', 'studio_admin'] LOOP
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+            END;
+        END LOOP;
+        FOREACH r IN ARRAY ARRAY['studio_editor', 'studio_reviewer', 'studio_admin'] LOOP
+            IF NOT pg_has_role(r, 'studio_member', 'MEMBER') THEN
+                BEGIN
+                    EXECUTE format('GRANT studio_member TO %I', r);
+                EXCEPTION WHEN unique_violation THEN NULL;
+                END;
+            END IF;
+        END LOOP;
+    END $$;
+
+    -- Who is who comes from the server's logins and their role membership.
+    ALTER TABLE variants DROP CONSTRAINT IF EXISTS variants_author_id_fkey;
+    DROP TABLE people;
+    CREATE VIEW people AS
+        SELECT r.oid::bigint AS id, r.rolname::text AS name,
+               CASE WHEN bool_or(g.rolname = 'studio_admin') THEN 'admin'
+                    WHEN bool_or(g.rolname = 'studio_reviewer') THEN 'reviewer'
+                    ELSE 'editor' END AS role,
+               NULL::text AS created_at
+        FROM pg_roles r
+        JOIN pg_auth_members m ON m.member = r.oid
+        JOIN pg_roles g ON g.oid = m.roleid AND g.rolname IN ('studio_editor', 'studio_reviewer', 'studio_admin')
+        WHERE r.rolcanlogin
+        GROUP BY r.oid, r.rolname;
+
+    CREATE FUNCTION studio_is(role_name text) RETURNS boolean LANGUAGE sql STABLE AS $$
+        SELECT EXISTS (
+            SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member
+            WHERE r.rolname = session_user AND g.rolname = role_name)
+        OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
+    $$;
+    CREATE FUNCTION studio_me() RETURNS bigint LANGUAGE sql STABLE AS $$
+        SELECT oid::bigint FROM pg_roles WHERE rolname = session_user
+    $$;
+
+    -- The audit chain is numbered, timed, attributed and hashed by the server
+    -- under one lock (the head row), so concurrent writers make one chain.
+    CREATE TABLE audit_head (
+        only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+        id BIGINT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    INSERT INTO audit_head (id, hash)
+        SELECT COALESCE(MAX(id), 0),
+               COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), repeat('0', 64))
+        FROM audit_log;
+    ALTER TABLE audit_log ADD COLUMN txid BIGINT;
+    CREATE FUNCTION studio_audit_chain() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+    DECLARE
+        sep text := chr(31);
+    BEGIN
+        IF NEW.action IN ('approve', 'override', 'request_changes')
+           AND NOT (studio_is('studio_reviewer') OR studio_is('studio_admin')) THEN
+            RAISE EXCEPTION '% is not a reviewer; only reviewers and admins record reviews', session_user
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        UPDATE audit_head SET id = id + 1 RETURNING id, hash INTO NEW.id, NEW.prev_hash;
+        NEW.at := studio_now();
+        NEW.actor := session_user;
+        NEW.txid := txid_current();
+        NEW.hash := encode(sha256(convert_to(
+            NEW.prev_hash || sep || NEW.id::text || sep || NEW.at || sep || NEW.actor || sep
+            || NEW.action || sep || NEW.entity || sep || COALESCE(NEW.entity_id::text, '') || sep
+            || NEW.detail || sep || COALESCE(NEW.before_hash, '') || sep || COALESCE(NEW.after_hash, '') || sep,
+            'UTF8')), 'hex');
+        UPDATE audit_head SET hash = NEW.hash;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION studio_audit_chain();
+
+    -- Review transitions: who may make them, whatever client they use.
+    CREATE FUNCTION studio_review_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            NEW.author_id := studio_me();
+            IF NEW.review_state <> 'draft' OR NEW.approved_hash IS NOT NULL THEN
+                RAISE EXCEPTION 'a new variant starts as a draft' USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            RETURN NEW;
+        END IF;
+        IF NEW.author_id IS DISTINCT FROM OLD.author_id AND NOT studio_is('studio_admin') THEN
+            RAISE EXCEPTION 'only an admin changes who made a variant' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NEW.review_state IS DISTINCT FROM OLD.review_state OR NEW.approved_hash IS DISTINCT FROM OLD.approved_hash THEN
+            IF NEW.review_state IN ('approved', 'changes_requested') THEN
+                IF NOT (studio_is('studio_reviewer') OR studio_is('studio_admin')) THEN
+                    RAISE EXCEPTION '% is an editor; approval needs a reviewer or an admin', session_user
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF OLD.review_state <> 'in_review' THEN
+                    RAISE EXCEPTION 'variant % is %; only variants in review can be decided', OLD.id, OLD.review_state
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF NEW.review_state = 'approved' AND OLD.author_id = studio_me() AND NOT studio_is('studio_admin') THEN
+                    RAISE EXCEPTION '% made variant % and cannot approve it; ask another reviewer', session_user, OLD.id
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF NEW.review_state = 'approved' AND NEW.approved_hash IS NULL THEN
+                    RAISE EXCEPTION 'an approval records the content hash it approves' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+            ELSIF NEW.approved_hash IS NOT NULL THEN
+                RAISE EXCEPTION 'only an approval records an approved hash' USING ERRCODE = 'insufficient_privilege';
+            ELSIF NEW.review_state = 'in_review' AND OLD.review_state NOT IN ('draft', 'changes_requested') THEN
+                RAISE EXCEPTION 'variant % is %; only drafts can be sent to review', OLD.id, OLD.review_state
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER variants_review_guard BEFORE INSERT OR UPDATE ON variants
+        FOR EACH ROW EXECUTE FUNCTION studio_review_guard();
+    -- After the edit trigger, so a reset it makes is checked too (triggers fire by name).
+    CREATE FUNCTION studio_review_audited() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NOT EXISTS (SELECT 1 FROM audit_log WHERE entity = 'variant' AND entity_id = NEW.id AND txid = txid_current()) THEN
+            RAISE EXCEPTION 'variant %: a review change must be recorded in the audit trail in the same transaction (use Repurpose Studio)', NEW.id
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE CONSTRAINT TRIGGER variants_review_audited AFTER UPDATE ON variants
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+        WHEN (OLD.review_state IS DISTINCT FROM NEW.review_state OR OLD.approved_hash IS DISTINCT FROM NEW.approved_hash)
+        EXECUTE FUNCTION studio_review_audited();
+
+    -- Findings are recorded when a variant is sent to review and only then;
+    -- overriding one is a reviewer's act.
+    CREATE FUNCTION studio_findings_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        v_id bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.variant_id ELSE NEW.variant_id END;
+        state text := (SELECT review_state FROM variants WHERE id = v_id);
+    BEGIN
+        IF TG_OP IN ('INSERT', 'DELETE') AND state NOT IN ('draft', 'changes_requested') THEN
+            RAISE EXCEPTION 'the findings of variant % (%) are what its reviewer is deciding on; they cannot change now', v_id, state
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF TG_OP = 'UPDATE' AND NOT (studio_is('studio_reviewer') OR studio_is('studio_admin')) THEN
+            RAISE EXCEPTION 'only reviewers and admins override findings' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END $$;
+    CREATE TRIGGER review_findings_guard BEFORE INSERT OR UPDATE OR DELETE ON review_findings
+        FOR EACH ROW EXECUTE FUNCTION studio_findings_guard();
+
+    -- What members may touch at all. No one but the owner deletes history.
+    REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC;
+    GRANT USAGE ON SCHEMA public TO studio_member;
+    GRANT SELECT ON ALL TABLES IN SCHEMA public TO studio_member;
+    REVOKE SELECT ON audit_head FROM studio_member;
+    GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO studio_member;
+    GRANT INSERT, UPDATE ON projects, masters, variants, render_jobs, accounts, metric_snapshots, posts TO studio_member;
+    GRANT INSERT, DELETE ON review_findings, cadence_rules TO studio_member;
+    GRANT UPDATE (override_reason, overridden_by, overridden_at) ON review_findings TO studio_member;
+    GRANT INSERT ON audit_log, actions TO studio_member;
+
+    -- Adding a member is the admin's: a login with its password's SCRAM
+    -- verifier (the password itself never reaches the server) and one role.
+    CREATE FUNCTION studio_add_member(member text, role_name text, verifier text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    BEGIN
+        IF NOT studio_is('studio_admin') THEN
+            RAISE EXCEPTION '% is not an admin; only admins add members', session_user USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF role_name NOT IN ('editor', 'reviewer', 'admin') THEN
+            RAISE EXCEPTION 'unknown role %; use editor, reviewer or admin', role_name USING ERRCODE = 'check_violation';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = member) THEN
+            RAISE EXCEPTION '% already exists', member USING ERRCODE = 'unique_violation';
+        END IF;
+        EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', member, verifier, 'studio_' || role_name);
+        RETURN (SELECT oid::bigint FROM pg_roles WHERE rolname = member);
+    END $$;
+    REVOKE ALL ON FUNCTION studio_add_member(text, text, text) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION studio_add_member(text, text, text) TO studio_admin;
+    "#,
+    },
 ];
 
 /// The schema version this build writes.

@@ -43,6 +43,8 @@ use crate::error::{EngineError, Result};
 pub struct Store {
     db: Db,
     path: PathBuf,
+    /// This laptop's data folder: what `$STUDIO_DATA/` in a stored path means here.
+    data_dir: PathBuf,
     /// Where the audit chain's head is also recorded (the backup folder).
     anchor_dir: Option<PathBuf>,
 }
@@ -59,16 +61,17 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         migrations::migrate_sqlite(&mut conn)?;
-        Ok(Self { db: Db::sqlite(conn), path: path.to_owned(), anchor_dir: None })
+        let data_dir = path.parent().unwrap_or(Path::new(".")).to_owned();
+        Ok(Self { db: Db::sqlite(conn), path: path.to_owned(), data_dir, anchor_dir: None })
     }
 
     /// Connects to a team's PostgreSQL database (`postgresql://user@host/db`)
     /// as the person whose login the URL names, and brings its schema up to
-    /// date when that person owns it.
-    pub fn open_team(url: &str) -> Result<Self> {
+    /// date when that person owns it. `data_dir` is this laptop's data folder.
+    pub fn open_team(url: &str, data_dir: &Path) -> Result<Self> {
         let db = Db::postgres(url)?;
         migrations::migrate_postgres(&db)?;
-        Ok(Self { db, path: PathBuf::from(db::server_of(url)), anchor_dir: None })
+        Ok(Self { db, path: PathBuf::from(db::server_of(url)), data_dir: data_dir.to_owned(), anchor_dir: None })
     }
 
     /// Whether this is a team database (PostgreSQL) rather than a local file.

@@ -19,9 +19,9 @@ use crate::error::Result;
 pub const MARKER: &str = "$STUDIO_DATA/";
 
 impl Store {
-    /// The folder this database lives in.
+    /// The data folder paths are stored relative to (where a local database lives).
     pub fn data_dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
+        &self.data_dir
     }
 
     /// `path` as stored.

@@ -1,11 +1,13 @@
-//! Local profiles: who edits, who reviews. No server; the audit trail
-//! records who did what.
+//! Who edits, who reviews. In a solo studio these are local profiles and
+//! the audit trail records the name a command was given; in a team database
+//! they are the server's logins and their membership of `studio_editor`,
+//! `studio_reviewer` or `studio_admin`, and the server records who acted.
 
 use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::audit::{AuditRecord, append};
-use super::db::{Row, args};
+use super::db::{Engine, Row, args};
 use crate::error::{EngineError, Result};
 
 /// What a person may do.
@@ -57,6 +59,11 @@ impl Store {
         if name.is_empty() {
             return Err(EngineError::InvalidArgument("a person needs a name".into()));
         }
+        if self.db.engine() == Engine::Postgres {
+            return Err(EngineError::InvalidArgument(
+                "a team's members are logins on its server; an admin adds them with `studio team add-member NAME --role ROLE`".into(),
+            ));
+        }
         self.db.write(|tx| {
             let id: i64 = tx
                 .row("INSERT INTO people (name, role) VALUES (?1, ?2) RETURNING id", args![name, role.as_str()])
@@ -77,6 +84,57 @@ impl Store {
             )?;
             Ok(Person { id, name: name.to_owned(), role })
         })
+    }
+
+    /// Adds a member to a team database: a login with `password` and `role`
+    /// (the admin's act; the server refuses anyone else). Only the password's
+    /// SCRAM-SHA-256 verifier is sent.
+    pub fn add_member(&mut self, name: &str, role: Role, password: &str) -> Result<Person> {
+        let name = name.trim();
+        if self.db.engine() != Engine::Postgres {
+            return Err(EngineError::InvalidArgument(
+                "members belong to a team database; a solo studio uses `studio people add`".into(),
+            ));
+        }
+        if name.is_empty() || name.len() > 63 || name.starts_with("pg_") || name.starts_with("studio_") {
+            return Err(EngineError::InvalidArgument(format!(
+                "`{name}` cannot be a login name: use 1 to 63 bytes, not starting with pg_ or studio_"
+            )));
+        }
+        if password.chars().count() < 8 {
+            return Err(EngineError::InvalidArgument("a member's password needs at least 8 characters".into()));
+        }
+        let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+        self.db.write(|tx| {
+            let id: i64 =
+                tx.row("SELECT studio_add_member(?1, ?2, ?3)", args![name, role.as_str(), verifier])?.get(0)?;
+            append(
+                tx,
+                &AuditRecord {
+                    actor: "",
+                    action: "person_added",
+                    entity: "person",
+                    entity_id: Some(id),
+                    detail: serde_json::json!({ "name": name, "role": role.as_str() }),
+                    ..AuditRecord::default()
+                },
+            )?;
+            Ok(Person { id, name: name.to_owned(), role })
+        })
+    }
+
+    /// Who this connection acts as, on a team database: the server's login.
+    pub fn me(&self) -> Result<Option<Person>> {
+        if self.db.engine() != Engine::Postgres {
+            return Ok(None);
+        }
+        let login: String = self.db.row("SELECT session_user::text", args![])?.get(0)?;
+        match self.db.opt("SELECT id, name, role FROM people WHERE name = ?1", args![login])? {
+            Some(r) => Ok(Some(person_from(&r)?)),
+            None => Err(EngineError::NotAllowed(format!(
+                "the login `{login}` is not a member of this team (no studio_editor, studio_reviewer or studio_admin role); ask your admin"
+            ))),
+        }
     }
 
     /// The person called `name`, or an error that says how to add them.
