@@ -520,6 +520,180 @@ fn postgres_the_server_decides_who_may_act_whatever_the_client_claims() {
     assert!(refused.contains("only an admin changes who made"), "{refused}");
 }
 
+/// Twenty connections deciding one variant at the same moment: one
+/// approval, the others told why not; then twenty scheduling the same post:
+/// one post. The audit trail stays one unbroken chain.
+fn twenty_at_once_end_with_one_result(env: &Env) {
+    let (editor, mut ed) = env.person("编辑", Role::Editor);
+    let v = env.note_variant(&mut ed, &editor, "douyin-notes");
+    submit(&mut ed, v, &editor, &[]).unwrap();
+    let reviewers: Vec<(Person, Store)> = (0..4).map(|i| env.person(&format!("审核{i}号"), Role::Reviewer)).collect();
+    let people: Vec<Person> = reviewers.iter().map(|(p, _)| p.clone()).collect();
+    drop(reviewers);
+    let connect = |p: &Person| match env.engine {
+        Engine::Sqlite => env.admin(),
+        Engine::Postgres => {
+            Store::open_team(&pg::shared().url_as(&p.name, PASSWORD, &env.database), &env.data()).unwrap()
+        }
+    };
+    let barrier = std::sync::Barrier::new(20);
+    let results: Vec<studio_engine::Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let person = people[i % 4].clone();
+                let mut store = connect(&person);
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    store.approve(v, &person, &[])
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let won: Vec<_> = results.iter().filter(|r| r.is_ok()).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    for lost in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(lost.to_string().contains("is approved; only variants in review"), "the loser is told why: {lost}");
+    }
+    let approvals =
+        ed.audit_entries(Some(("variant", v))).unwrap().into_iter().filter(|e| e.action == "approve").count();
+    assert_eq!(approvals, 1);
+
+    let new = NewAccount {
+        platform: "douyin".into(),
+        name: "号".into(),
+        handle: format!("c{}", env.tag),
+        owner: None,
+        cross_line: None,
+    };
+    let account = ed.add_account(&new, &editor.name).unwrap();
+    let rules = env.studio.plan_rules(&account, env.at("2026-11-25 09:00")).unwrap();
+    let at = env.at("2026-11-26 18:00");
+    let barrier = std::sync::Barrier::new(20);
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..20)
+            .map(|_| {
+                let mut store = connect(&editor);
+                let (barrier, rules, editor) = (&barrier, &rules, &editor);
+                scope.spawn(move || {
+                    barrier.wait();
+                    store.schedule_post(v, account.id, at, "", editor, rules).map(|s| s.post.id)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    for lost in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(lost.to_string().contains("already planned"), "{lost}");
+    }
+    assert_eq!(ed.posts().unwrap().iter().filter(|p| p.variant_id == v).count(), 1, "no duplicate post");
+    let verdict = ed.verify_audit().unwrap();
+    assert!(verdict.problems.is_empty(), "{:?}", verdict.problems);
+}
+
+/// An action run again under the id it was first run with is applied once,
+/// and answers as the first run did.
+fn an_action_retried_under_its_id_applies_once(env: &Env) {
+    let (editor, mut ed) = env.person("编辑", Role::Editor);
+    let (reviewer, mut rv) = env.person("审核", Role::Reviewer);
+    let v = env.note_variant(&mut ed, &editor, "xiaohongshu");
+    submit(&mut ed, v, &editor, &[]).unwrap();
+    rv.set_action_id("approve-7f3a 第一次");
+    rv.approve(v, &reviewer, &[]).unwrap();
+    let mut again = match env.engine {
+        Engine::Sqlite => env.admin(),
+        Engine::Postgres => {
+            Store::open_team(&pg::shared().url_as(&reviewer.name, PASSWORD, &env.database), &env.data()).unwrap()
+        }
+    };
+    again.set_action_id("approve-7f3a 第一次");
+    again.approve(v, &reviewer, &[]).expect("the retry finds it done");
+    let approvals =
+        ed.audit_entries(Some(("variant", v))).unwrap().into_iter().filter(|e| e.action == "approve").count();
+    assert_eq!(approvals, 1);
+    let err = again.approve(v, &reviewer, &[]).unwrap_err();
+    assert!(err.to_string().contains("only variants in review"), "a new action is a new action: {err}");
+}
+
+/// The server crashes (`pg_ctl stop -m immediate`) while an approval's
+/// transaction is open; when it is back the client's retry applies the
+/// approval, with its override, exactly once. Then a commit whose reply is
+/// lost: the retry finds it applied.
+#[test]
+fn postgres_a_server_crash_mid_approval_loses_nothing_and_applies_once() {
+    let mut cluster = pg::Cluster::start();
+    let url = cluster.create_database("crash");
+    let data = tempfile::tempdir().unwrap();
+    let studio = fast_studio(data.path());
+    let mut admin = Store::open_team(&url, data.path()).unwrap();
+    let editor = admin.add_member("crash_editor", Role::Editor, PASSWORD).unwrap();
+    let reviewer = admin.add_member("crash_reviewer", Role::Reviewer, PASSWORD).unwrap();
+    let mut ed = Store::open_team(&cluster.url_as(&editor.name, PASSWORD, "crash"), data.path()).unwrap();
+    let env_like = |store: &mut Store, name: &str| {
+        let md = data.path().join(format!("{name}.md"));
+        std::fs::write(&md, "---\ntitle: 稳赚不赔\n---\n\n正文。\n").unwrap();
+        let request = NoteRequest {
+            platform: "xiaohongshu".into(),
+            theme: "light".into(),
+            disclaimer: studio.disclaimer(Some("risk-zh"), None, None, None).unwrap(),
+            cross_line: None,
+        };
+        let plan = studio.make_note(&md, &request, &data.path().join(name)).unwrap();
+        let project = store.ensure_project("p").unwrap();
+        let master = store.upsert_article_master(project, &plan.source).unwrap();
+        store.add_note_variant(master, &plan).unwrap()
+    };
+    let v = env_like(&mut ed, "a");
+    let w = env_like(&mut ed, "b");
+    submit(&mut ed, v, &editor, &[block_finding()]).unwrap();
+    submit(&mut ed, w, &editor, &[]).unwrap();
+
+    let mut rv = Store::open_team(&cluster.url_as(&reviewer.name, PASSWORD, "crash"), data.path()).unwrap();
+    rv.inject_fault(studio_engine::store::db::Fault::PauseBeforeCommit(std::time::Duration::from_secs(2)));
+    let person = reviewer.clone();
+    let approving = std::thread::spawn(move || {
+        let reason = Override { rule_id: "promise.no-risk".into(), reason: "引用监管原文".into() };
+        let result = rv.approve(v, &person, &[reason]);
+        (rv, result)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    cluster.stop("immediate");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let restarted = Timestamp::now();
+    cluster.run_server();
+    let (mut rv, result) = approving.join().unwrap();
+    result.expect("the approval is applied after the server is back");
+    let entries = ed.audit_entries(Some(("variant", v))).unwrap();
+    let approved_at: Timestamp = entries.iter().find(|e| e.action == "approve").unwrap().at.parse().unwrap();
+    assert!(
+        approved_at > restarted,
+        "the approval committed after the crash ({approved_at} vs {restarted}), not before it"
+    );
+    let count = |action: &str| entries.iter().filter(|e| e.action == action).count();
+    assert_eq!((count("approve"), count("override")), (1, 1), "{entries:?}");
+    assert_eq!(state(&ed, v), ReviewState::Approved);
+    assert_eq!(ed.findings(v).unwrap()[0].override_reason.as_deref(), Some("引用监管原文"));
+
+    rv.inject_fault(studio_engine::store::db::Fault::LoseCommitReply);
+    rv.approve(w, &reviewer, &[]).expect("the retry learns it was applied");
+    let approvals =
+        ed.audit_entries(Some(("variant", w))).unwrap().into_iter().filter(|e| e.action == "approve").count();
+    assert_eq!(approvals, 1);
+    let verdict = ed.verify_audit().unwrap();
+    assert!(verdict.problems.is_empty(), "{:?}", verdict.problems);
+
+    // Offline: refused at once, with what still works.
+    cluster.stop("fast");
+    let started = std::time::Instant::now();
+    let err = ed.request_changes(w, &editor, "x").unwrap_err();
+    assert_eq!(err.code(), "team_unreachable", "{err}");
+    assert!(err.to_string().contains("drafts and renders still work"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "no long wait when the server is simply not there");
+    cluster.run_server();
+}
+
 macro_rules! both {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -539,6 +713,8 @@ both!(
     posts_need_approval_and_a_published_post_is_final,
     free_slots_fill_with_approved_variants,
     the_audit_trail_is_append_only_and_one_chain,
+    twenty_at_once_end_with_one_result,
+    an_action_retried_under_its_id_applies_once,
 );
 
 /// Tables and columns, as each engine reports them.

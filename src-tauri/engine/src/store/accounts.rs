@@ -65,7 +65,7 @@ impl Store {
                 return Err(EngineError::InvalidArgument(format!("an account needs a {field}")));
             }
         }
-        self.db.write(|tx| {
+        self.db.act("add_account", |tx| {
         let taken: Option<i64> = tx
             .opt("SELECT id FROM accounts WHERE platform = ?1 AND handle = ?2", args![new.platform, new.handle.trim()])?
             .map(|r| r.get(0))
@@ -144,7 +144,7 @@ impl Store {
 
     /// Replaces an account's cadence rules.
     pub fn set_cadence(&mut self, account_id: i64, rules: &[Cadence], actor: &str) -> Result<Account> {
-        self.db.write(|tx| {
+        self.db.act("set_cadence", |tx| {
             let before = load_account(tx, account_id)?;
             tx.execute("DELETE FROM cadence_rules WHERE account_id = ?1", args![account_id])?;
             for rule in rules {

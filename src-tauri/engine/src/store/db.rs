@@ -9,6 +9,12 @@
 //! run again from the start, so the closure sees the winner's result and can
 //! say why it cannot do the same (the way two reviewers approving at once end
 //! with one approval). SQLite's `BEGIN IMMEDIATE` never needs that.
+//!
+//! A person's action (approve, schedule …) runs through [`Db::act`] under an
+//! action id: the transaction records the id and the action's result in
+//! `actions`. When the connection drops, the outcome of a COMMIT is unknown;
+//! the action is then retried on a new connection, and if the id is already
+//! there the stored result is returned instead of applying it twice.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -178,6 +184,42 @@ pub(crate) struct Db {
     /// Translated SQL, by the text the store wrote.
     translated: RefCell<HashMap<String, String>>,
     in_write: Cell<bool>,
+    /// The id the next action is recorded under (chosen by the client).
+    next_action: RefCell<Option<String>>,
+    /// Faults the tests inject, to cut a connection where only a real network failure could.
+    fault: RefCell<Option<Fault>>,
+}
+
+/// A fault to inject once into the next write transaction (tests only).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Hold the transaction open this long before COMMIT (so a test can stop the server then).
+    PauseBeforeCommit(Duration),
+    /// Commit, then act as if the reply was lost on the way back.
+    LoseCommitReply,
+}
+
+impl std::str::FromStr for Fault {
+    type Err = EngineError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.split_once(':') {
+            Some(("pause-before-commit", secs)) => secs
+                .parse::<f64>()
+                .ok()
+                .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                .map(Fault::PauseBeforeCommit)
+                .ok_or_else(|| EngineError::InvalidArgument(format!("bad fault `{s}`"))),
+            None if s == "lose-commit-reply" => Ok(Fault::LoseCommitReply),
+            _ => Err(EngineError::InvalidArgument(format!("unknown fault `{s}`"))),
+        }
+    }
+}
+
+/// How the first try of an action ended.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Done<T> {
+    Now(T),
+    Before(String),
 }
 
 impl std::fmt::Debug for Db {
@@ -187,7 +229,10 @@ impl std::fmt::Debug for Db {
 }
 
 /// How often a serializable transaction that lost a race is run again.
-const RACE_RETRIES: u32 = 30;
+const RACE_RETRIES: u32 = 60;
+
+/// How long an action whose connection dropped keeps trying to reach the server.
+const RECONNECT_FOR: Duration = Duration::from_secs(30);
 
 impl Db {
     pub(crate) fn sqlite(conn: rusqlite::Connection) -> Self {
@@ -202,7 +247,14 @@ impl Db {
     }
 
     fn new(backend: Backend) -> Self {
-        Self { backend, translated: RefCell::new(HashMap::new()), in_write: Cell::new(false) }
+        let fault = std::env::var("STUDIO_TEST_FAULT").ok().and_then(|f| f.parse().ok());
+        Self {
+            backend,
+            translated: RefCell::new(HashMap::new()),
+            in_write: Cell::new(false),
+            next_action: RefCell::new(None),
+            fault: RefCell::new(fault),
+        }
     }
 
     pub(crate) fn engine(&self) -> Engine {
@@ -259,7 +311,7 @@ impl Db {
             }
             Backend::Postgres { .. } => {
                 let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
-                self.with_pg(|pg| {
+                self.with_pg(false, |pg| {
                     let stmt = pg_prepare(pg, &sql)?;
                     let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                         values.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
@@ -298,7 +350,8 @@ impl Db {
             }
             Backend::Postgres { .. } => {
                 let values: Vec<Value> = params.iter().map(|p| p.value()).collect();
-                let rows = self.with_pg(|pg| {
+                let reads_only = sql.trim_start().get(..6).is_some_and(|w| w.eq_ignore_ascii_case("select"));
+                let rows = self.with_pg(reads_only, |pg| {
                     let stmt = pg_prepare(pg, &sql)?;
                     let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                         values.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
@@ -324,7 +377,7 @@ impl Db {
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
         match &self.backend {
             Backend::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Backend::Postgres { .. } => self.with_pg(|pg| pg.client.batch_execute(sql)),
+            Backend::Postgres { .. } => self.with_pg(false, |pg| pg.client.batch_execute(sql)),
         }
     }
 
@@ -343,7 +396,18 @@ impl Db {
         loop {
             self.batch(begin)?;
             self.in_write.set(true);
-            let outcome = work(self).and_then(|value| self.batch("COMMIT").map(|()| value));
+            let outcome = work(self).and_then(|value| {
+                let fault = self.fault.borrow_mut().take();
+                if let Some(Fault::PauseBeforeCommit(pause)) = fault {
+                    std::thread::sleep(pause);
+                }
+                self.batch("COMMIT")?;
+                if fault == Some(Fault::LoseCommitReply) {
+                    self.drop_connection();
+                    return Err(self.unreachable("the reply to COMMIT was lost (injected fault)"));
+                }
+                Ok(value)
+            });
             self.in_write.set(false);
             match outcome {
                 Ok(value) => return Ok(value),
@@ -361,9 +425,95 @@ impl Db {
         }
     }
 
+    /// Runs a person's action once: in a write transaction that also records
+    /// its id and result, retried on a new connection when the old one
+    /// dropped, and answered from the record when it had in fact committed.
+    pub(crate) fn act<T>(&self, kind: &str, mut work: impl FnMut(&Db) -> Result<T>) -> Result<T>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let id = self.next_action.borrow_mut().take();
+        let id = match (id, self.engine()) {
+            (Some(id), _) => Some(id),
+            (None, Engine::Postgres) => Some(uuid::Uuid::new_v4().to_string()),
+            (None, Engine::Sqlite) => None,
+        };
+        let Some(id) = id else { return self.write(work) };
+        // Offline from the start: say so at once; only a connection lost mid-action is waited for.
+        self.ensure_connected()?;
+        let started = std::time::Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            let outcome = self.write(|db| {
+                if let Some(row) = db.opt("SELECT result FROM actions WHERE id = ?1", args![id])? {
+                    return Ok(Done::Before(row.get(0)?));
+                }
+                let value = work(db)?;
+                db.execute(
+                    "INSERT INTO actions (id, kind, result) VALUES (?1, ?2, ?3)",
+                    args![id, kind, serde_json::to_string(&value)?],
+                )?;
+                Ok(Done::Now(value))
+            });
+            match outcome {
+                Ok(Done::Now(value)) => return Ok(value),
+                Ok(Done::Before(json)) => {
+                    tracing::info!(action = %id, kind, "the action had already been applied; not applying it again");
+                    return Ok(serde_json::from_str(&json)?);
+                }
+                Err(e @ EngineError::TeamUnreachable { .. }) => {
+                    if started.elapsed() > RECONNECT_FOR {
+                        return Err(e);
+                    }
+                    attempt += 1;
+                    tracing::warn!(action = %id, kind, attempt, error = %e, "lost the team database mid-action; retrying");
+                    std::thread::sleep(Duration::from_millis(200 * u64::from(attempt.min(10))));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The id the next action is recorded under; a client that retries an
+    /// action (after a crash, say) passes the same id again.
+    pub(crate) fn set_next_action(&self, id: &str) {
+        *self.next_action.borrow_mut() = Some(id.to_owned());
+    }
+
+    pub(crate) fn inject_fault(&self, fault: Fault) {
+        *self.fault.borrow_mut() = Some(fault);
+    }
+
+    /// Connects again if the connection broke; a clear error if the server cannot be reached.
+    fn ensure_connected(&self) -> Result<()> {
+        match self.engine() {
+            Engine::Sqlite => Ok(()),
+            Engine::Postgres => self.with_pg(true, |pg| pg.client.simple_query("SELECT 1").map(drop)),
+        }
+    }
+
+    fn drop_connection(&self) {
+        if let Backend::Postgres { conn, .. } = &self.backend {
+            *conn.borrow_mut() = None;
+        }
+    }
+
+    fn unreachable(&self, detail: &str) -> EngineError {
+        match &self.backend {
+            Backend::Postgres { url, .. } => {
+                EngineError::TeamUnreachable { server: server_of(url), detail: detail.into() }
+            }
+            Backend::Sqlite(_) => EngineError::StoreData(detail.into()),
+        }
+    }
+
     /// A PostgreSQL call, on a connection made again if the last one broke
     /// outside a transaction.
-    fn with_pg<T>(&self, f: impl FnOnce(&mut Pg) -> std::result::Result<T, postgres::Error>) -> Result<T> {
+    fn with_pg<T>(
+        &self,
+        reads_only: bool,
+        mut f: impl FnMut(&mut Pg) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
         let Backend::Postgres { url, conn } = &self.backend else {
             unreachable!("with_pg is called only for PostgreSQL")
         };
@@ -371,11 +521,24 @@ impl Db {
         if broken && !self.in_write.get() {
             self.pg_connect()?;
         }
-        let mut guard = conn.borrow_mut();
-        let Some(pg) = guard.as_mut() else {
-            return Err(EngineError::TeamUnreachable { server: server_of(url), detail: "not connected".into() });
+        let outcome = {
+            let mut guard = conn.borrow_mut();
+            let Some(pg) = guard.as_mut() else {
+                return Err(EngineError::TeamUnreachable { server: server_of(url), detail: "not connected".into() });
+            };
+            f(pg).map_err(|e| pg_error(url, e))
         };
-        f(pg).map_err(|e| pg_error(url, e))
+        // A connection that died while idle (the server restarted) shows it only
+        // when used: a read outside a transaction is simply asked again.
+        match outcome {
+            Err(EngineError::TeamUnreachable { .. }) if reads_only && !self.in_write.get() => {
+                self.pg_connect()?;
+                let mut guard = conn.borrow_mut();
+                let pg = guard.as_mut().ok_or_else(|| self.unreachable("not connected"))?;
+                f(pg).map_err(|e| pg_error(url, e))
+            }
+            other => other,
+        }
     }
 }
 
@@ -511,6 +674,10 @@ fn pg_error(url: &str, e: postgres::Error) -> EngineError {
         }
         if *code == SqlState::UNIQUE_VIOLATION {
             return EngineError::Duplicate(db.message().to_owned());
+        }
+        // The server shut down or crashed under the connection (57P01–57P03), or the link broke (08…).
+        if code.code().starts_with("57P") || code.code().starts_with("08") {
+            return EngineError::TeamUnreachable { server: server_of(url), detail: db.message().to_owned() };
         }
         if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
             return EngineError::TeamLogin { server: server_of(url), detail: db.message().to_owned() };

@@ -278,7 +278,8 @@ const MIGRATIONS: &[Migration] = &[
     CREATE TABLE actions (
         id TEXT PRIMARY KEY,
         kind TEXT NOT NULL,
-        actor TEXT NOT NULL,
+        -- What the action returned, for a retry that finds it already applied.
+        result TEXT NOT NULL,
         at TEXT NOT NULL DEFAULT ({now})
     );
     "#,

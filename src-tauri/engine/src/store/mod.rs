@@ -7,7 +7,7 @@ mod accounts;
 pub mod anchor;
 mod audit;
 pub mod backup;
-pub(crate) mod db;
+pub mod db;
 pub mod health;
 mod jobs;
 mod library;
@@ -72,6 +72,20 @@ impl Store {
         let db = Db::postgres(url)?;
         migrations::migrate_postgres(&db)?;
         Ok(Self { db, path: PathBuf::from(db::server_of(url)), data_dir: data_dir.to_owned(), anchor_dir: None })
+    }
+
+    /// The id the next action (approve, schedule …) is recorded under. A
+    /// client that retries an action whose outcome it never learned (the app
+    /// restarted, the command was run again) passes the same id, and the
+    /// action is not applied twice. Without one, each action gets its own.
+    pub fn set_action_id(&self, id: &str) {
+        self.db.set_next_action(id);
+    }
+
+    /// Makes the next write transaction fail as a network would (tests of what survives it).
+    #[doc(hidden)]
+    pub fn inject_fault(&self, fault: db::Fault) {
+        self.db.inject_fault(fault);
     }
 
     /// Whether this is a team database (PostgreSQL) rather than a local file.

@@ -64,7 +64,7 @@ impl Store {
                 "a team's members are logins on its server; an admin adds them with `studio team add-member NAME --role ROLE`".into(),
             ));
         }
-        self.db.write(|tx| {
+        self.db.act("add_person", |tx| {
             let id: i64 = tx
                 .row("INSERT INTO people (name, role) VALUES (?1, ?2) RETURNING id", args![name, role.as_str()])
                 .map_err(|e| {
@@ -105,7 +105,7 @@ impl Store {
             return Err(EngineError::InvalidArgument("a member's password needs at least 8 characters".into()));
         }
         let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
-        self.db.write(|tx| {
+        self.db.act("add_member", |tx| {
             let id: i64 =
                 tx.row("SELECT studio_add_member(?1, ?2, ?3)", args![name, role.as_str(), verifier])?.get(0)?;
             append(

@@ -176,15 +176,26 @@ impl Store {
         actor: &Person,
         rules: &PlanRules,
     ) -> Result<Scheduled> {
-        self.db.write(|tx| {
+        self.db.act("schedule", |tx| {
         let v = load_content(tx, variant_id)?;
         if let Some(problem) = approval_problem(&v) {
             return Err(EngineError::NotAllowed(problem));
         }
         let account = load_account(tx, account_id)?;
         check_fits(&v, &account, rules)?;
-        let found = clashes_at(tx, account_id, Slotted { post_id: None, variant_id, at }, rules)?;
         let when = to_utc_text(at);
+        // The same post twice is a mistake (a double click, two people at once), not a clash to warn about.
+        if let Some(r) = tx.opt(
+            "SELECT id FROM posts WHERE variant_id = ?1 AND account_id = ?2 AND scheduled_at = ?3 AND status = 'planned'",
+            args![variant_id, account_id, when],
+        )? {
+            return Err(EngineError::NotAllowed(format!(
+                "variant {variant_id} is already planned on {} at that time (post {}); nothing was added",
+                account.handle,
+                r.get::<i64>(0)?
+            )));
+        }
+        let found = clashes_at(tx, account_id, Slotted { post_id: None, variant_id, at }, rules)?;
         let post_id: i64 = tx
             .row(
                 "INSERT INTO posts (variant_id, platform, account_id, note, scheduled_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
@@ -220,7 +231,7 @@ impl Store {
         actor: &Person,
         rules: &PlanRules,
     ) -> Result<Scheduled> {
-        self.db.write(|tx| {
+        self.db.act("reschedule", |tx| {
             let post = load_post(tx, post_id)?;
             if !matches!(post.status.as_str(), "planned" | "failed") {
                 return Err(EngineError::NotAllowed(format!("post {post_id} is {}; it cannot be moved", post.status)));
@@ -430,7 +441,7 @@ impl Store {
         to: &str,
         apply: impl Fn(&Db) -> Result<serde_json::Value>,
     ) -> Result<Post> {
-        self.db.write(|tx| {
+        self.db.act("outcome", |tx| {
             let before = load_post(tx, post_id)?;
             // Published and cancelled are final; a failed post can still be posted or dropped.
             if !matches!(before.status.as_str(), "planned" | "failed") {
@@ -503,7 +514,7 @@ fn cadence_slots(account: &Account, from: Timestamp, to: Timestamp, rules: &Plan
 impl Store {
     /// Records a package export in the audit trail.
     pub fn record_export(&self, actor: &str, detail: &serde_json::Value) -> Result<()> {
-        self.db.write(|tx| {
+        self.db.act("export_package", |tx| {
             append(
                 tx,
                 &AuditRecord {

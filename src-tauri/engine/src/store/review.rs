@@ -161,7 +161,7 @@ impl Store {
         scanned_hash: &str,
         findings: &[Finding],
     ) -> Result<()> {
-        self.db.write(|tx| {
+        self.db.act("submit", |tx| {
         let v = load_content(tx, id)?;
         if !matches!(v.review_state, ReviewState::Draft | ReviewState::ChangesRequested) {
             return Err(not_allowed(format!(
@@ -209,7 +209,7 @@ impl Store {
     /// In review → approved. Reviewers and admins only; nobody but an admin
     /// approves their own variant; each blocking finding needs an override.
     pub fn approve(&mut self, id: i64, actor: &Person, overrides: &[Override]) -> Result<()> {
-        self.db.write(|tx| {
+        self.db.act("approve", |tx| {
         let v = load_content(tx, id)?;
         if v.review_state != ReviewState::InReview {
             return Err(not_allowed(format!(
@@ -296,7 +296,7 @@ impl Store {
         if reason.trim().is_empty() {
             return Err(EngineError::InvalidArgument("say what should change (--reason)".into()));
         }
-        self.db.write(|tx| {
+        self.db.act("request_changes", |tx| {
         let v = load_content(tx, id)?;
         if v.review_state != ReviewState::InReview {
             return Err(not_allowed(format!(
@@ -335,7 +335,7 @@ impl Store {
         body: &str,
         tags: &[String],
     ) -> Result<()> {
-        self.db.write(|tx| {
+        self.db.act("edit", |tx| {
             let before = load_content(tx, id)?;
             tx.execute(
                 "UPDATE variants SET title = ?2, body = ?3, tags_json = ?4, updated_at = {now} WHERE id = ?1",
