@@ -208,7 +208,7 @@ fn the_database_migrates_uses_wal_and_refuses_a_newer_schema() {
     {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), studio_engine::store::SCHEMA_VERSION);
-        assert_eq!(studio_engine::store::SCHEMA_VERSION, 4);
+        assert_eq!(studio_engine::store::SCHEMA_VERSION, 5);
         store.ensure_project("默认").unwrap();
         assert!(dir.path().join("studio.db-wal").exists(), "WAL journal");
     }

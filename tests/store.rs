@@ -733,7 +733,9 @@ fn columns_sqlite(path: &Path) -> Vec<(String, String)> {
 fn both_engines_build_the_same_tables_from_the_one_migration_list() {
     let lite = Env::new(Engine::Sqlite);
     let team = Env::new(Engine::Postgres);
-    let mut sqlite = columns_sqlite(&lite.data().join("studio.db"));
+    // What only a laptop has: which of its variants it sent to which team.
+    let mut sqlite: Vec<_> =
+        columns_sqlite(&lite.data().join("studio.db")).into_iter().filter(|(t, _)| t != "team_links").collect();
     let out = pg::shared().psql(
         &team.database,
         "SELECT table_name || '|' || column_name FROM information_schema.columns

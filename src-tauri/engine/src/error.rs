@@ -108,6 +108,11 @@ pub enum EngineError {
     #[error("team database error: {0}")]
     Team(String),
 
+    #[error(
+        "the team's copy of {what} was altered in team storage: its SHA-256 is {actual} ({size} bytes), not the {expected} that was submitted; it was refused. Ask its editor to submit it again"
+    )]
+    MediaAltered { what: String, expected: String, actual: String, size: u64 },
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -148,6 +153,7 @@ impl EngineError {
             Self::TeamLogin { .. } => "team_login",
             Self::TeamRace(_) => "team_conflict",
             Self::Team(_) => "team_database",
+            Self::MediaAltered { .. } => "media_altered",
             Self::Io { .. } => "io",
         }
     }

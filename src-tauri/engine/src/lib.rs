@@ -34,6 +34,7 @@ pub mod settings;
 pub mod store;
 pub mod studio;
 pub mod tabular;
+pub mod team;
 
 pub use studio::{Studio, StudioConfig};
 pub mod sample;

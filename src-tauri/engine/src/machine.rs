@@ -26,6 +26,10 @@ pub struct MachineSettings {
     pub backup_dir: Option<PathBuf>,
     /// How many snapshots to keep; `None`: the default.
     pub backups_kept: Option<usize>,
+    /// The team's PostgreSQL database (`postgresql://login@host/db`, without the
+    /// password); `None`: solo, everything in the local file.
+    #[serde(default)]
+    pub team_database: Option<String>,
 }
 
 impl MachineSettings {
@@ -73,6 +77,9 @@ impl MachineSettings {
         if let Some(keep) = self.backups_kept {
             config.backups.keep = keep;
         }
+        if let Some(url) = self.team_database.as_ref().filter(|u| !u.trim().is_empty()) {
+            config.team_database = Some(url.trim().to_owned());
+        }
     }
 
     /// Drops empty paths (an emptied field means the default) and checks
@@ -99,12 +106,17 @@ impl MachineSettings {
         let font_files = self.font_files.iter().map(PathBuf::as_path).filter(given).map(Path::to_owned).collect();
         let fonts = FontConfig { font_files };
         fonts.families()?;
+        let team_database = self.team_database.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        if let Some(url) = team_database {
+            crate::team::check_url(url)?;
+        }
         Ok(Self {
             data_dir: data_dir.map(Path::to_owned),
             ffmpeg: ffmpeg.map(Path::to_owned),
             font_files: fonts.font_files,
             backup_dir: backup_dir.map(Path::to_owned),
             backups_kept: self.backups_kept,
+            team_database: team_database.map(str::to_owned),
         })
     }
 }

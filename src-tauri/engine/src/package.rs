@@ -262,6 +262,18 @@ impl Studio {
                 (s, plan.disclaimer_text.clone())
             }
         };
+        // A team's files come from team storage, fetched afresh and checked on the way.
+        if store.is_team() {
+            for source in &sources {
+                if let Some(sha) = crate::store::paths::team_file_sha(self.data_dir(), &source.from) {
+                    store.fetch_media(
+                        &sha,
+                        &source.from,
+                        &format!("{} of variant {}", source.name, post.variant_id),
+                    )?;
+                }
+            }
+        }
         for source in &sources {
             let (_, sha) = hash_file(&source.from).map_err(|e| {
                 EngineError::NotAllowed(format!("{} cannot be read ({e}); render it again", source.from.display()))

@@ -32,6 +32,9 @@ pub struct StudioConfig {
     /// Where snapshots go and how many are kept.
     #[serde(default)]
     pub backups: BackupConfig,
+    /// The team database's URL; `None` for a solo studio (see [`crate::team`]).
+    #[serde(default)]
+    pub team_database: Option<String>,
 }
 
 /// Snapshot settings (see [`crate::backups`]).
@@ -62,6 +65,7 @@ impl StudioConfig {
             max_parallel_jobs: 1,
             time_zone: default_zone(),
             backups: BackupConfig::default(),
+            team_database: None,
         }
     }
 

@@ -110,6 +110,8 @@ pub fn save_machine_settings(
             Some(n) => Some(usize::try_from(n).map_err(|_| IpcError::invalid("keep at least one snapshot".into()))?),
             None => None,
         },
+        // Settings → 团队 keeps its own choice; this form leaves it as it is.
+        team_database: state.machine().0.team_database.clone(),
     };
     apply(&app, &state, wanted)?;
     Ok(machine_view(&state))

@@ -29,6 +29,7 @@ pub(crate) enum Value {
     Int(i64),
     Real(f64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 /// Something that can be a query parameter.
@@ -75,6 +76,16 @@ impl<T: Param + ?Sized> Param for &T {
 impl<T: Param> Param for Option<T> {
     fn value(&self) -> Value {
         self.as_ref().map_or(Value::Null, Param::value)
+    }
+}
+impl Param for [u8] {
+    fn value(&self) -> Value {
+        Value::Bytes(self.to_vec())
+    }
+}
+impl Param for Vec<u8> {
+    fn value(&self) -> Value {
+        Value::Bytes(self.clone())
     }
 }
 impl Param for Value {
@@ -136,6 +147,15 @@ impl FromValue for String {
         }
     }
     const EXPECTED: &'static str = "text";
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Bytes(b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+    const EXPECTED: &'static str = "bytes";
 }
 impl<T: FromValue> FromValue for Option<T> {
     fn from_value(v: &Value) -> Option<Self> {
@@ -339,9 +359,7 @@ impl Db {
                             rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
                             rusqlite::types::ValueRef::Real(f) => Value::Real(f),
                             rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                            rusqlite::types::ValueRef::Blob(_) => {
-                                return Err(EngineError::StoreData(format!("column {i} holds bytes")));
-                            }
+                            rusqlite::types::ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
                         });
                     }
                     out.push(Row(cols));
@@ -565,6 +583,7 @@ fn sqlite_params(params: &[&dyn Param]) -> Vec<rusqlite::types::Value> {
             Value::Int(i) => rusqlite::types::Value::Integer(i),
             Value::Real(f) => rusqlite::types::Value::Real(f),
             Value::Text(s) => rusqlite::types::Value::Text(s),
+            Value::Bytes(b) => rusqlite::types::Value::Blob(b),
         })
         .collect()
 }
@@ -586,6 +605,8 @@ fn pg_row(r: &postgres::Row) -> Result<Row> {
             r.try_get::<_, Option<bool>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into())))
         } else if *ty == Type::FLOAT8 {
             r.try_get::<_, Option<f64>>(i).map(|v| v.map_or(Value::Null, Value::Real))
+        } else if *ty == Type::BYTEA {
+            r.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map_or(Value::Null, Value::Bytes))
         } else if *ty == Type::FLOAT4 {
             r.try_get::<_, Option<f32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Real(x.into())))
         } else {
@@ -623,6 +644,7 @@ impl postgres::types::ToSql for Value {
                 Type::FLOAT4 => (*f as f32).to_sql(ty, out),
                 _ => f.to_string().to_sql(ty, out),
             },
+            Value::Bytes(b) => b.as_slice().to_sql(ty, out),
             Value::Text(s) => match *ty {
                 Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
                 Type::INT4 => s.parse::<i32>()?.to_sql(ty, out),

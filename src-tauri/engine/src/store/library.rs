@@ -129,3 +129,130 @@ impl Store {
         json.map(|j| self.local_json(&j)).transpose()
     }
 }
+
+/// Where a variant comes from: its project and master.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    pub project: String,
+    pub master_id: i64,
+    pub master_path: String,
+    pub master_kind: String,
+    pub media_json: Option<String>,
+}
+
+/// A variant as it arrives in a team database from a laptop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Arrival {
+    pub master_id: i64,
+    pub platform: String,
+    pub kind: String,
+    /// With every file as a team-storage reference.
+    pub plan_json: String,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    /// The rendered video: (reference, cover reference, size, SHA-256).
+    pub render: Option<(String, Option<String>, u64, String)>,
+    /// What the audit row says about where it came from.
+    pub detail: serde_json::Value,
+}
+
+impl Store {
+    pub fn variant_origin(&self, variant_id: i64) -> Result<Origin> {
+        let r = self
+            .db
+            .opt(
+                "SELECT p.name, m.id, m.path, m.kind, m.media_json FROM variants v
+                 JOIN masters m ON m.id = v.master_id JOIN projects p ON p.id = m.project_id WHERE v.id = ?1",
+                args![variant_id],
+            )?
+            .ok_or(crate::error::EngineError::NotFound { what: "variant", id: variant_id })?;
+        Ok(Origin {
+            project: r.get(0)?,
+            master_id: r.get(1)?,
+            master_path: r.get(2)?,
+            master_kind: r.get(3)?,
+            media_json: r.get(4)?,
+        })
+    }
+
+    /// Takes a variant sent from a laptop: a new draft, or — when `into` is
+    /// the one sent before and it is a draft or sent back — its new content
+    /// and render. Returns the variant's id here.
+    pub fn receive_variant(&mut self, into: Option<i64>, arrival: &Arrival) -> Result<i64> {
+        self.db.act("receive", |tx| {
+            let reusable = match into {
+                Some(id) => tx
+                    .opt("SELECT review_state FROM variants WHERE id = ?1", args![id])?
+                    .map(|r| r.get::<String>(0))
+                    .transpose()?
+                    .is_some_and(|s| s == "draft" || s == "changes_requested"),
+                None => false,
+            };
+            let tags = serde_json::to_string(&arrival.tags)?;
+            let id: i64 = if let (true, Some(id)) = (reusable, into) {
+                tx.execute(
+                    "UPDATE variants SET plan_json = ?2, title = ?3, body = ?4, tags_json = ?5, updated_at = {now} WHERE id = ?1",
+                    args![id, arrival.plan_json, arrival.title, arrival.body, tags],
+                )?;
+                id
+            } else {
+                tx.row(
+                    "INSERT INTO variants (master_id, platform, kind, plan_json, title, body, tags_json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                    args![arrival.master_id, arrival.platform, arrival.kind, arrival.plan_json, arrival.title, arrival.body, tags],
+                )?
+                .get(0)?
+            };
+            if let Some((output, cover, size, sha)) = &arrival.render {
+                let latest: Option<String> = tx
+                    .opt(
+                        "SELECT sha256 FROM render_jobs WHERE variant_id = ?1 AND state = 'done' ORDER BY id DESC LIMIT 1",
+                        args![id],
+                    )?
+                    .map(|r| r.get(0))
+                    .transpose()?;
+                if latest.as_deref() != Some(sha.as_str()) {
+                    tx.execute(
+                        "INSERT INTO render_jobs (variant_id, state, progress, output_path, cover_path, size_bytes, sha256, started_at, finished_at)
+                         VALUES (?1, 'done', 100, ?2, ?3, ?4, ?5, {now}, {now})",
+                        args![id, output, cover, i64::try_from(*size).unwrap_or(i64::MAX), sha],
+                    )?;
+                }
+            }
+            super::audit::append(
+                tx,
+                &super::audit::AuditRecord {
+                    actor: "",
+                    action: "receive",
+                    entity: "variant",
+                    entity_id: Some(id),
+                    detail: arrival.detail.clone(),
+                    after_hash: arrival.render.as_ref().map(|r| r.3.as_str()),
+                    ..Default::default()
+                },
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// The team variant a local one was sent as, on `server`.
+    pub fn team_link(&self, variant_id: i64, server: &str) -> Result<Option<i64>> {
+        self.db
+            .opt(
+                "SELECT team_variant_id FROM team_links WHERE variant_id = ?1 AND server = ?2",
+                args![variant_id, server],
+            )?
+            .map(|r| r.get(0))
+            .transpose()
+    }
+
+    pub fn set_team_link(&self, variant_id: i64, server: &str, team_variant_id: i64) -> Result<()> {
+        self.db.execute(
+            "INSERT INTO team_links (variant_id, server, team_variant_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (variant_id) DO UPDATE SET server = excluded.server, team_variant_id = excluded.team_variant_id",
+            args![variant_id, server, team_variant_id],
+        )?;
+        Ok(())
+    }
+}

@@ -18,6 +18,13 @@ use crate::error::Result;
 /// What stands for the data folder in a stored path.
 pub const MARKER: &str = "$STUDIO_DATA/";
 
+/// What stands for a file in team storage (`$STUDIO_TEAM/<sha256>.mp4`): on
+/// each laptop it is read from the copy fetched into `team-media/`.
+pub const TEAM_MARKER: &str = "$STUDIO_TEAM/";
+
+/// Where this laptop keeps the files it fetched from team storage.
+pub const TEAM_MEDIA: &str = "team-media";
+
 impl Store {
     /// The data folder paths are stored relative to (where a local database lives).
     pub fn data_dir(&self) -> &Path {
@@ -48,7 +55,8 @@ impl Store {
     pub fn local_json<T: DeserializeOwned>(&self, stored: &str) -> Result<T> {
         let mut json: serde_json::Value = serde_json::from_str(stored)?;
         map_strings(&mut json, &|s| {
-            s.starts_with(MARKER).then(|| local(self.data_dir(), s).to_string_lossy().into_owned())
+            (s.starts_with(MARKER) || s.starts_with(TEAM_MARKER))
+                .then(|| local(self.data_dir(), s).to_string_lossy().into_owned())
         });
         Ok(serde_json::from_value(json)?)
     }
@@ -65,10 +73,22 @@ fn portable(data_dir: &Path, path: &Path) -> String {
 }
 
 pub(super) fn local(data_dir: &Path, stored: &str) -> PathBuf {
+    if let Some(name) = stored.strip_prefix(TEAM_MARKER) {
+        return data_dir.join(TEAM_MEDIA).join(name.replace(['/', '\\'], ""));
+    }
     match stored.strip_prefix(MARKER) {
         Some(rel) => rel.split('/').filter(|p| !p.is_empty()).fold(data_dir.to_owned(), |acc, p| acc.join(p)),
         None => PathBuf::from(stored),
     }
+}
+
+/// The SHA-256 of a fetched team file, from its name in `team-media/`.
+pub fn team_file_sha(data_dir: &Path, path: &Path) -> Option<String> {
+    if path.parent()? != data_dir.join(TEAM_MEDIA) {
+        return None;
+    }
+    let stem = path.file_stem()?.to_str()?;
+    (stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_hexdigit())).then(|| stem.to_owned())
 }
 
 fn map_strings(value: &mut serde_json::Value, f: &dyn Fn(&str) -> Option<String>) {

@@ -129,9 +129,14 @@ impl Store {
             return Ok(None);
         }
         let login: String = self.db.row("SELECT session_user::text", args![])?.get(0)?;
-        match self.db.opt("SELECT id, name, role FROM people WHERE name = ?1", args![login])? {
-            Some(r) => Ok(Some(person_from(&r)?)),
-            None => Err(EngineError::NotAllowed(format!(
+        if let Some(r) = self.db.opt("SELECT id, name, role FROM people WHERE name = ?1", args![login])? {
+            return Ok(Some(person_from(&r)?));
+        }
+        // The database's owner (who set it up) is an admin without being a member.
+        let r = self.db.row("SELECT studio_me(), studio_is('studio_admin')", args![])?;
+        match (r.get::<Option<i64>>(0)?, r.get::<bool>(1)?) {
+            (Some(id), true) => Ok(Some(Person { id, name: login, role: Role::Admin })),
+            _ => Err(EngineError::NotAllowed(format!(
                 "the login `{login}` is not a member of this team (no studio_editor, studio_reviewer or studio_admin role); ask your admin"
             ))),
         }

@@ -512,6 +512,22 @@ fn cadence_slots(account: &Account, from: Timestamp, to: Timestamp, rules: &Plan
 }
 
 impl Store {
+    /// Records something that happened outside the store's own actions (a
+    /// history brought over from a solo studio, say) in the audit trail.
+    pub fn record_event(
+        &self,
+        action: &str,
+        entity: &str,
+        entity_id: Option<i64>,
+        actor: &str,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
+        self.db.act(action, |tx| {
+            append(tx, &AuditRecord { actor, action, entity, entity_id, detail: detail.clone(), ..Default::default() })
+                .map(drop)
+        })
+    }
+
     /// Records a package export in the audit trail.
     pub fn record_export(&self, actor: &str, detail: &serde_json::Value) -> Result<()> {
         self.db.act("export_package", |tx| {

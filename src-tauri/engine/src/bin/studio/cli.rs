@@ -29,6 +29,14 @@ pub struct Cli {
     /// How many snapshots to keep (default: the app's setting, else 14).
     #[arg(long, global = true, env = "STUDIO_BACKUPS_KEPT")]
     pub backups_kept: Option<usize>,
+    /// The team's database (postgresql://LOGIN@HOST:PORT/DB; the password from PGPASSWORD).
+    /// Review, queue, packages and the audit trail are then the team's. Default: the app's setting, else solo.
+    #[arg(long = "database", global = true, env = "STUDIO_DATABASE")]
+    pub team_database: Option<String>,
+    /// An id for this action (approve, schedule …): running the command again with the
+    /// same id after a crash or a lost connection does not do it twice.
+    #[arg(long, global = true, env = "STUDIO_ACTION_ID")]
+    pub action_id: Option<String>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -202,6 +210,11 @@ pub enum Command {
         #[arg(long = "override")]
         overrides: Vec<String>,
     },
+    /// Team mode: one review, queue and audit trail on the team's PostgreSQL server (see --database).
+    Team {
+        #[command(subcommand)]
+        action: TeamAction,
+    },
     /// The audit trail: list, verify the hash chain, export for the archive.
     Audit {
         #[command(subcommand)]
@@ -252,6 +265,23 @@ pub enum JobAction {
     Retry { id: i64 },
     /// Check that every finished job's file is there, whole, with its recorded hash.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamAction {
+    /// Who you are on the team database, its address and schema version.
+    Status,
+    /// Add a member (admins only): a login with a password and a role. The password is read from
+    /// STUDIO_MEMBER_PASSWORD, else from the first line of standard input.
+    AddMember {
+        name: String,
+        /// editor, reviewer or admin
+        #[arg(long)]
+        role: String,
+    },
+    /// Copy this laptop's studio into the team database: masters, variants and their files,
+    /// review history and posts. The team's audit trail records the old chain's last hash.
+    Push,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ mod progress;
 mod publish;
 mod review;
 mod table;
+mod team;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -52,6 +53,7 @@ fn open(cli: &Cli, parallel: usize) -> Result<Studio> {
         font_files: cli.fonts.clone(),
         backup_dir: cli.backup_dir.clone(),
         backups_kept: cli.backups_kept,
+        team_database: cli.team_database.clone(),
     };
     flags.apply(&mut config);
     config.max_parallel_jobs = parallel;
@@ -109,7 +111,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let studio = open(&cli, *parallel)?;
             let (media, plans) = plan_all(&studio, variant)?;
             let ids = studio.enqueue(&variant.project, &media, &plans)?;
-            if let Some(name) = &cli.actor {
+            if let Some(name) = cli.actor.as_ref().filter(|_| !studio.is_team()) {
                 let store = studio.store()?;
                 let person = store.person(name)?;
                 for (variant_id, _) in &ids {
@@ -171,7 +173,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 };
                 let plan = studio.make_note(file, &request, out)?;
                 let variant = studio.enqueue_note(project, &plan)?;
-                if let Some(name) = &cli.actor {
+                if let Some(name) = cli.actor.as_ref().filter(|_| !studio.is_team()) {
                     let store = studio.store()?;
                     store.set_author(variant, &store.person(name)?)?;
                 }
@@ -209,6 +211,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             review::review(&cli, *variant, *submit, *approve, *request_changes, reason.as_deref(), overrides)
         }
         Command::Audit { action } => review::audit(&cli, action.as_ref()),
+        Command::Team { action } => team::team(&cli, action),
         Command::Logs { zip } => backup::logs(&cli, zip.as_deref()),
         Command::Backup { to, action } => backup::backup(&cli, to.as_deref(), action.as_ref()),
         Command::Restore { snapshot, latest } => backup::restore(&cli, snapshot.as_deref(), *latest),

@@ -12,7 +12,6 @@ use studio_engine::tabular::{LineError, parse_count};
 use studio_engine::{EngineError, Result, Studio};
 
 use crate::cli::{AccountAction, Cli, MetricsAction, PostAction};
-use crate::review::actor;
 use crate::table::Table;
 use crate::{open, print_json};
 
@@ -71,7 +70,7 @@ fn print_line_errors(label: &str, errors: &[LineError]) {
 
 pub fn accounts(cli: &Cli, action: &AccountAction) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
-    let mut store = studio.store()?;
+    let mut store = crate::review::team_side(cli, &studio)?;
     let show = |accounts: &[Account]| {
         if cli.json {
             return print_json(&accounts);
@@ -93,7 +92,7 @@ pub fn accounts(cli: &Cli, action: &AccountAction) -> Result<ExitCode> {
     match action {
         AccountAction::List => show(&store.accounts()?)?,
         AccountAction::Add { platform, name, handle, owner, cross_line, cadence } => {
-            let who = actor(cli)?;
+            let who = crate::review::actor_name(cli, &studio, &store)?;
             let rules = Studio::parse_cadence(cadence)?;
             let new = NewAccount {
                 platform: platform.clone(),
@@ -109,7 +108,7 @@ pub fn accounts(cli: &Cli, action: &AccountAction) -> Result<ExitCode> {
             show(&[account])?;
         }
         AccountAction::Cadence { account, rules } => {
-            let who = actor(cli)?;
+            let who = crate::review::actor_name(cli, &studio, &store)?;
             let account = store.find_account(account)?;
             let rules = Studio::parse_cadence(rules)?;
             show(&[store.set_cadence(account.id, &rules, &who)?])?;
@@ -120,7 +119,7 @@ pub fn accounts(cli: &Cli, action: &AccountAction) -> Result<ExitCode> {
 
 pub fn posts(cli: &Cli, action: &PostAction) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
-    let mut store = studio.store()?;
+    let mut store = crate::review::team_side(cli, &studio)?;
     let tz = studio.time_zone()?;
     let person = || store_person(&studio, cli);
     match action {
@@ -241,12 +240,13 @@ pub fn posts(cli: &Cli, action: &PostAction) -> Result<ExitCode> {
 }
 
 fn store_person(studio: &Studio, cli: &Cli) -> Result<studio_engine::store::Person> {
-    studio.store()?.person(&actor(cli)?)
+    let store = studio.review_store()?;
+    studio.acting_person(&store, cli.actor.as_deref())
 }
 
 pub fn due(cli: &Cli, at: Option<&str>) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
-    let store = studio.store()?;
+    let store = crate::review::team_side(cli, &studio)?;
     let due = store.due_posts(when(&studio, at)?)?;
     if cli.json {
         print_json(&due)?;
@@ -285,9 +285,9 @@ pub fn package(
     zip: bool,
 ) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
-    let mut store = studio.store()?;
+    let mut store = crate::review::team_side(cli, &studio)?;
     let tz = studio.time_zone()?;
-    let who = actor(cli)?;
+    let who = crate::review::actor_name(cli, &studio, &store)?;
     let mut ids = posts.to_vec();
     if !accounts.is_empty() || from.is_some() || to.is_some() {
         let from = from.map(|f| parse_when(f, &tz)).transpose().map_err(EngineError::InvalidArgument)?;
@@ -351,7 +351,7 @@ fn print_import(summary: &ImportSummary) {
 
 pub fn metrics(cli: &Cli, action: &MetricsAction) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
-    let store = studio.store()?;
+    let store = crate::review::team_side(cli, &studio)?;
     match action {
         MetricsAction::Add { post, at, views, likes, comments, shares, favorites, followers, conversions } => {
             let counts = Counts {
@@ -414,7 +414,7 @@ pub fn metrics(cli: &Cli, action: &MetricsAction) -> Result<ExitCode> {
 
 pub fn report(cli: &Cli, by: &str, master: Option<i64>) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
-    let store = studio.store()?;
+    let store = crate::review::team_side(cli, &studio)?;
     let by: GroupBy = by.parse()?;
     let rows = compare(&store.latest_metrics()?, by, master);
     if cli.json {

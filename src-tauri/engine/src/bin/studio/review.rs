@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use studio_engine::compliance::{Finding, PublishText, Severity, has_block};
-use studio_engine::store::{Override, Role, audit_csv};
-use studio_engine::{EngineError, Result};
+use studio_engine::store::{Override, Role, Store, audit_csv};
+use studio_engine::{EngineError, Result, Studio};
 
 use crate::cli::{AuditAction, Cli, PeopleAction};
 use crate::table::Table;
@@ -16,6 +16,21 @@ pub fn actor(cli: &Cli) -> Result<String> {
     cli.actor.clone().ok_or_else(|| {
         EngineError::InvalidArgument("say who you are with --as NAME (or STUDIO_USER); see `studio people`".into())
     })
+}
+
+/// Where review, the queue and the audit trail are (the team's database in
+/// team mode), with `--action-id` set for the action about to run.
+pub fn team_side(cli: &Cli, studio: &Studio) -> Result<Store> {
+    let store = studio.review_store()?;
+    if let Some(id) = &cli.action_id {
+        store.set_action_id(id);
+    }
+    Ok(store)
+}
+
+/// The name audit rows give the person acting on `store`.
+pub fn actor_name(cli: &Cli, studio: &Studio, store: &Store) -> Result<String> {
+    Ok(studio.acting_person(store, cli.actor.as_deref())?.name)
 }
 
 fn print_findings(findings: &[Finding]) {
@@ -57,7 +72,7 @@ pub fn check(cli: &Cli, input: &str) -> Result<ExitCode> {
 
 pub fn people(cli: &Cli, action: Option<&PeopleAction>) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
-    let mut store = studio.store()?;
+    let mut store = team_side(cli, &studio)?;
     match action.unwrap_or(&PeopleAction::List) {
         PeopleAction::List => {
             let people = store.people()?;
@@ -83,7 +98,7 @@ pub fn people(cli: &Cli, action: Option<&PeopleAction>) -> Result<ExitCode> {
 pub fn edit(cli: &Cli, variant: i64, title: &str, body: &str, tags: &[String]) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
     let mut store = studio.store()?;
-    let person = store.person(&actor(cli)?)?;
+    let person = studio.local_person(&store, cli.actor.as_deref())?;
     let tags: Vec<String> =
         tags.iter().map(|t| t.trim().trim_start_matches('#').to_owned()).filter(|t| !t.is_empty()).collect();
     store.edit_variant_text(variant, &person, title, body, &tags)?;
@@ -102,6 +117,19 @@ pub fn review(
     overrides: &[String],
 ) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
+    if submit && studio.is_team() {
+        let sent = studio.send_to_team(variant)?;
+        if cli.json {
+            print_json(&sent)?;
+        } else {
+            println!("variant {variant} is in the team's review as team variant {}", sent.team_variant);
+            for f in &sent.files {
+                println!("  {:<12} sha256 {}", f.name, f.sha256);
+            }
+            print_findings(&sent.findings);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if submit {
         let findings = studio.submit_for_review(variant, &actor(cli)?)?;
         if cli.json {
@@ -112,9 +140,9 @@ pub fn review(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let mut store = studio.store()?;
+    let mut store = team_side(cli, &studio)?;
     if approve {
-        let person = store.person(&actor(cli)?)?;
+        let person = studio.acting_person(&store, cli.actor.as_deref())?;
         let overrides = overrides
             .iter()
             .map(|o| {
@@ -124,12 +152,12 @@ pub fn review(
                 Ok(Override { rule_id: rule.trim().to_owned(), reason: reason.trim().to_owned() })
             })
             .collect::<Result<Vec<_>>>()?;
-        store.approve(variant, &person, &overrides)?;
+        studio.approve(&mut store, variant, &person, &overrides)?;
         println!("variant {variant} approved by {}", person.name);
         return Ok(ExitCode::SUCCESS);
     }
     if request_changes {
-        let person = store.person(&actor(cli)?)?;
+        let person = studio.acting_person(&store, cli.actor.as_deref())?;
         store.request_changes(variant, &person, reason.unwrap_or_default())?;
         println!("variant {variant} sent back to the editor");
         return Ok(ExitCode::SUCCESS);
@@ -137,12 +165,20 @@ pub fn review(
     let content = store.variant_content(variant)?;
     let findings = store.findings(variant)?;
     let history = store.audit_entries(Some(("variant", variant)))?;
+    // A reviewer looks at the very bytes that were sent, fetched and checked here.
+    let files = if store.is_team() { studio.fetch_team_files(&store, variant)? } else { Vec::new() };
     if cli.json {
-        return print_json(&serde_json::json!({ "variant": content, "findings": findings, "history": history }))
-            .map(|()| ExitCode::SUCCESS);
+        return print_json(&serde_json::json!({
+            "variant": content, "findings": findings, "history": history, "files": files,
+            "content_hash": content.content_hash(),
+        }))
+        .map(|()| ExitCode::SUCCESS);
     }
     println!("variant {variant} ({}, {}): {}", content.platform, content.kind, content.review_state.as_str());
-    let (_, current) = studio.check_variant(variant)?;
+    for f in &files {
+        println!("  {:<12} {}  (sha256 {})", f.name, f.path.display(), f.sha256);
+    }
+    let current = studio_engine::review::check(studio.lexicon(), &content)?;
     println!("\nfindings now:");
     print_findings(&current);
     if findings.iter().any(|f| f.override_reason.is_some()) {
@@ -165,7 +201,7 @@ pub fn review(
 
 pub fn audit(cli: &Cli, action: Option<&AuditAction>) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
-    let store = studio.store()?;
+    let store = team_side(cli, &studio)?;
     match action.unwrap_or(&AuditAction::List { variant: None }) {
         AuditAction::List { variant } => {
             let entries = store.audit_entries(variant.map(|v| ("variant", v)))?;
