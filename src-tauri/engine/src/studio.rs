@@ -35,6 +35,9 @@ pub struct StudioConfig {
     /// The team database's URL; `None` for a solo studio (see [`crate::team`]).
     #[serde(default)]
     pub team_database: Option<String>,
+    /// The login's password, held for this run only (never saved); `None`: `PGPASSWORD`.
+    #[serde(skip)]
+    pub team_password: Option<String>,
 }
 
 /// Snapshot settings (see [`crate::backups`]).
@@ -66,6 +69,7 @@ impl StudioConfig {
             time_zone: default_zone(),
             backups: BackupConfig::default(),
             team_database: None,
+            team_password: None,
         }
     }
 

@@ -95,7 +95,7 @@ impl Studio {
     /// The team database, connected as this laptop's login; `None` when solo.
     pub fn team(&self) -> Result<Option<Store>> {
         match &self.config().team_database {
-            Some(url) => Ok(Some(Store::open_team(url, self.data_dir())?)),
+            Some(url) => Ok(Some(Store::open_team_as(url, self.config().team_password.as_deref(), self.data_dir())?)),
             None => Ok(None),
         }
     }

@@ -195,7 +195,7 @@ struct Pg {
 
 enum Backend {
     Sqlite(rusqlite::Connection),
-    Postgres { url: String, conn: Box<RefCell<Option<Pg>>> },
+    Postgres { url: String, password: Option<String>, conn: Box<RefCell<Option<Pg>>> },
 }
 
 /// An open connection.
@@ -259,9 +259,14 @@ impl Db {
         Self::new(Backend::Sqlite(conn))
     }
 
-    /// Connects to a team server; `url` is a `postgresql://` URL.
-    pub(crate) fn postgres(url: &str) -> Result<Self> {
-        let db = Self::new(Backend::Postgres { url: url.to_owned(), conn: Box::new(RefCell::new(None)) });
+    /// Connects to a team server; `url` is a `postgresql://` URL, `password`
+    /// the login's when the URL has none (else `PGPASSWORD`).
+    pub(crate) fn postgres(url: &str, password: Option<&str>) -> Result<Self> {
+        let db = Self::new(Backend::Postgres {
+            url: url.to_owned(),
+            password: password.map(str::to_owned),
+            conn: Box::new(RefCell::new(None)),
+        });
         db.pg_connect()?;
         Ok(db)
     }
@@ -293,15 +298,22 @@ impl Db {
     }
 
     fn pg_connect(&self) -> Result<()> {
-        let Backend::Postgres { url, conn } = &self.backend else { return Ok(()) };
+        let Backend::Postgres { url, password, conn } = &self.backend else { return Ok(()) };
         let config: postgres::Config = url.parse().map_err(|e| {
             EngineError::InvalidArgument(format!("the team database address is not a PostgreSQL URL ({e})"))
         })?;
         let mut config = config;
-        if config.get_password().is_none()
-            && let Ok(pw) = std::env::var("PGPASSWORD")
-        {
-            config.password(pw);
+        if config.get_password().is_none() {
+            match password {
+                Some(pw) => {
+                    config.password(pw);
+                }
+                None => {
+                    if let Ok(pw) = std::env::var("PGPASSWORD") {
+                        config.password(pw);
+                    }
+                }
+            }
         }
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("repurpose-studio");
@@ -412,6 +424,14 @@ impl Db {
         };
         let mut attempt = 0;
         loop {
+            // Studio writers queue for one lock, taken before the transaction
+            // so its snapshot is taken after the previous writer committed:
+            // they wait their turn instead of failing and running again
+            // (every write appends to the one audit chain). SERIALIZABLE
+            // still guards against writers that bypass the studio.
+            if self.engine() == Engine::Postgres {
+                self.with_pg(false, |pg| pg.client.batch_execute("SELECT pg_advisory_lock(7247002)"))?;
+            }
             self.batch(begin)?;
             self.in_write.set(true);
             let outcome = work(self).and_then(|value| {
@@ -427,11 +447,17 @@ impl Db {
                 Ok(value)
             });
             self.in_write.set(false);
+            if outcome.is_err() {
+                // Nothing to roll back when the connection is gone.
+                let _ = self.batch("ROLLBACK");
+            }
+            if self.engine() == Engine::Postgres {
+                // Gone with the session if the connection is.
+                let _ = self.with_pg(false, |pg| pg.client.batch_execute("SELECT pg_advisory_unlock(7247002)"));
+            }
             match outcome {
                 Ok(value) => return Ok(value),
                 Err(e) => {
-                    // Nothing to roll back when the connection is gone.
-                    let _ = self.batch("ROLLBACK");
                     if e.is_race() && attempt < RACE_RETRIES {
                         attempt += 1;
                         std::thread::sleep(backoff(attempt));
@@ -532,7 +558,7 @@ impl Db {
         reads_only: bool,
         mut f: impl FnMut(&mut Pg) -> std::result::Result<T, postgres::Error>,
     ) -> Result<T> {
-        let Backend::Postgres { url, conn } = &self.backend else {
+        let Backend::Postgres { url, conn, .. } = &self.backend else {
             unreachable!("with_pg is called only for PostgreSQL")
         };
         let broken = conn.borrow().as_ref().is_none_or(|pg| pg.client.is_closed());

@@ -70,8 +70,22 @@ impl Store {
     /// as the person whose login the URL names, and brings its schema up to
     /// date when that person owns it. `data_dir` is this laptop's data folder.
     pub fn open_team(url: &str, data_dir: &Path) -> Result<Self> {
-        let db = Db::postgres(url)?;
-        migrations::migrate_postgres(&db)?;
+        Self::open_team_as(url, None, data_dir)
+    }
+
+    /// [`Store::open_team`] with the login's password given (else it comes from the URL or `PGPASSWORD`).
+    pub fn open_team_as(url: &str, password: Option<&str>, data_dir: &Path) -> Result<Self> {
+        let db = Db::postgres(url, password)?;
+        if let Err(e) = migrations::migrate_postgres(&db) {
+            let found = migrations::version(&db).unwrap_or(0);
+            if found < SCHEMA_VERSION && e.code() == "not_allowed" {
+                return Err(EngineError::NotAllowed(format!(
+                    "the team database is at schema {found} and this Repurpose Studio needs {SCHEMA_VERSION}; \
+                     its owner brings it up to date by running `studio team status` with the owner's login once"
+                )));
+            }
+            return Err(e);
+        }
         Ok(Self { db, path: PathBuf::from(db::server_of(url)), data_dir: data_dir.to_owned(), anchor_dir: None })
     }
 

@@ -244,6 +244,18 @@ pub enum Command {
         /// Measure the publish calendar with 100,000 posts (month query, week fill) instead.
         #[arg(long)]
         calendar: bool,
+        /// Measure a team database (--database, as its owner) under ten laptops' mix instead.
+        #[arg(long)]
+        team: bool,
+        /// Laptops for --team.
+        #[arg(long, default_value_t = 10)]
+        laptops: usize,
+        /// Seconds of the --team mix.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Mean pause of each --team laptop between operations, in milliseconds (0: none, a stress run).
+        #[arg(long, default_value_t = 1000)]
+        think_ms: u64,
         /// Length of the long master in minutes.
         #[arg(long, default_value_t = 10.0)]
         minutes: f64,

@@ -4,6 +4,7 @@
 mod backup;
 mod bench;
 mod bench_calendar;
+mod bench_team;
 mod cli;
 mod progress;
 mod publish;
@@ -281,6 +282,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             bench::cards(&studio, out).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench { calendar: true, out, .. } => bench_calendar::calendar(out).map(|()| ExitCode::SUCCESS),
+        Command::Bench { team: true, laptops, seconds, think_ms, out, .. } => {
+            let url = cli.team_database.as_deref().ok_or_else(|| {
+                EngineError::InvalidArgument(
+                    "--team needs --database postgresql://OWNER@HOST/DB (a database made for it)".into(),
+                )
+            })?;
+            bench_team::team(url, *laptops, *seconds, *think_ms, out).map(|()| ExitCode::SUCCESS)
+        }
         Command::Bench { scan: true, .. } => {
             let studio = open(&cli, 1)?;
             bench::scan(&studio);
