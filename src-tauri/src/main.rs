@@ -42,6 +42,10 @@ fn main() {
             commands::settings::machine_settings,
             commands::settings::save_machine_settings,
             commands::settings::download_ffmpeg,
+            commands::team::team_status,
+            commands::team::save_team,
+            commands::review::local_drafts,
+            commands::review::send_to_team,
             commands::backups::backups,
             commands::backups::backup_now,
             commands::backups::restore_snapshot,
@@ -106,7 +110,7 @@ fn open_studio() -> (Studio, state::Launch) {
         Studio::open(base.clone())
     });
     match studio {
-        Ok(studio) => (studio, state::Launch { base, machine, machine_path, problem }),
+        Ok(studio) => (studio, state::Launch { base, machine, machine_path, problem, team_password: None }),
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code());
             std::process::exit(2);

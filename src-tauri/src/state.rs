@@ -53,6 +53,8 @@ pub struct Launch {
     pub machine_path: Option<PathBuf>,
     /// Why the saved choices could not be read or used at start.
     pub problem: Option<String>,
+    /// The team login's password, typed in Settings → 团队 this run (never saved).
+    pub team_password: Option<String>,
 }
 
 /// Whether ffmpeg and ffprobe run. Starting both takes a quarter second, so
@@ -189,6 +191,7 @@ impl AppState {
         let mut launch = self.launch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut config = launch.base.clone();
         wanted.apply(&mut config);
+        config.team_password.clone_from(&launch.team_password);
         let studio = Studio::open(config)?;
         studio.store()?;
         match &launch.machine_path {
@@ -201,6 +204,30 @@ impl AppState {
         launch.machine = wanted;
         launch.problem = None;
         Ok(studio)
+    }
+
+    /// Joins a team database as `address` names it with `password` (kept
+    /// for this run only), or leaves team mode when `address` is empty. The
+    /// login is tried first; nothing is saved unless the server accepts it.
+    pub fn switch_team(&self, address: &str, password: &str) -> Result<Arc<Studio>, IpcError> {
+        let address = address.trim();
+        let mut wanted = self.machine().0;
+        wanted.team_database = (!address.is_empty()).then(|| address.to_owned());
+        if let Some(url) = &wanted.team_database {
+            studio_engine::team::check_url(url)?;
+            let mut config = self.studio().config().clone();
+            config.team_database = Some(url.clone());
+            config.team_password = Some(password.to_owned()).filter(|p| !p.is_empty());
+            let trial = Studio::open(config)?;
+            trial.team()?;
+        }
+        let previous = {
+            let mut launch = self.launch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            std::mem::replace(&mut launch.team_password, Some(password.to_owned()).filter(|p| !p.is_empty()))
+        };
+        self.switch(wanted).inspect_err(|_| {
+            self.launch.lock().unwrap_or_else(std::sync::PoisonError::into_inner).team_password = previous;
+        })
     }
 
     /// `busy` while the runner works, naming what must wait.
@@ -273,6 +300,7 @@ mod tests {
             machine: MachineSettings::default(),
             machine_path: Some(machine_path.clone()),
             problem: Some("old".into()),
+            team_password: None,
         };
         let state = AppState::new(Studio::open(base).unwrap(), launch);
         let second = dir.path().join("second 工作室");

@@ -8,6 +8,7 @@ pub mod notes;
 pub mod publish;
 pub mod review;
 pub mod settings;
+pub mod team;
 
 use serde::Serialize;
 use studio_engine::store::{Person, Role, Store};

@@ -60,7 +60,7 @@ pub fn calendar(state: State<'_, AppState>, from: Option<String>, days: u32) -> 
         None => Timestamp::now().to_zoned(tz.clone()).start_of_day().map_err(EngineError::from)?.timestamp(),
     };
     let end = start.to_zoned(tz.clone()).checked_add(i64::from(days).days()).map_err(EngineError::from)?.timestamp();
-    let posts = studio.store()?.calendar(start, end, &CalendarFilter::default())?;
+    let posts = studio.review_store()?.calendar(start, end, &CalendarFilter::default())?;
     Ok(posts
         .into_iter()
         .filter_map(|p| {
@@ -83,7 +83,7 @@ pub fn calendar(state: State<'_, AppState>, from: Option<String>, days: u32) -> 
 #[tauri::command]
 pub fn report(state: State<'_, AppState>, by: String, master: Option<i32>) -> Result<Vec<ReportRowView>, IpcError> {
     let by: GroupBy = by.parse()?;
-    let rows = compare(&state.studio().store()?.latest_metrics()?, by, master.map(i64::from));
+    let rows = compare(&state.studio().review_store()?.latest_metrics()?, by, master.map(i64::from));
     let n = |v: Option<i64>| v.map(|v| v as f64);
     Ok(rows
         .into_iter()
@@ -119,7 +119,7 @@ pub struct AccountView {
 pub fn accounts(state: State<'_, AppState>) -> Result<Vec<AccountView>, IpcError> {
     Ok(state
         .studio()
-        .store()?
+        .review_store()?
         .accounts()?
         .into_iter()
         .map(|a| AccountView {
@@ -142,7 +142,7 @@ pub fn add_account(
     cadence: Vec<String>,
 ) -> Result<i32, IpcError> {
     let studio = state.studio();
-    let mut store = studio.store()?;
+    let mut store = studio.review_store()?;
     let rules = studio_engine::Studio::parse_cadence(&cadence)?;
     let new = NewAccount { platform, name, handle, owner: None, cross_line: None };
     let account = studio.add_account(&mut store, &new, &actor)?;
@@ -179,8 +179,8 @@ pub fn schedule_post(
     local_time: String,
 ) -> Result<ScheduledView, IpcError> {
     let studio = state.studio();
-    let mut store = studio.store()?;
-    let who = person(&store, &actor)?;
+    let mut store = studio.review_store()?;
+    let who = if store.is_team() { studio.acting_person(&store, None)? } else { person(&store, &actor)? };
     let account = store.account(i64::from(account_id))?;
     let tz = studio.time_zone()?;
     let at = parse_time(&local_time, &tz)?;
@@ -198,8 +198,8 @@ pub fn move_post(
     local_time: String,
 ) -> Result<ScheduledView, IpcError> {
     let studio = state.studio();
-    let mut store = studio.store()?;
-    let who = person(&store, &actor)?;
+    let mut store = studio.review_store()?;
+    let who = if store.is_team() { studio.acting_person(&store, None)? } else { person(&store, &actor)? };
     let post = store.post(i64::from(post_id))?;
     let account_id = post.account_id.ok_or_else(|| IpcError::invalid("the post has no account".into()))?;
     let account = store.account(account_id)?;

@@ -1,8 +1,11 @@
 //! Review: a variant's texts, findings and history; edit, submit, approve,
 //! request changes. The engine and the database enforce who may do what.
+//! In team mode these are the team database's variants, and the person is
+//! the team login; this laptop's own drafts are sent with `send_to_team`.
 
 use serde::{Deserialize, Serialize};
-use studio_engine::store::{Override, Store};
+use studio_engine::Studio;
+use studio_engine::store::{Override, Person, Store};
 use tauri::State;
 use ts_rs::TS;
 
@@ -65,6 +68,14 @@ pub struct OverrideInput {
     pub reason: String,
 }
 
+/// Who acts on `store`: the team login in team mode, else the person chosen in Settings.
+fn acting(studio: &Studio, store: &Store, actor: &str) -> Result<Person, IpcError> {
+    if store.is_team() {
+        return Ok(studio.acting_person(store, None)?);
+    }
+    person(store, actor)
+}
+
 fn variant_view(store: &Store, id: i64, master_id: i64) -> Result<VariantView, IpcError> {
     let content = store.variant_content(id)?;
     let job = store.latest_done_job(id)?;
@@ -82,7 +93,7 @@ fn variant_view(store: &Store, id: i64, master_id: i64) -> Result<VariantView, I
 
 #[tauri::command]
 pub fn variants(state: State<'_, AppState>) -> Result<Vec<VariantView>, IpcError> {
-    let store = state.studio().store()?;
+    let store = state.studio().review_store()?;
     let mut out = Vec::new();
     for row in store.variants()? {
         out.push(variant_view(&store, row.id, row.master_id)?);
@@ -93,8 +104,13 @@ pub fn variants(state: State<'_, AppState>) -> Result<Vec<VariantView>, IpcError
 
 #[tauri::command]
 pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<ReviewView, IpcError> {
-    let store = state.studio().store()?;
+    let studio = state.studio();
+    let store = studio.review_store()?;
     let id = i64::from(variant_id);
+    // The reviewer sees the very files that were sent, fetched and checked here.
+    if store.is_team() {
+        studio.fetch_team_files(&store, id)?;
+    }
     let content = store.variant_content(id)?;
     let row = store
         .variants()?
@@ -138,8 +154,9 @@ pub fn edit_variant(
     body: String,
     tags: Vec<String>,
 ) -> Result<(), IpcError> {
-    let mut store = state.studio().store()?;
-    let who = person(&store, &actor)?;
+    let studio = state.studio();
+    let mut store = studio.review_store()?;
+    let who = acting(&studio, &store, &actor)?;
     let tags: Vec<String> =
         tags.iter().map(|t| t.trim().trim_start_matches('#').to_owned()).filter(|t| !t.is_empty()).collect();
     store.edit_variant_text(i64::from(variant_id), &who, title.trim(), body.trim(), &tags)?;
@@ -150,9 +167,52 @@ pub fn edit_variant(
 #[tauri::command]
 pub fn submit_review(state: State<'_, AppState>, actor: String, variant_id: i32) -> Result<i32, IpcError> {
     let studio = state.studio();
-    person(&studio.store()?, &actor)?;
+    let blocking = |findings: &[studio_engine::compliance::Finding]| {
+        findings.iter().filter(|f| f.severity == studio_engine::compliance::Severity::Block).count() as i32
+    };
+    let mut store = studio.review_store()?;
+    if store.is_team() {
+        // A team variant sent back: submitted again as it now stands there.
+        let me = acting(&studio, &store, &actor)?;
+        let content = store.variant_content(i64::from(variant_id))?;
+        let findings = studio_engine::review::check(studio.lexicon(), &content)?;
+        store.submit_for_review(i64::from(variant_id), &me, &content.content_hash(), &findings)?;
+        return Ok(blocking(&findings));
+    }
+    person(&store, &actor)?;
     let findings = studio.submit_for_review(i64::from(variant_id), &actor)?;
-    Ok(findings.iter().filter(|f| f.severity == studio_engine::compliance::Severity::Block).count() as i32)
+    Ok(blocking(&findings))
+}
+
+/// This laptop's own variants and, in team mode, the team variant each was sent as.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct LocalDraftView {
+    pub variant: VariantView,
+    pub team_variant: Option<i32>,
+}
+
+#[tauri::command]
+pub fn local_drafts(state: State<'_, AppState>) -> Result<Vec<LocalDraftView>, IpcError> {
+    let studio = state.studio();
+    let store = studio.store()?;
+    let server = studio.team()?.map(|t| t.path().display().to_string());
+    let mut out = Vec::new();
+    for row in store.variants()?.into_iter().rev() {
+        let team_variant = match &server {
+            Some(server) => store.team_link(row.id, server)?.map(id32),
+            None => None,
+        };
+        out.push(LocalDraftView { variant: variant_view(&store, row.id, row.master_id)?, team_variant });
+    }
+    Ok(out)
+}
+
+/// Sends a local variant (its rendered files too) to the team's review; returns the team variant's id.
+#[tauri::command]
+pub fn send_to_team(state: State<'_, AppState>, variant_id: i32) -> Result<i32, IpcError> {
+    let sent = state.studio().send_to_team(i64::from(variant_id))?;
+    Ok(id32(sent.team_variant))
 }
 
 #[tauri::command]
@@ -162,11 +222,12 @@ pub fn approve(
     variant_id: i32,
     overrides: Vec<OverrideInput>,
 ) -> Result<(), IpcError> {
-    let mut store = state.studio().store()?;
-    let who = person(&store, &actor)?;
+    let studio = state.studio();
+    let mut store = studio.review_store()?;
+    let who = acting(&studio, &store, &actor)?;
     let overrides: Vec<Override> =
         overrides.into_iter().map(|o| Override { rule_id: o.rule_id, reason: o.reason }).collect();
-    store.approve(i64::from(variant_id), &who, &overrides)?;
+    studio.approve(&mut store, i64::from(variant_id), &who, &overrides)?;
     Ok(())
 }
 
@@ -177,8 +238,9 @@ pub fn request_changes(
     variant_id: i32,
     reason: String,
 ) -> Result<(), IpcError> {
-    let mut store = state.studio().store()?;
-    let who = person(&store, &actor)?;
+    let studio = state.studio();
+    let mut store = studio.review_store()?;
+    let who = acting(&studio, &store, &actor)?;
     store.request_changes(i64::from(variant_id), &who, &reason)?;
     Ok(())
 }
