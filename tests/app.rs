@@ -562,3 +562,95 @@ async fn settings_lists_snapshots_and_restores_a_damaged_database_in_two_steps()
         .unwrap();
     assert!(std::fs::read(&kept).unwrap() == damaged, "the damaged file was kept aside as {}", kept.display());
 }
+
+/// Team mode in the window: Settings → 团队 joins the team database with the
+/// editor's own login (a server the test starts), this laptop's draft goes to
+/// the team's review from the Review screen, and the server refuses the
+/// editor's approval there; the reviewer on another laptop sees it through the CLI.
+#[tokio::test(flavor = "current_thread")]
+async fn settings_joins_a_team_and_a_draft_goes_to_the_team_review() {
+    let cluster = studio_e2e::pg::Cluster::start();
+    cluster.create_database("团队");
+    let dir = tempfile::tempdir().unwrap();
+    let owner_url = cluster.url_as(studio_e2e::pg::OWNER, "", "团队").replacen(":@", "@", 1);
+    let password = "编辑的 pass 'w0rd'";
+    for (name, role) in [("编辑小李", "editor"), ("审核老王", "reviewer")] {
+        let out = studio_cmd(
+            &dir.path().join("owner"),
+            &["--database", &owner_url, "team", "add-member", name, "--role", role],
+        )
+        .env("PGPASSWORD", studio_e2e::pg::OWNER_PASSWORD)
+        .env("STUDIO_MEMBER_PASSWORD", password)
+        .output()
+        .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    // A note made on this laptop, solo.
+    let data = dir.path().join("laptop");
+    let md = dir.path().join("定投.md");
+    std::fs::write(
+        &md,
+        "---\ntitle: 定投入门\ntags: [基金]\n---\n\n定投的核心在于纪律。\n\n投资有风险，入市需谨慎。\n",
+    )
+    .unwrap();
+    let cards = dir.path().join("cards");
+    let out = studio_cmd(
+        &data,
+        &["--json", "notes", md.to_str().unwrap(), "--platforms", "xiaohongshu", "--out", cards.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let local = made[0]["variant"].as_i64().unwrap();
+
+    let display = Display::start();
+    let driver = Driver::start(&display, &data);
+    let app = driver.open().await;
+    click(&app, "#tab-settings").await;
+    let editor_url = cluster.url_as("编辑小李", "", "团队").replacen(":@", "@", 1);
+    set_value(&app, "#team-address", &format!("{editor_url}?password=x")).await;
+    click(&app, "#team-join").await;
+    wait_text(&app, "#team-error", 20, |t| t.contains("invalid_argument")).await;
+    set_value(&app, "#team-address", &editor_url).await;
+    set_value(&app, "#team-password", "wrong password").await;
+    click(&app, "#team-join").await;
+    wait_text(&app, "#team-error", 20, |t| t.contains("team_login")).await;
+    set_value(&app, "#team-password", password).await;
+    click(&app, "#team-join").await;
+    let connected = wait_text(&app, "#team-connected", 30, |t| t.contains("编辑小李")).await;
+    assert!(connected.contains("编辑"), "{connected}");
+    wait_text(&app, "#team-members", 10, |t| t.contains("审核老王")).await;
+    app.execute("document.querySelector('#team-form').scrollIntoView()", vec![]).await.unwrap();
+    screenshot(&app, &shots(), "30-team-settings").await;
+    let saved =
+        std::fs::read_to_string(data.with_extension("webview-config").join("repurpose-studio/machine.json")).unwrap();
+    assert!(
+        saved.contains(&editor_url) && !saved.contains(password),
+        "the address is saved, the password is not: {saved}"
+    );
+
+    click(&app, "#tab-review").await;
+    click(&app, &format!("#local-drafts [data-send='{local}']")).await;
+    let status = wait_text(&app, "#review-detail [role=status]", 60, |t| t.contains("团队稿件")).await;
+    assert!(status.contains("#1"), "{status}");
+    attr_is(&app, "#review-detail", "data-state", "in_review", 20).await;
+    wait_text(&app, "#local-drafts", 10, |t| t.contains("已送审为团队 #1")).await;
+    // The editor's login cannot approve, whatever the window offers.
+    click(&app, "#approve").await;
+    let refused = wait_text(&app, "#review-error", 20, |t| !t.is_empty()).await;
+    assert!(refused.contains("not_allowed"), "{refused}");
+    screenshot(&app, &shots(), "31-team-review").await;
+    app.close().await.unwrap();
+
+    // The reviewer, on another laptop, has the cards the window sent.
+    let reviewer_url = cluster.url_as("审核老王", "", "团队").replacen(":@", "@", 1);
+    let out = studio_cmd(&dir.path().join("laptop B"), &["--json", "--database", &reviewer_url, "review", "1"])
+        .env("PGPASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["variant"]["review_state"], "in_review");
+    assert!(shown["files"].as_array().unwrap().iter().any(|f| f["name"] == "card-01.png"), "{shown}");
+}

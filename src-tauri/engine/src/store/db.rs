@@ -732,10 +732,9 @@ fn pg_error(url: &str, e: postgres::Error) -> EngineError {
         }
         return EngineError::Team(format!("{}: {}", code.code(), db.message()));
     }
-    if e.is_closed()
-        || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>())
-        || e.as_db_error().is_none()
-    {
+    // Only a broken or refused connection means the server is out of reach;
+    // anything else (a value that does not fit, say) is reported as it is.
+    if e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) {
         return EngineError::TeamUnreachable { server: server_of(url), detail: e.to_string() };
     }
     EngineError::Team(e.to_string())
