@@ -158,11 +158,10 @@ impl Studio {
         let server = team.path().display().to_string();
         let (arrival, files) = self.arrival(&local, &team, variant_id, true)?;
         let before = local.team_link(variant_id, &server)?;
-        let team_variant = team.receive_variant(before, &arrival)?;
+        // Arriving and going to review are one transaction: a team variant is never left half sent.
+        let (team_variant, findings) =
+            team.receive_and_submit(before, &arrival, &me, |content| check(self.lexicon(), content))?;
         local.set_team_link(variant_id, &server, team_variant)?;
-        let sent = team.variant_content(team_variant)?;
-        let findings = check(self.lexicon(), &sent)?;
-        team.submit_for_review(team_variant, &me, &sent.content_hash(), &findings)?;
         let files = files
             .into_iter()
             .map(|f| TeamFile { path: team.local_path(&f.reference), name: f.name, sha256: f.sha256 })

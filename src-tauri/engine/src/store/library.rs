@@ -180,59 +180,24 @@ impl Store {
     /// the one sent before and it is a draft or sent back — its new content
     /// and render. Returns the variant's id here.
     pub fn receive_variant(&mut self, into: Option<i64>, arrival: &Arrival) -> Result<i64> {
-        self.db.act("receive", |tx| {
-            let reusable = match into {
-                Some(id) => tx
-                    .opt("SELECT review_state FROM variants WHERE id = ?1", args![id])?
-                    .map(|r| r.get::<String>(0))
-                    .transpose()?
-                    .is_some_and(|s| s == "draft" || s == "changes_requested"),
-                None => false,
-            };
-            let tags = serde_json::to_string(&arrival.tags)?;
-            let id: i64 = if let (true, Some(id)) = (reusable, into) {
-                tx.execute(
-                    "UPDATE variants SET plan_json = ?2, title = ?3, body = ?4, tags_json = ?5, updated_at = {now} WHERE id = ?1",
-                    args![id, arrival.plan_json, arrival.title, arrival.body, tags],
-                )?;
-                id
-            } else {
-                tx.row(
-                    "INSERT INTO variants (master_id, platform, kind, plan_json, title, body, tags_json)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-                    args![arrival.master_id, arrival.platform, arrival.kind, arrival.plan_json, arrival.title, arrival.body, tags],
-                )?
-                .get(0)?
-            };
-            if let Some((output, cover, size, sha)) = &arrival.render {
-                let latest: Option<String> = tx
-                    .opt(
-                        "SELECT sha256 FROM render_jobs WHERE variant_id = ?1 AND state = 'done' ORDER BY id DESC LIMIT 1",
-                        args![id],
-                    )?
-                    .map(|r| r.get(0))
-                    .transpose()?;
-                if latest.as_deref() != Some(sha.as_str()) {
-                    tx.execute(
-                        "INSERT INTO render_jobs (variant_id, state, progress, output_path, cover_path, size_bytes, sha256, started_at, finished_at)
-                         VALUES (?1, 'done', 100, ?2, ?3, ?4, ?5, {now}, {now})",
-                        args![id, output, cover, i64::try_from(*size).unwrap_or(i64::MAX), sha],
-                    )?;
-                }
-            }
-            super::audit::append(
-                tx,
-                &super::audit::AuditRecord {
-                    actor: "",
-                    action: "receive",
-                    entity: "variant",
-                    entity_id: Some(id),
-                    detail: arrival.detail.clone(),
-                    after_hash: arrival.render.as_ref().map(|r| r.3.as_str()),
-                    ..Default::default()
-                },
-            )?;
-            Ok(id)
+        self.db.act("receive", |tx| receive_in(tx, into, arrival))
+    }
+
+    /// Receives a variant and sends it to review in one transaction: `scan`
+    /// checks the content exactly as it arrived, and its findings are recorded.
+    pub fn receive_and_submit(
+        &mut self,
+        into: Option<i64>,
+        arrival: &Arrival,
+        actor: &super::Person,
+        scan: impl Fn(&super::VariantContent) -> Result<Vec<crate::compliance::Finding>>,
+    ) -> Result<(i64, Vec<crate::compliance::Finding>)> {
+        self.db.act("send", |tx| {
+            let id = receive_in(tx, into, arrival)?;
+            let content = super::review::load_content(tx, id)?;
+            let findings = scan(&content)?;
+            super::review::submit_in(tx, id, actor, &content.content_hash(), &findings)?;
+            Ok((id, findings))
         })
     }
 
@@ -255,4 +220,67 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+fn receive_in(tx: &super::db::Db, into: Option<i64>, arrival: &Arrival) -> Result<i64> {
+    let reusable = match into {
+        Some(id) => tx
+            .opt("SELECT review_state FROM variants WHERE id = ?1", args![id])?
+            .map(|r| r.get::<String>(0))
+            .transpose()?
+            .is_some_and(|s| s == "draft" || s == "changes_requested"),
+        None => false,
+    };
+    let tags = serde_json::to_string(&arrival.tags)?;
+    let id: i64 = if let (true, Some(id)) = (reusable, into) {
+        tx.execute(
+                    "UPDATE variants SET plan_json = ?2, title = ?3, body = ?4, tags_json = ?5, updated_at = {now} WHERE id = ?1",
+                    args![id, arrival.plan_json, arrival.title, arrival.body, tags],
+                )?;
+        id
+    } else {
+        tx.row(
+            "INSERT INTO variants (master_id, platform, kind, plan_json, title, body, tags_json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            args![
+                arrival.master_id,
+                arrival.platform,
+                arrival.kind,
+                arrival.plan_json,
+                arrival.title,
+                arrival.body,
+                tags
+            ],
+        )?
+        .get(0)?
+    };
+    if let Some((output, cover, size, sha)) = &arrival.render {
+        let latest: Option<String> = tx
+            .opt(
+                "SELECT sha256 FROM render_jobs WHERE variant_id = ?1 AND state = 'done' ORDER BY id DESC LIMIT 1",
+                args![id],
+            )?
+            .map(|r| r.get(0))
+            .transpose()?;
+        if latest.as_deref() != Some(sha.as_str()) {
+            tx.execute(
+                        "INSERT INTO render_jobs (variant_id, state, progress, output_path, cover_path, size_bytes, sha256, started_at, finished_at)
+                         VALUES (?1, 'done', 100, ?2, ?3, ?4, ?5, {now}, {now})",
+                        args![id, output, cover, i64::try_from(*size).unwrap_or(i64::MAX), sha],
+                    )?;
+        }
+    }
+    super::audit::append(
+        tx,
+        &super::audit::AuditRecord {
+            actor: "",
+            action: "receive",
+            entity: "variant",
+            entity_id: Some(id),
+            detail: arrival.detail.clone(),
+            after_hash: arrival.render.as_ref().map(|r| r.3.as_str()),
+            ..Default::default()
+        },
+    )?;
+    Ok(id)
 }

@@ -122,6 +122,49 @@ fn set_state(db: &Db, id: i64, state: ReviewState, approved_hash: Option<&str>) 
     Ok(())
 }
 
+/// Sends a variant to review inside the caller's transaction (see [`Store::submit_for_review`]).
+pub(super) fn submit_in(tx: &Db, id: i64, actor: &Person, scanned_hash: &str, findings: &[Finding]) -> Result<()> {
+    let v = load_content(tx, id)?;
+    if !matches!(v.review_state, ReviewState::Draft | ReviewState::ChangesRequested) {
+        return Err(not_allowed(format!(
+            "variant {id} is {}; only drafts can be sent to review",
+            v.review_state.as_str()
+        )));
+    }
+    if v.kind == "video" && v.output_sha256.is_none() {
+        return Err(not_allowed(format!("variant {id} has not been rendered; reviewers approve the rendered file")));
+    }
+    let hash = v.content_hash();
+    if hash != scanned_hash {
+        return Err(not_allowed(format!("variant {id} changed while it was being checked; check it again")));
+    }
+    tx.execute("DELETE FROM review_findings WHERE variant_id = ?1", args![id])?;
+    for f in findings {
+        tx.execute(
+                "INSERT INTO review_findings (variant_id, content_hash, finding_json, severity, rule_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                args![id, hash, serde_json::to_string(f)?, serde_json::to_value(f.severity)?.as_str(), f.rule_id],
+            )?;
+    }
+    set_state(tx, id, ReviewState::InReview, None)?;
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    append(
+        tx,
+        &AuditRecord {
+            actor: &actor.name,
+            action: "submit",
+            entity: "variant",
+            entity_id: Some(id),
+            detail: serde_json::json!({
+                "from": v.review_state.as_str(), "to": "in_review",
+                "findings": { "block": count(Severity::Block), "warn": count(Severity::Warn), "info": count(Severity::Info) },
+            }),
+            before_hash: Some(&hash),
+            after_hash: Some(&hash),
+        },
+    )?;
+    Ok(())
+}
+
 impl Store {
     pub fn variant_content(&self, id: i64) -> Result<VariantContent> {
         load_content(&self.db, id)
@@ -161,49 +204,7 @@ impl Store {
         scanned_hash: &str,
         findings: &[Finding],
     ) -> Result<()> {
-        self.db.act("submit", |tx| {
-        let v = load_content(tx, id)?;
-        if !matches!(v.review_state, ReviewState::Draft | ReviewState::ChangesRequested) {
-            return Err(not_allowed(format!(
-                "variant {id} is {}; only drafts can be sent to review",
-                v.review_state.as_str()
-            )));
-        }
-        if v.kind == "video" && v.output_sha256.is_none() {
-            return Err(not_allowed(format!(
-                "variant {id} has not been rendered; reviewers approve the rendered file"
-            )));
-        }
-        let hash = v.content_hash();
-        if hash != scanned_hash {
-            return Err(not_allowed(format!("variant {id} changed while it was being checked; check it again")));
-        }
-        tx.execute("DELETE FROM review_findings WHERE variant_id = ?1", args![id])?;
-        for f in findings {
-            tx.execute(
-                "INSERT INTO review_findings (variant_id, content_hash, finding_json, severity, rule_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                args![id, hash, serde_json::to_string(f)?, serde_json::to_value(f.severity)?.as_str(), f.rule_id],
-            )?;
-        }
-        set_state(tx, id, ReviewState::InReview, None)?;
-        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-        append(
-            tx,
-            &AuditRecord {
-                actor: &actor.name,
-                action: "submit",
-                entity: "variant",
-                entity_id: Some(id),
-                detail: serde_json::json!({
-                    "from": v.review_state.as_str(), "to": "in_review",
-                    "findings": { "block": count(Severity::Block), "warn": count(Severity::Warn), "info": count(Severity::Info) },
-                }),
-                before_hash: Some(&hash),
-                after_hash: Some(&hash),
-            },
-        )?;
-            Ok(())
-        })
+        self.db.act("submit", |tx| submit_in(tx, id, actor, scanned_hash, findings))
     }
 
     /// In review → approved. Reviewers and admins only; nobody but an admin

@@ -249,7 +249,7 @@ fn seed_posts(owner_url: &str, accounts: &[(i64, String)]) -> Result<()> {
     tx.commit().map_err(db)
 }
 
-/// A new note arriving from a laptop and sent to review.
+/// A new note arriving from a laptop and sent to review (one transaction, as `review --submit` does).
 fn submit(store: &mut Store, master: i64, me: &Person, k: u64) -> Result<()> {
     let arrival = Arrival {
         master_id: master,
@@ -262,9 +262,7 @@ fn submit(store: &mut Store, master: i64, me: &Person, k: u64) -> Result<()> {
         render: None,
         detail: serde_json::json!({ "bench": true }),
     };
-    let v = store.receive_variant(None, &arrival)?;
-    let hash = store.variant_content(v)?.content_hash();
-    store.submit_for_review(v, me, &hash, &[])
+    store.receive_and_submit(None, &arrival, me, |_| Ok(Vec::new())).map(drop)
 }
 
 /// Approves the oldest variant in review (another reviewer may win it).
