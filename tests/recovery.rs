@@ -12,28 +12,17 @@ use studio_e2e::*;
 
 const ARTICLE: &str = "---\ntitle: 定投入门\ntags: [基金, 定投]\n---\n\n# 定投入门\n\n定投是每月固定投入一笔钱，摊薄成本。\n\n投资有风险，入市需谨慎。\n";
 
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = studio_cmd(data, args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "studio {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn json(data: &Path, args: &[&str]) -> Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
-    serde_json::from_str(&ok(data, &all)).unwrap()
+    serde_json::from_str(&studio_ok(data, &all)).unwrap()
 }
 
 /// A studio folder with two people and one approved note variant.
 fn approved_studio(dir: &Path) -> PathBuf {
     let data = dir.join("数据 folder's & more");
     for (name, role) in [("编辑小李", "editor"), ("审核老王", "reviewer")] {
-        ok(&data, &["people", "add", name, "--role", role]);
+        studio_ok(&data, &["people", "add", name, "--role", role]);
     }
     let article = dir.join("article.md");
     std::fs::write(&article, ARTICLE).unwrap();
@@ -51,8 +40,8 @@ fn approved_studio(dir: &Path) -> PathBuf {
         ],
     );
     let variant = made[0]["variant"].to_string();
-    ok(&data, &["--as", "编辑小李", "review", &variant, "--submit"]);
-    ok(&data, &["--as", "审核老王", "review", &variant, "--approve"]);
+    studio_ok(&data, &["--as", "编辑小李", "review", &variant, "--submit"]);
+    studio_ok(&data, &["--as", "审核老王", "review", &variant, "--approve"]);
     data
 }
 
@@ -118,9 +107,9 @@ fn a_damaged_database_is_left_alone_and_restored_from_the_newest_good_snapshot()
         assert_eq!(restored["snapshot"].as_str().unwrap(), snapshot_path, "{what}");
         let aside = PathBuf::from(restored["kept_aside"].as_str().unwrap());
         assert_eq!(std::fs::read(&aside).unwrap(), before, "{what}: the damaged file is kept aside");
-        let people = ok(&data, &["people"]);
+        let people = studio_ok(&data, &["people"]);
         assert!(people.contains("审核老王"), "{what}: {people}");
-        let verify = ok(&data, &["audit", "verify"]);
+        let verify = studio_ok(&data, &["audit", "verify"]);
         assert!(verify.contains("audit trail intact"), "{what}: {verify}");
         let states = json(&data, &["audit", "list"]);
         assert!(states.as_array().unwrap().iter().any(|e| e["action"] == "approve"), "{what}: the approval survived");
@@ -150,7 +139,7 @@ fn an_audit_trail_replaced_wholesale_is_caught_by_the_hashes_kept_outside_the_da
     let other = approved_studio(&dir.path().join("b"));
     let anchors = std::fs::read_to_string(data.join("backups").join("audit-anchors.txt")).unwrap();
     assert_eq!(anchors.lines().filter(|l| l.starts_with("anchor\t")).count(), 1, "{anchors}");
-    let verify = ok(&data, &["audit", "verify"]);
+    let verify = studio_ok(&data, &["audit", "verify"]);
     assert!(verify.contains("1 hashes recorded outside the database match"), "{verify}");
 
     // Someone with the file swaps in another consistent chain (the other

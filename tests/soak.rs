@@ -68,17 +68,6 @@ fn integrity(db: &Path) -> String {
     conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
 }
 
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = studio_cmd(data, args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "studio {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn the_cli_killed_at_random_moments_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -87,7 +76,7 @@ fn the_cli_killed_at_random_moments_loses_nothing() {
     let data = dir.path().join("data");
     drop(fast_studio(&data));
     let out = dir.path().join("out");
-    ok(
+    studio_ok(
         &data,
         &[
             "render",
@@ -132,12 +121,12 @@ fn the_cli_killed_at_random_moments_loses_nothing() {
     println!("kills survived / kills tried: {survived} / {tried}");
 
     // Started again until the queue is empty, and the notes made once more.
-    ok(&data, &["run"]);
-    ok(&data, &notes_args);
+    studio_ok(&data, &["run"]);
+    studio_ok(&data, &notes_args);
     let jobs = Store::open(&data.join("studio.db")).unwrap().jobs().unwrap();
     assert_eq!(jobs.len(), 3);
     assert!(jobs.iter().all(|j| j.state == JobState::Done), "{jobs:?}");
-    assert!(ok(&data, &["jobs", "verify"]).contains("ok"));
+    assert!(studio_ok(&data, &["jobs", "verify"]).contains("ok"));
     assert_eq!(integrity(&data.join("studio.db")), "ok");
     assert_eq!(part_files(dir.path()), Vec::<String>::new(), "no partial file is left");
     assert!(processes_mentioning(dir.path().to_str().unwrap()).is_empty(), "no ffmpeg outlives its parent");

@@ -270,6 +270,18 @@ pub fn processes_mentioning(needle: &str) -> Vec<u32> {
 }
 
 /// `studio --data-dir DATA ARGS…` as a command.
+/// Runs the CLI on `data` and returns its stdout; fails the test, with both streams, if it fails.
+pub fn studio_ok(data: &Path, args: &[&str]) -> String {
+    let out = studio_cmd(data, args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "studio {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 pub fn studio_cmd(data: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(studio_bin());
     cmd.arg("--data-dir").arg(data).args(args);
