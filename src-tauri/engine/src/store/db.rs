@@ -104,6 +104,10 @@ pub(crate) use args;
 /// A column value read back.
 pub(crate) trait FromValue: Sized {
     fn from_value(v: &Value) -> Option<Self>;
+    /// From a value the caller gives up (text is moved, not copied).
+    fn from_owned(v: Value) -> Option<Self> {
+        Self::from_value(&v)
+    }
     const EXPECTED: &'static str;
 }
 
@@ -146,6 +150,12 @@ impl FromValue for String {
             _ => None,
         }
     }
+    fn from_owned(v: Value) -> Option<Self> {
+        match v {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
     const EXPECTED: &'static str = "text";
 }
 impl FromValue for Vec<u8> {
@@ -164,6 +174,12 @@ impl<T: FromValue> FromValue for Option<T> {
             other => T::from_value(other).map(Some),
         }
     }
+    fn from_owned(v: Value) -> Option<Self> {
+        match v {
+            Value::Null => Some(None),
+            other => T::from_owned(other).map(Some),
+        }
+    }
     const EXPECTED: &'static str = T::EXPECTED;
 }
 
@@ -176,6 +192,22 @@ impl Row {
         let v = self.0.get(index).unwrap_or(&Value::Null);
         T::from_value(v).ok_or_else(|| {
             EngineError::StoreData(format!("column {index} holds {v:?} where {} was expected", T::EXPECTED))
+        })
+    }
+
+    /// Moves column `index` out (it reads as NULL afterwards): for rows read
+    /// by the thousand (a month's calendar), where copying each text shows.
+    pub(crate) fn take<T: FromValue>(&mut self, index: usize) -> Result<T> {
+        let v = self.0.get_mut(index).map(|v| std::mem::replace(v, Value::Null)).unwrap_or(Value::Null);
+        let held = match &v {
+            Value::Null => "NULL",
+            Value::Int(_) => "an integer",
+            Value::Real(_) => "a number",
+            Value::Text(_) => "text",
+            Value::Bytes(_) => "bytes",
+        };
+        T::from_owned(v).ok_or_else(|| {
+            EngineError::StoreData(format!("column {index} holds {held} where {} was expected", T::EXPECTED))
         })
     }
 }
@@ -387,7 +419,9 @@ impl Db {
                         values.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
                     pg.client.query(&stmt, &refs)
                 })?;
-                rows.iter().map(pg_row).collect()
+                let kinds: Vec<Kind> =
+                    rows.first().map(|r| r.columns().iter().map(|c| Kind::of(c.type_())).collect()).unwrap_or_default();
+                rows.iter().map(|r| pg_row(r, &kinds)).collect()
             }
         }
     }
@@ -614,32 +648,54 @@ fn sqlite_params(params: &[&dyn Param]) -> Vec<rusqlite::types::Value> {
         .collect()
 }
 
-fn pg_row(r: &postgres::Row) -> Result<Row> {
-    use postgres::types::Type;
+/// How a column's values are read, decided once per result from its type.
+#[derive(Clone, Copy)]
+enum Kind {
+    Int8,
+    Int4,
+    Int2,
+    Oid,
+    Bool,
+    Float8,
+    Float4,
+    Bytes,
+    Text,
+}
+
+impl Kind {
+    fn of(ty: &postgres::types::Type) -> Self {
+        use postgres::types::Type;
+        match *ty {
+            Type::INT8 => Self::Int8,
+            Type::INT4 => Self::Int4,
+            Type::INT2 => Self::Int2,
+            Type::OID => Self::Oid,
+            Type::BOOL => Self::Bool,
+            Type::FLOAT8 => Self::Float8,
+            Type::FLOAT4 => Self::Float4,
+            Type::BYTEA => Self::Bytes,
+            _ => Self::Text,
+        }
+    }
+}
+
+fn pg_row(r: &postgres::Row, kinds: &[Kind]) -> Result<Row> {
     let mut cols = Vec::with_capacity(r.len());
-    for (i, col) in r.columns().iter().enumerate() {
-        let ty = col.type_();
-        let v = if *ty == Type::INT8 {
-            r.try_get::<_, Option<i64>>(i).map(|v| v.map_or(Value::Null, Value::Int))
-        } else if *ty == Type::INT4 {
-            r.try_get::<_, Option<i32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into())))
-        } else if *ty == Type::INT2 {
-            r.try_get::<_, Option<i16>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into())))
-        } else if *ty == Type::OID {
-            r.try_get::<_, Option<u32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into())))
-        } else if *ty == Type::BOOL {
-            r.try_get::<_, Option<bool>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into())))
-        } else if *ty == Type::FLOAT8 {
-            r.try_get::<_, Option<f64>>(i).map(|v| v.map_or(Value::Null, Value::Real))
-        } else if *ty == Type::BYTEA {
-            r.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map_or(Value::Null, Value::Bytes))
-        } else if *ty == Type::FLOAT4 {
-            r.try_get::<_, Option<f32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Real(x.into())))
-        } else {
-            r.try_get::<_, Option<String>>(i).map(|v| v.map_or(Value::Null, Value::Text))
+    for (i, kind) in kinds.iter().enumerate() {
+        let v = match kind {
+            Kind::Int8 => r.try_get::<_, Option<i64>>(i).map(|v| v.map_or(Value::Null, Value::Int)),
+            Kind::Int4 => r.try_get::<_, Option<i32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into()))),
+            Kind::Int2 => r.try_get::<_, Option<i16>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into()))),
+            Kind::Oid => r.try_get::<_, Option<u32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into()))),
+            Kind::Bool => r.try_get::<_, Option<bool>>(i).map(|v| v.map_or(Value::Null, |x| Value::Int(x.into()))),
+            Kind::Float8 => r.try_get::<_, Option<f64>>(i).map(|v| v.map_or(Value::Null, Value::Real)),
+            Kind::Float4 => r.try_get::<_, Option<f32>>(i).map(|v| v.map_or(Value::Null, |x| Value::Real(x.into()))),
+            Kind::Bytes => r.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map_or(Value::Null, Value::Bytes)),
+            Kind::Text => r.try_get::<_, Option<String>>(i).map(|v| v.map_or(Value::Null, Value::Text)),
         };
         cols.push(v.map_err(|e| {
-            EngineError::StoreData(format!("column {} ({}) cannot be read: {e}", col.name(), ty.name()))
+            let col = &r.columns()[i];
+            EngineError::StoreData(format!("column {} ({}) cannot be read: {e}", col.name(), col.type_().name()))
         })?);
     }
     Ok(Row(cols))

@@ -88,23 +88,23 @@ const POST_COLUMNS: &str = "SELECT p.id, p.variant_id, v.master_id, v.platform, 
         p.note, p.scheduled_at, p.status, p.url, p.fail_reason, p.published_at, v.title, v.review_state
     FROM posts p JOIN variants v ON v.id = p.variant_id LEFT JOIN accounts a ON a.id = p.account_id";
 
-fn post_row(r: &Row) -> Result<Post> {
+fn post_row(mut r: Row) -> Result<Post> {
     Ok(Post {
         id: r.get(0)?,
         variant_id: r.get(1)?,
         master_id: r.get(2)?,
-        platform: r.get(3)?,
+        platform: r.take(3)?,
         account_id: r.get(4)?,
-        account_handle: r.get(5)?,
-        account_name: r.get(6)?,
-        note: r.get(7)?,
-        scheduled_at: r.get(8)?,
-        status: r.get(9)?,
-        url: r.get(10)?,
-        fail_reason: r.get(11)?,
-        published_at: r.get(12)?,
-        title: r.get(13)?,
-        review_state: r.get(14)?,
+        account_handle: r.take(5)?,
+        account_name: r.take(6)?,
+        note: r.take(7)?,
+        scheduled_at: r.take(8)?,
+        status: r.take(9)?,
+        url: r.take(10)?,
+        fail_reason: r.take(11)?,
+        published_at: r.take(12)?,
+        title: r.take(13)?,
+        review_state: r.take(14)?,
     })
 }
 
@@ -112,7 +112,7 @@ fn load_post(db: &Db, id: i64) -> Result<Post> {
     let row = db
         .opt(&format!("{POST_COLUMNS} WHERE p.id = ?1"), args![id])?
         .ok_or(EngineError::NotFound { what: "post", id })?;
-    post_row(&row)
+    post_row(row)
 }
 
 /// Why a variant cannot be posted as it is, if it cannot.
@@ -358,14 +358,14 @@ impl Store {
         }
         sql.push_str(" ORDER BY p.scheduled_at, p.id");
         let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
-        self.db.query(&sql, &params)?.iter().map(post_row).collect()
+        self.db.query(&sql, &params)?.into_iter().map(post_row).collect()
     }
 
     /// Every post, unscheduled ones last.
     pub fn posts(&self) -> Result<Vec<Post>> {
         self.db
             .query(&format!("{POST_COLUMNS} ORDER BY p.scheduled_at IS NULL, p.scheduled_at, p.id"), args![])?
-            .iter()
+            .into_iter()
             .map(post_row)
             .collect()
     }
@@ -385,7 +385,7 @@ impl Store {
                 ),
                 args![to_utc_text(now)],
             )?
-            .iter()
+            .into_iter()
             .map(post_row)
             .collect::<Result<_>>()?;
         posts
