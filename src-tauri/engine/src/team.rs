@@ -122,10 +122,7 @@ impl Studio {
             }
             return Ok(me);
         }
-        let name = given.ok_or_else(|| {
-            EngineError::InvalidArgument("say who you are with --as NAME (or STUDIO_USER); see `studio people`".into())
-        })?;
-        store.person(name)
+        profile(store, given)
     }
 
     /// Who edits this laptop's own drafts: the local profile `given`; in
@@ -138,10 +135,7 @@ impl Studio {
                 return Ok(Person { id: 0, name, role: crate::store::Role::Editor });
             }
         }
-        let name = given.ok_or_else(|| {
-            EngineError::InvalidArgument("say who you are with --as NAME (or STUDIO_USER); see `studio people`".into())
-        })?;
-        local.person(name)
+        profile(local, given)
     }
 
     /// Sends a local variant to the team's review: its rendered files into
@@ -404,6 +398,14 @@ impl Studio {
         }
         store.approve(variant_id, person, overrides)
     }
+}
+
+/// The local profile called `given`, which a solo studio needs to be told.
+fn profile(store: &Store, given: Option<&str>) -> Result<Person> {
+    let name = given.ok_or_else(|| {
+        EngineError::InvalidArgument("say who you are with --as NAME (or STUDIO_USER); see `studio people`".into())
+    })?;
+    store.person(name)
 }
 
 /// Replaces every string in `value` that `renamed` has a new name for.

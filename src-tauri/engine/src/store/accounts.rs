@@ -66,35 +66,35 @@ impl Store {
             }
         }
         self.db.act("add_account", |tx| {
-        let taken: Option<i64> = tx
-            .opt("SELECT id FROM accounts WHERE platform = ?1 AND handle = ?2", args![new.platform, new.handle.trim()])?
-            .map(|r| r.get(0))
-            .transpose()?;
-        if let Some(id) = taken {
-            return Err(EngineError::InvalidArgument(format!(
-                "{} already has an account `{}` (account {id})",
-                new.platform,
-                new.handle.trim()
-            )));
-        }
-        let id: i64 = tx
-            .row(
-                "INSERT INTO accounts (platform, name, handle, owner, cross_line) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-                args![new.platform, new.name.trim(), new.handle.trim(), new.owner, new.cross_line],
-            )?
-            .get(0)?;
-        append(
-            tx,
-            &AuditRecord {
-                actor,
-                action: "add_account",
-                entity: "account",
-                entity_id: Some(id),
-                detail: serde_json::to_value(new)?,
-                ..Default::default()
-            },
-        )?;
-        load_account(tx, id)
+            let taken: Option<i64> = tx
+                .opt("SELECT id FROM accounts WHERE platform = ?1 AND handle = ?2", args![new.platform, new.handle.trim()])?
+                .map(|r| r.get(0))
+                .transpose()?;
+            if let Some(id) = taken {
+                return Err(EngineError::InvalidArgument(format!(
+                    "{} already has an account `{}` (account {id})",
+                    new.platform,
+                    new.handle.trim()
+                )));
+            }
+            let id: i64 = tx
+                .row(
+                    "INSERT INTO accounts (platform, name, handle, owner, cross_line) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    args![new.platform, new.name.trim(), new.handle.trim(), new.owner, new.cross_line],
+                )?
+                .get(0)?;
+            append(
+                tx,
+                &AuditRecord {
+                    actor,
+                    action: "add_account",
+                    entity: "account",
+                    entity_id: Some(id),
+                    detail: serde_json::to_value(new)?,
+                    ..Default::default()
+                },
+            )?;
+            load_account(tx, id)
         })
     }
 

@@ -146,31 +146,31 @@ impl Store {
     pub fn finish_job(&mut self, id: i64, outcome: &RenderOutcome) -> Result<()> {
         let (output, cover) = (self.portable_path(&outcome.output), self.portable_path(&outcome.cover));
         self.db.write(|tx| {
-        let r = tx.row(
-            "SELECT v.id, v.review_state FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1",
-            args![id],
-        )?;
-        let (variant_id, before): (i64, String) = (r.get(0)?, r.get(1)?);
-        tx.execute(
-            "UPDATE render_jobs SET state = 'done', progress = 100, eta_s = 0, output_path = ?2, cover_path = ?3,
-                 size_bytes = ?4, sha256 = ?5, finished_at = {now} WHERE id = ?1",
-            args![id, output, cover, i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX), outcome.sha256],
-        )?;
-        if before == "approved" || before == "in_review" {
-            super::audit::append(
-                tx,
-                &super::audit::AuditRecord {
-                    actor: "system",
-                    action: "review_reset",
-                    entity: "variant",
-                    entity_id: Some(variant_id),
-                    detail: serde_json::json!({ "from": before, "to": "draft", "reason": "a new render replaced the output", "job": id }),
-                    after_hash: Some(&outcome.sha256),
-                    ..Default::default()
-                },
+            let r = tx.row(
+                "SELECT v.id, v.review_state FROM render_jobs j JOIN variants v ON v.id = j.variant_id WHERE j.id = ?1",
+                args![id],
             )?;
-        }
-        Ok(())
+            let (variant_id, before): (i64, String) = (r.get(0)?, r.get(1)?);
+            tx.execute(
+                "UPDATE render_jobs SET state = 'done', progress = 100, eta_s = 0, output_path = ?2, cover_path = ?3,
+                     size_bytes = ?4, sha256 = ?5, finished_at = {now} WHERE id = ?1",
+                args![id, output, cover, i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX), outcome.sha256],
+            )?;
+            if before == "approved" || before == "in_review" {
+                super::audit::append(
+                    tx,
+                    &super::audit::AuditRecord {
+                        actor: "system",
+                        action: "review_reset",
+                        entity: "variant",
+                        entity_id: Some(variant_id),
+                        detail: serde_json::json!({ "from": before, "to": "draft", "reason": "a new render replaced the output", "job": id }),
+                        after_hash: Some(&outcome.sha256),
+                        ..Default::default()
+                    },
+                )?;
+            }
+            Ok(())
         })
     }
 

@@ -234,14 +234,15 @@ fn receive_in(tx: &super::db::Db, into: Option<i64>, arrival: &Arrival) -> Resul
     let tags = serde_json::to_string(&arrival.tags)?;
     let id: i64 = if let (true, Some(id)) = (reusable, into) {
         tx.execute(
-                    "UPDATE variants SET plan_json = ?2, title = ?3, body = ?4, tags_json = ?5, updated_at = {now} WHERE id = ?1",
-                    args![id, arrival.plan_json, arrival.title, arrival.body, tags],
-                )?;
+            "UPDATE variants SET plan_json = ?2, title = ?3, body = ?4, tags_json = ?5, updated_at = {now}
+             WHERE id = ?1",
+            args![id, arrival.plan_json, arrival.title, arrival.body, tags],
+        )?;
         id
     } else {
         tx.row(
             "INSERT INTO variants (master_id, platform, kind, plan_json, title, body, tags_json)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
             args![
                 arrival.master_id,
                 arrival.platform,
@@ -264,10 +265,11 @@ fn receive_in(tx: &super::db::Db, into: Option<i64>, arrival: &Arrival) -> Resul
             .transpose()?;
         if latest.as_deref() != Some(sha.as_str()) {
             tx.execute(
-                        "INSERT INTO render_jobs (variant_id, state, progress, output_path, cover_path, size_bytes, sha256, started_at, finished_at)
-                         VALUES (?1, 'done', 100, ?2, ?3, ?4, ?5, {now}, {now})",
-                        args![id, output, cover, i64::try_from(*size).unwrap_or(i64::MAX), sha],
-                    )?;
+                "INSERT INTO render_jobs
+                     (variant_id, state, progress, output_path, cover_path, size_bytes, sha256, started_at, finished_at)
+                 VALUES (?1, 'done', 100, ?2, ?3, ?4, ?5, {now}, {now})",
+                args![id, output, cover, i64::try_from(*size).unwrap_or(i64::MAX), sha],
+            )?;
         }
     }
     super::audit::append(

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::audit::{AuditRecord, append};
-use super::db::{Engine, Row, args};
+use super::db::{Db, Engine, Row, args};
 use crate::error::{EngineError, Result};
 
 /// What a person may do.
@@ -71,17 +71,7 @@ impl Store {
                     if e.is_duplicate() { EngineError::InvalidArgument(format!("{name} already exists")) } else { e }
                 })?
                 .get(0)?;
-            append(
-                tx,
-                &AuditRecord {
-                    actor,
-                    action: "person_added",
-                    entity: "person",
-                    entity_id: Some(id),
-                    detail: serde_json::json!({ "name": name, "role": role.as_str() }),
-                    ..AuditRecord::default()
-                },
-            )?;
+            person_added(tx, actor, id, name, role)?;
             Ok(Person { id, name: name.to_owned(), role })
         })
     }
@@ -108,17 +98,7 @@ impl Store {
         self.db.act("add_member", |tx| {
             let id: i64 =
                 tx.row("SELECT studio_add_member(?1, ?2, ?3)", args![name, role.as_str(), verifier])?.get(0)?;
-            append(
-                tx,
-                &AuditRecord {
-                    actor: "",
-                    action: "person_added",
-                    entity: "person",
-                    entity_id: Some(id),
-                    detail: serde_json::json!({ "name": name, "role": role.as_str() }),
-                    ..AuditRecord::default()
-                },
-            )?;
+            person_added(tx, "", id, name, role)?;
             Ok(Person { id, name: name.to_owned(), role })
         })
     }
@@ -157,6 +137,20 @@ impl Store {
     pub fn people(&self) -> Result<Vec<Person>> {
         self.db.query("SELECT id, name, role FROM people ORDER BY id", args![])?.iter().map(person_from).collect()
     }
+}
+
+/// The audit row of a new person (on a team database the server names who added them).
+fn person_added(tx: &Db, actor: &str, id: i64, name: &str, role: Role) -> Result<()> {
+    let detail = serde_json::json!({ "name": name, "role": role.as_str() });
+    let record = AuditRecord {
+        actor,
+        action: "person_added",
+        entity: "person",
+        entity_id: Some(id),
+        detail,
+        ..AuditRecord::default()
+    };
+    append(tx, &record).map(drop)
 }
 
 fn person_from(r: &Row) -> Result<Person> {

@@ -177,49 +177,49 @@ impl Store {
         rules: &PlanRules,
     ) -> Result<Scheduled> {
         self.db.act("schedule", |tx| {
-        let v = load_content(tx, variant_id)?;
-        if let Some(problem) = approval_problem(&v) {
-            return Err(EngineError::NotAllowed(problem));
-        }
-        let account = load_account(tx, account_id)?;
-        check_fits(&v, &account, rules)?;
-        let when = to_utc_text(at);
-        // The same post twice is a mistake (a double click, two people at once), not a clash to warn about.
-        if let Some(r) = tx.opt(
-            "SELECT id FROM posts WHERE variant_id = ?1 AND account_id = ?2 AND scheduled_at = ?3 AND status = 'planned'",
-            args![variant_id, account_id, when],
-        )? {
-            return Err(EngineError::NotAllowed(format!(
-                "variant {variant_id} is already planned on {} at that time (post {}); nothing was added",
-                account.handle,
-                r.get::<i64>(0)?
-            )));
-        }
-        let found = clashes_at(tx, account_id, Slotted { post_id: None, variant_id, at }, rules)?;
-        let post_id: i64 = tx
-            .row(
-                "INSERT INTO posts (variant_id, platform, account_id, note, scheduled_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-                args![variant_id, v.platform, account_id, note, when],
-            )?
-            .get(0)?;
-        let hash = v.content_hash();
-        append(
-            tx,
-            &AuditRecord {
-                actor: &actor.name,
-                action: "schedule",
-                entity: "post",
-                entity_id: Some(post_id),
-                detail: serde_json::json!({
-                    "variant": variant_id, "account": account.handle, "platform": account.platform,
-                    "scheduled_at": when, "note": note, "clashes": found,
-                }),
-                before_hash: Some(&hash),
-                after_hash: Some(&hash),
-            },
-        )?;
-        let post = load_post(tx, post_id)?;
-        Ok(Scheduled { post, clashes: found })
+            let v = load_content(tx, variant_id)?;
+            if let Some(problem) = approval_problem(&v) {
+                return Err(EngineError::NotAllowed(problem));
+            }
+            let account = load_account(tx, account_id)?;
+            check_fits(&v, &account, rules)?;
+            let when = to_utc_text(at);
+            // The same post twice is a mistake (a double click, two people at once), not a clash to warn about.
+            if let Some(r) = tx.opt(
+                "SELECT id FROM posts WHERE variant_id = ?1 AND account_id = ?2 AND scheduled_at = ?3 AND status = 'planned'",
+                args![variant_id, account_id, when],
+            )? {
+                return Err(EngineError::NotAllowed(format!(
+                    "variant {variant_id} is already planned on {} at that time (post {}); nothing was added",
+                    account.handle,
+                    r.get::<i64>(0)?
+                )));
+            }
+            let found = clashes_at(tx, account_id, Slotted { post_id: None, variant_id, at }, rules)?;
+            let post_id: i64 = tx
+                .row(
+                    "INSERT INTO posts (variant_id, platform, account_id, note, scheduled_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    args![variant_id, v.platform, account_id, note, when],
+                )?
+                .get(0)?;
+            let hash = v.content_hash();
+            append(
+                tx,
+                &AuditRecord {
+                    actor: &actor.name,
+                    action: "schedule",
+                    entity: "post",
+                    entity_id: Some(post_id),
+                    detail: serde_json::json!({
+                        "variant": variant_id, "account": account.handle, "platform": account.platform,
+                        "scheduled_at": when, "note": note, "clashes": found,
+                    }),
+                    before_hash: Some(&hash),
+                    after_hash: Some(&hash),
+                },
+            )?;
+            let post = load_post(tx, post_id)?;
+            Ok(Scheduled { post, clashes: found })
         })
     }
 

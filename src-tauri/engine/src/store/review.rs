@@ -211,82 +211,82 @@ impl Store {
     /// approves their own variant; each blocking finding needs an override.
     pub fn approve(&mut self, id: i64, actor: &Person, overrides: &[Override]) -> Result<()> {
         self.db.act("approve", |tx| {
-        let v = load_content(tx, id)?;
-        if v.review_state != ReviewState::InReview {
-            return Err(not_allowed(format!(
-                "variant {id} is {}; only variants in review can be approved",
-                v.review_state.as_str()
-            )));
-        }
-        if actor.role == Role::Editor {
-            return Err(not_allowed(format!("{} is an editor; approval needs a reviewer or an admin", actor.name)));
-        }
-        let own = v.author_id == Some(actor.id);
-        if own && actor.role != Role::Admin {
-            return Err(not_allowed(format!(
-                "{} made variant {id} and cannot approve it; ask another reviewer",
-                actor.name
-            )));
-        }
-        let hash = v.content_hash();
-        let stored: Vec<(i64, String, String, String)> = tx
-            .query(
-                "SELECT id, rule_id, severity, content_hash FROM review_findings WHERE variant_id = ?1 ORDER BY id",
-                args![id],
-            )?
-            .iter()
-            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .collect::<Result<_>>()?;
-        if stored.iter().any(|(_, _, _, h)| *h != hash) {
-            return Err(not_allowed(format!("variant {id} changed after it was submitted; submit it again")));
-        }
-        let reason_for = |rule: &str| overrides.iter().find(|o| o.rule_id == rule && !o.reason.trim().is_empty());
-        let missing: Vec<&str> = stored
-            .iter()
-            .filter(|(_, rule, sev, _)| sev == "block" && reason_for(rule).is_none())
-            .map(|(_, rule, _, _)| rule.as_str())
-            .collect();
-        if !missing.is_empty() {
-            let mut missing = missing;
-            missing.dedup();
-            return Err(not_allowed(format!(
-                "variant {id} has blocking findings ({}); fix them, or override each with a written reason",
-                missing.join(", ")
-            )));
-        }
-        for (finding_id, rule, sev, _) in stored.iter().filter(|(_, _, sev, _)| sev == "block") {
-            let Some(o) = reason_for(rule) else { continue };
-            tx.execute(
-                "UPDATE review_findings SET override_reason = ?2, overridden_by = ?3, overridden_at = {now} WHERE id = ?1",
-                args![finding_id, o.reason.trim(), actor.name],
-            )?;
+            let v = load_content(tx, id)?;
+            if v.review_state != ReviewState::InReview {
+                return Err(not_allowed(format!(
+                    "variant {id} is {}; only variants in review can be approved",
+                    v.review_state.as_str()
+                )));
+            }
+            if actor.role == Role::Editor {
+                return Err(not_allowed(format!("{} is an editor; approval needs a reviewer or an admin", actor.name)));
+            }
+            let own = v.author_id == Some(actor.id);
+            if own && actor.role != Role::Admin {
+                return Err(not_allowed(format!(
+                    "{} made variant {id} and cannot approve it; ask another reviewer",
+                    actor.name
+                )));
+            }
+            let hash = v.content_hash();
+            let stored: Vec<(i64, String, String, String)> = tx
+                .query(
+                    "SELECT id, rule_id, severity, content_hash FROM review_findings WHERE variant_id = ?1 ORDER BY id",
+                    args![id],
+                )?
+                .iter()
+                .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .collect::<Result<_>>()?;
+            if stored.iter().any(|(_, _, _, h)| *h != hash) {
+                return Err(not_allowed(format!("variant {id} changed after it was submitted; submit it again")));
+            }
+            let reason_for = |rule: &str| overrides.iter().find(|o| o.rule_id == rule && !o.reason.trim().is_empty());
+            let missing: Vec<&str> = stored
+                .iter()
+                .filter(|(_, rule, sev, _)| sev == "block" && reason_for(rule).is_none())
+                .map(|(_, rule, _, _)| rule.as_str())
+                .collect();
+            if !missing.is_empty() {
+                let mut missing = missing;
+                missing.dedup();
+                return Err(not_allowed(format!(
+                    "variant {id} has blocking findings ({}); fix them, or override each with a written reason",
+                    missing.join(", ")
+                )));
+            }
+            for (finding_id, rule, sev, _) in stored.iter().filter(|(_, _, sev, _)| sev == "block") {
+                let Some(o) = reason_for(rule) else { continue };
+                tx.execute(
+                    "UPDATE review_findings SET override_reason = ?2, overridden_by = ?3, overridden_at = {now} WHERE id = ?1",
+                    args![finding_id, o.reason.trim(), actor.name],
+                )?;
+                append(
+                    tx,
+                    &AuditRecord {
+                        actor: &actor.name,
+                        action: "override",
+                        entity: "variant",
+                        entity_id: Some(id),
+                        detail: serde_json::json!({ "finding": finding_id, "rule": rule, "severity": sev, "reason": o.reason.trim() }),
+                        before_hash: Some(&hash),
+                        after_hash: Some(&hash),
+                    },
+                )?;
+            }
+            set_state(tx, id, ReviewState::Approved, Some(&hash))?;
             append(
                 tx,
                 &AuditRecord {
                     actor: &actor.name,
-                    action: "override",
+                    action: "approve",
                     entity: "variant",
                     entity_id: Some(id),
-                    detail: serde_json::json!({ "finding": finding_id, "rule": rule, "severity": sev, "reason": o.reason.trim() }),
+                    detail: serde_json::json!({ "from": "in_review", "to": "approved", "own_work": own, "role": actor.role.as_str() }),
                     before_hash: Some(&hash),
                     after_hash: Some(&hash),
                 },
             )?;
-        }
-        set_state(tx, id, ReviewState::Approved, Some(&hash))?;
-        append(
-            tx,
-            &AuditRecord {
-                actor: &actor.name,
-                action: "approve",
-                entity: "variant",
-                entity_id: Some(id),
-                detail: serde_json::json!({ "from": "in_review", "to": "approved", "own_work": own, "role": actor.role.as_str() }),
-                before_hash: Some(&hash),
-                after_hash: Some(&hash),
-            },
-        )?;
-            Ok(())
+                Ok(())
         })?;
         self.anchor_head(super::anchor::AnchorKind::Anchor);
         Ok(())
@@ -298,31 +298,31 @@ impl Store {
             return Err(EngineError::InvalidArgument("say what should change (--reason)".into()));
         }
         self.db.act("request_changes", |tx| {
-        let v = load_content(tx, id)?;
-        if v.review_state != ReviewState::InReview {
-            return Err(not_allowed(format!(
-                "variant {id} is {}; only variants in review can be sent back",
-                v.review_state.as_str()
-            )));
-        }
-        if actor.role == Role::Editor {
-            return Err(not_allowed(format!("{} is an editor; reviews need a reviewer or an admin", actor.name)));
-        }
-        let hash = v.content_hash();
-        set_state(tx, id, ReviewState::ChangesRequested, None)?;
-        append(
-            tx,
-            &AuditRecord {
-                actor: &actor.name,
-                action: "request_changes",
-                entity: "variant",
-                entity_id: Some(id),
-                detail: serde_json::json!({ "from": "in_review", "to": "changes_requested", "reason": reason.trim() }),
-                before_hash: Some(&hash),
-                after_hash: Some(&hash),
-            },
-        )?;
-            Ok(())
+            let v = load_content(tx, id)?;
+            if v.review_state != ReviewState::InReview {
+                return Err(not_allowed(format!(
+                    "variant {id} is {}; only variants in review can be sent back",
+                    v.review_state.as_str()
+                )));
+            }
+            if actor.role == Role::Editor {
+                return Err(not_allowed(format!("{} is an editor; reviews need a reviewer or an admin", actor.name)));
+            }
+            let hash = v.content_hash();
+            set_state(tx, id, ReviewState::ChangesRequested, None)?;
+            append(
+                tx,
+                &AuditRecord {
+                    actor: &actor.name,
+                    action: "request_changes",
+                    entity: "variant",
+                    entity_id: Some(id),
+                    detail: serde_json::json!({ "from": "in_review", "to": "changes_requested", "reason": reason.trim() }),
+                    before_hash: Some(&hash),
+                    after_hash: Some(&hash),
+                },
+            )?;
+                Ok(())
         })
     }
 
