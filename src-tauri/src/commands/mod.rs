@@ -32,6 +32,15 @@ pub fn person(store: &Store, name: &str) -> Result<Person, IpcError> {
     Ok(store.person(name)?)
 }
 
+/// Who acts on `store`: the team login in team mode (the server knows who
+/// connected), else the person chosen in Settings.
+pub fn acting(studio: &studio_engine::Studio, store: &Store, actor: &str) -> Result<Person, IpcError> {
+    if store.is_team() {
+        return Ok(studio.acting_person(store, None)?);
+    }
+    person(store, actor)
+}
+
 /// The imported master `id` if it is of `kind` (video | article); otherwise
 /// `invalid_argument` with `refusal`, as the UI only ever names masters it listed.
 pub fn master_of_kind(

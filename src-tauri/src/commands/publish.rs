@@ -10,7 +10,7 @@ use studio_engine::store::{CalendarFilter, NewAccount, Scheduled};
 use tauri::State;
 use ts_rs::TS;
 
-use super::{id32, person};
+use super::{acting, id32};
 use crate::error::IpcError;
 use crate::state::AppState;
 
@@ -180,7 +180,7 @@ pub fn schedule_post(
 ) -> Result<ScheduledView, IpcError> {
     let studio = state.studio();
     let mut store = studio.review_store()?;
-    let who = if store.is_team() { studio.acting_person(&store, None)? } else { person(&store, &actor)? };
+    let who = acting(&studio, &store, &actor)?;
     let account = store.account(i64::from(account_id))?;
     let tz = studio.time_zone()?;
     let at = parse_time(&local_time, &tz)?;
@@ -199,7 +199,7 @@ pub fn move_post(
 ) -> Result<ScheduledView, IpcError> {
     let studio = state.studio();
     let mut store = studio.review_store()?;
-    let who = if store.is_team() { studio.acting_person(&store, None)? } else { person(&store, &actor)? };
+    let who = acting(&studio, &store, &actor)?;
     let post = store.post(i64::from(post_id))?;
     let account_id = post.account_id.ok_or_else(|| IpcError::invalid("the post has no account".into()))?;
     let account = store.account(account_id)?;

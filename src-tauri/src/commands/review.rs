@@ -4,12 +4,11 @@
 //! the team login; this laptop's own drafts are sent with `send_to_team`.
 
 use serde::{Deserialize, Serialize};
-use studio_engine::Studio;
-use studio_engine::store::{Override, Person, Store};
+use studio_engine::store::{Override, Store};
 use tauri::State;
 use ts_rs::TS;
 
-use super::{id32, person};
+use super::{acting, id32, person};
 use crate::error::IpcError;
 use crate::state::AppState;
 
@@ -66,14 +65,6 @@ pub struct ReviewView {
 pub struct OverrideInput {
     pub rule_id: String,
     pub reason: String,
-}
-
-/// Who acts on `store`: the team login in team mode, else the person chosen in Settings.
-fn acting(studio: &Studio, store: &Store, actor: &str) -> Result<Person, IpcError> {
-    if store.is_team() {
-        return Ok(studio.acting_person(store, None)?);
-    }
-    person(store, actor)
 }
 
 fn variant_view(store: &Store, id: i64, master_id: i64) -> Result<VariantView, IpcError> {
