@@ -44,14 +44,23 @@ impl Laptop {
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "studio {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        succeeded(self.run(args), args)
+    }
+
+    /// Renders a Douyin clip of `master` from `start` seconds into `out`; its local variant id and file.
+    fn render_clip(&self, master: &Path, out: &Path, start: &str) -> (String, PathBuf) {
+        let args = [
+            "render",
+            master.to_str().unwrap(),
+            "--platforms",
+            "douyin",
+            "--out",
+            out.to_str().unwrap(),
+            "--start",
+            start,
+        ];
+        let made = self.json(&args);
+        (made[0]["variant_id"].to_string(), PathBuf::from(made[0]["output_path"].as_str().unwrap()))
     }
 
     fn json(&self, args: &[&str]) -> Value {
@@ -93,18 +102,7 @@ fn two_laptops_behave_as_one_team() {
     let master = dir.path().join("路演 master.mp4");
     make_master(&master, &Master { seconds: 20.0, ..Master::default() });
     let out = dir.path().join("out A");
-    let made = editor.json(&[
-        "render",
-        master.to_str().unwrap(),
-        "--platforms",
-        "douyin",
-        "--out",
-        out.to_str().unwrap(),
-        "--start",
-        "2",
-    ]);
-    let local_variant = made[0]["variant_id"].to_string();
-    let rendered = PathBuf::from(made[0]["output_path"].as_str().unwrap());
+    let (local_variant, rendered) = editor.render_clip(&master, &out, "2");
     let sent = editor.json(&["review", &local_variant, "--submit"]);
     let team_variant = sent["team_variant"].to_string();
     assert_eq!(sent["files"][0]["sha256"], sha256_of(&rendered), "the team has the rendered bytes");
@@ -158,17 +156,7 @@ fn two_laptops_behave_as_one_team() {
     assert!(!pkg.join("p2").exists(), "nothing was exported");
     // … and at review: a second clip, altered after it was sent, is neither shown nor approved.
     let out2 = dir.path().join("out A2");
-    let made = editor.json(&[
-        "render",
-        master.to_str().unwrap(),
-        "--platforms",
-        "douyin",
-        "--out",
-        out2.to_str().unwrap(),
-        "--start",
-        "5",
-    ]);
-    let second = made[0]["variant_id"].to_string();
+    let (second, _) = editor.render_clip(&master, &out2, "5");
     let sent2 = editor.json(&["review", &second, "--submit"]);
     let sha2 = sent2["files"][0]["sha256"].as_str().unwrap();
     cluster.psql(

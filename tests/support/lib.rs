@@ -272,7 +272,11 @@ pub fn processes_mentioning(needle: &str) -> Vec<u32> {
 /// `studio --data-dir DATA ARGS…` as a command.
 /// Runs the CLI on `data` and returns its stdout; fails the test, with both streams, if it fails.
 pub fn studio_ok(data: &Path, args: &[&str]) -> String {
-    let out = studio_cmd(data, args).output().unwrap();
+    succeeded(studio_cmd(data, args).output().unwrap(), args)
+}
+
+/// The stdout of a `studio` run that must have succeeded; else the test fails showing both streams.
+pub fn succeeded(out: std::process::Output, args: &[&str]) -> String {
     assert!(
         out.status.success(),
         "studio {args:?}: {}{}",
