@@ -19,13 +19,30 @@ const POSTS: i64 = 100_000;
 const PASSWORD: &str = "bench-password-1";
 const OPS: [&str; 5] = ["list", "submit", "approve", "schedule", "calendar"];
 
+/// The `q` quantile of sorted `times`.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
 fn summary(mut times: Vec<f64>) -> String {
     if times.is_empty() {
         return "none".into();
     }
     times.sort_by(f64::total_cmp);
-    let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    let p = |q: f64| quantile(&times, q);
     format!("{:>6} ops  median {:7.2} ms   p99 {:7.2} ms   max {:7.2} ms", times.len(), p(0.5), p(0.99), p(1.0))
+}
+
+/// A bare client as the database's owner (the password from the URL or `PGPASSWORD`).
+fn owner_client(owner_url: &str) -> Result<postgres::Client> {
+    let mut config: postgres::Config =
+        owner_url.parse().map_err(|e| EngineError::InvalidArgument(format!("--database: {e}")))?;
+    if config.get_password().is_none()
+        && let Ok(pw) = std::env::var("PGPASSWORD")
+    {
+        config.password(pw);
+    }
+    config.connect(postgres::NoTls).map_err(|e| EngineError::InvalidArgument(format!("bench: {e}")))
 }
 
 /// The owner's address with another login.
@@ -165,20 +182,13 @@ pub fn team(owner_url: &str, laptops: usize, seconds: u64, think_ms: u64, out: &
         .collect::<Result<Vec<_>>>()?;
     let median = |mut t: Vec<f64>| {
         t.sort_by(f64::total_cmp);
-        t[t.len() / 2]
+        quantile(&t, 0.5)
     };
     let studio_ms = median(times.clone());
     println!("month calendar alone, {rows} posts in the month of {POSTS}: {}", summary(times));
     // The same query through a bare PostgreSQL client, every text column read: the floor for any client.
     let db = |e: postgres::Error| EngineError::InvalidArgument(format!("bench: {e}"));
-    let mut config: postgres::Config =
-        owner_url.parse().map_err(|e| EngineError::InvalidArgument(format!("--database: {e}")))?;
-    if config.get_password().is_none()
-        && let Ok(pw) = std::env::var("PGPASSWORD")
-    {
-        config.password(pw);
-    }
-    let mut raw = config.connect(postgres::NoTls).map_err(db)?;
+    let mut raw = owner_client(owner_url)?;
     let sql = "SELECT p.id, p.variant_id, v.master_id, v.platform, p.account_id, a.handle, a.name, p.note, p.scheduled_at,
                p.status, p.url, p.fail_reason, p.published_at, v.title, v.review_state
                FROM posts p JOIN variants v ON v.id = p.variant_id LEFT JOIN accounts a ON a.id = p.account_id
@@ -210,14 +220,7 @@ pub fn team(owner_url: &str, laptops: usize, seconds: u64, think_ms: u64, out: &
 /// into the table (as years of use would leave them).
 fn seed_posts(owner_url: &str, accounts: &[(i64, String)]) -> Result<()> {
     let db = |e: postgres::Error| EngineError::InvalidArgument(format!("bench data: {e}"));
-    let mut config: postgres::Config =
-        owner_url.parse().map_err(|e| EngineError::InvalidArgument(format!("--database: {e}")))?;
-    if config.get_password().is_none()
-        && let Ok(pw) = std::env::var("PGPASSWORD")
-    {
-        config.password(pw);
-    }
-    let mut client = config.connect(postgres::NoTls).map_err(db)?;
+    let mut client = owner_client(owner_url)?;
     let have: i64 = client.query_one("SELECT COUNT(*) FROM posts", &[]).map_err(db)?.get(0);
     if have >= POSTS {
         return Ok(());
