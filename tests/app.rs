@@ -145,6 +145,8 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     click(&app, "#import-button").await;
     wait_text(&app, "#masters tbody", 20, |t| t.contains("定投 入门.md")).await;
     click(&app, "#masters tbody tr:first-child button").await;
+    // The preview is rendered after the click's command answers.
+    find(&app, ".article-preview").await;
     let html =
         app.execute("return document.querySelector('.article-preview').innerHTML", vec![]).await.unwrap().to_string();
     assert!(html.contains("纪律") && !html.contains("<script") && !html.contains("href=\"javascript"), "{html}");
