@@ -59,9 +59,15 @@ fn free_port() -> u16 {
 /// tauri-driver, with the app's environment (display, data folder).
 #[derive(Debug)]
 pub struct Driver {
-    child: Child,
-    port: u16,
+    running: std::sync::Mutex<(Child, u16)>,
+    display: String,
+    data_dir: PathBuf,
+    env: Vec<(String, String)>,
 }
+
+/// How long a new WebDriver session may take before tauri-driver is started
+/// again (WebKitWebDriver has been seen to never answer a second session).
+const SESSION_WAIT: Duration = Duration::from_secs(60);
 
 impl Driver {
     pub fn start(display: &Display, data_dir: &Path) -> Self {
@@ -70,65 +76,98 @@ impl Driver {
 
     /// With extra environment for the app.
     pub fn start_with(display: &Display, data_dir: &Path, env: &[(&str, &str)]) -> Self {
-        let (port, native) = (free_port(), free_port());
-        let exe = std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| {
-            let home = std::env::var_os("CARGO_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
-            home.join("bin/tauri-driver")
-        });
-        let child = Command::new(&exe)
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
-            .env("DISPLAY", &display.name)
-            .env("STUDIO_DATA_DIR", data_dir)
-            // The webview's own storage (the UI's language, the acting person)
-            // and the app's machine settings go beside the data folder, so
-            // runs never see each other's.
-            .env("XDG_DATA_HOME", data_dir.with_extension("webview-data"))
-            .env("XDG_CACHE_HOME", data_dir.with_extension("webview-cache"))
-            .env("XDG_CONFIG_HOME", data_dir.with_extension("webview-config"))
-            .env("STUDIO_LOG_DIR", data_dir.with_extension("logs"))
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{} runs (cargo install tauri-driver --locked): {e}", exe.display()));
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "tauri-driver did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(100));
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let running = spawn_driver(&display.name, data_dir, &env);
+        Self {
+            running: std::sync::Mutex::new(running),
+            display: display.name.clone(),
+            data_dir: data_dir.to_owned(),
+            env,
         }
-        Self { child, port }
     }
 
-    /// Starts the app and connects to its webview.
+    /// Starts the app and connects to its webview; if the session does not
+    /// come within a minute, tauri-driver is replaced and it is asked again.
     pub async fn open(&self) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), "wry".into());
-        caps.insert("tauri:options".into(), serde_json::json!({ "application": app_bin() }));
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a WebDriver session on the app")
+        for attempt in 1..=3 {
+            let port = self.running.lock().unwrap().1;
+            let mut caps = serde_json::Map::new();
+            caps.insert("browserName".into(), "wry".into());
+            caps.insert("tauri:options".into(), serde_json::json!({ "application": app_bin() }));
+            let url = format!("http://127.0.0.1:{port}");
+            let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+            builder.capabilities(caps);
+            let connect = builder.connect(&url);
+            match tokio::time::timeout(SESSION_WAIT, connect).await {
+                Ok(client) => return client.expect("a WebDriver session on the app"),
+                Err(_) => {
+                    eprintln!(
+                        "no WebDriver session within {SESSION_WAIT:?} (attempt {attempt}); restarting tauri-driver"
+                    );
+                    let mut running = self.running.lock().unwrap();
+                    stop_driver(&mut running.0);
+                    *running = spawn_driver(&self.display, &self.data_dir, &self.env);
+                }
+            }
+        }
+        panic!("the app's WebDriver session never started (3 tauri-driver runs)");
     }
+}
+
+fn spawn_driver(display: &str, data_dir: &Path, env: &[(String, String)]) -> (Child, u16) {
+    let (port, native) = (free_port(), free_port());
+    let exe = std::env::var_os("TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+        home.join("bin/tauri-driver")
+    });
+    let child = Command::new(&exe)
+        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+        .env("DISPLAY", display)
+        .env("STUDIO_DATA_DIR", data_dir)
+        // The webview's own storage (the UI's language, the acting person)
+        // and the app's machine settings go beside the data folder, so
+        // runs never see each other's.
+        .env("XDG_DATA_HOME", data_dir.with_extension("webview-data"))
+        .env("XDG_CACHE_HOME", data_dir.with_extension("webview-cache"))
+        .env("XDG_CONFIG_HOME", data_dir.with_extension("webview-config"))
+        .env("STUDIO_LOG_DIR", data_dir.with_extension("logs"))
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} runs (cargo install tauri-driver --locked): {e}", exe.display()));
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "tauri-driver did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, port)
+}
+
+/// SIGTERM lets tauri-driver stop WebKitWebDriver and the app first.
+fn stop_driver(child: &mut Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // SIGTERM lets tauri-driver stop WebKitWebDriver and the app first.
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        match self.running.get_mut() {
+            Ok(running) => stop_driver(&mut running.0),
+            Err(mut poisoned) => stop_driver(&mut poisoned.get_mut().0),
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

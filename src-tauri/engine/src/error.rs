@@ -77,6 +77,9 @@ pub enum EngineError {
     )]
     DatabaseNewer { path: PathBuf, found: u32, known: u32, snapshot: Option<Box<crate::store::backup::Snapshot>> },
 
+    #[error("{file}, line {line}: {reason}")]
+    SubtitleInvalid { file: String, line: usize, reason: String },
+
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: i64 },
 
@@ -145,6 +148,7 @@ impl EngineError {
             Self::NotAllowed(_) => "not_allowed",
             Self::DatabaseDamaged { .. } => "database_damaged",
             Self::DatabaseNewer { .. } => "database_newer",
+            Self::SubtitleInvalid { .. } => "subtitle_invalid",
             Self::NotFound { .. } => "not_found",
             Self::Json(_) => "json",
             Self::Store(_) | Self::StoreData(_) => "store",

@@ -33,6 +33,7 @@ pub mod schedule;
 pub mod settings;
 pub mod store;
 pub mod studio;
+pub mod subtitles;
 pub mod tabular;
 pub mod team;
 

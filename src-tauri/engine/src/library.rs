@@ -78,6 +78,47 @@ impl Studio {
             .collect())
     }
 
+    /// Reads a subtitle file and stores it as the master's subtitles (a video
+    /// master only: an article has no timeline). Returns what was stored,
+    /// with the reader's warnings.
+    pub fn add_subtitles(&self, master_id: i64, file: &Path, by: &str) -> Result<crate::store::MasterSubtitles> {
+        let master = self.master(master_id)?;
+        if master.kind != "video" {
+            return Err(EngineError::InvalidArgument(format!(
+                "master {master_id} is an article; subtitles belong to a video master"
+            )));
+        }
+        let track = crate::subtitles::read(file)?;
+        if let Some(last) = track.cues.last()
+            && let Some(duration) = master.duration
+            && last.start() >= duration
+        {
+            return Err(EngineError::SubtitleInvalid {
+                file: file.display().to_string(),
+                line: last.line,
+                reason: format!(
+                    "the last cue starts at {}, after the video ends ({}); is this the subtitle file of {}?",
+                    crate::subtitles::clock_ms(last.start_ms),
+                    crate::plan::clock(duration),
+                    master.path.display()
+                ),
+            });
+        }
+        let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let mut store = self.store()?;
+        store.add_subtitles(master_id, &name, &track, by)?;
+        store.subtitles(master_id)?.ok_or(EngineError::NotFound { what: "subtitles of master", id: master_id })
+    }
+
+    /// The cues of the master recorded under `path`, empty when it has none.
+    pub fn cues_for(&self, path: &Path) -> Result<Vec<crate::subtitles::Cue>> {
+        let path =
+            std::path::absolute(path).map_err(|e| EngineError::io(format!("resolving {}", path.display()), e))?;
+        let store = self.store()?;
+        let Some(id) = store.master_by_path(&path.to_string_lossy())? else { return Ok(Vec::new()) };
+        Ok(store.subtitles(id)?.map(|s| s.cues).unwrap_or_default())
+    }
+
     fn thumbnail_path(&self, master_id: i64) -> PathBuf {
         self.data_dir().join("thumbnails").join(format!("master-{master_id}.jpg"))
     }

@@ -30,7 +30,7 @@ pub struct PackageFile {
     pub path: String,
     pub bytes: u64,
     pub sha256: String,
-    /// video | cover | card | article | caption
+    /// video | cover | card | article | caption | subtitles
     pub role: String,
 }
 
@@ -109,6 +109,8 @@ struct Prepared {
     approval: ApprovalRecord,
     sources: Vec<Source>,
     disclaimer_text: String,
+    /// The approved cues as an SRT file, for platforms that take a subtitle upload.
+    subtitles: Option<String>,
     folder: String,
 }
 
@@ -217,6 +219,7 @@ impl Studio {
                 post.variant_id
             ))
         })?;
+        let mut subtitles = None;
         let (sources, disclaimer_text) = match content.kind.as_str() {
             "video" => {
                 let plan: VariantPlan = store.local_json(&content.plan_json)?;
@@ -237,6 +240,9 @@ impl Studio {
                         expected_sha256: None,
                     });
                 }
+                // Written from the approved plan, not copied: it is exactly what was reviewed.
+                subtitles =
+                    plan.captions.as_ref().filter(|c| !c.cues.is_empty()).map(|c| crate::subtitles::to_srt(&c.cues));
                 (s, plan.disclaimer_text.unwrap_or_default())
             }
             _ => {
@@ -290,7 +296,7 @@ impl Studio {
         let when = post.scheduled_at.as_deref().map(from_utc_text).transpose()?;
         let stamp = when.map(|t| t.to_zoned(tz.clone()).strftime("%Y%m%d-%H%M").to_string()).unwrap_or_default();
         let folder = safe_component(&format!("{stamp}_{}_{}_post{}", account.platform, account.handle, post.id));
-        Ok(Prepared { post, account, content, approval, sources, disclaimer_text, folder })
+        Ok(Prepared { post, account, content, approval, sources, disclaimer_text, subtitles, folder })
     }
 
     fn write_all(
@@ -330,6 +336,16 @@ impl Studio {
                 sha256: crate::digest::sha256_hex(caption.as_bytes()),
                 role: "caption".into(),
             });
+            if let Some(srt) = &p.subtitles {
+                let path = dir.join("subtitles.srt");
+                std::fs::write(&path, srt).map_err(io(&path))?;
+                files.push(PackageFile {
+                    path: "subtitles.srt".into(),
+                    bytes: srt.len() as u64,
+                    sha256: crate::digest::sha256_hex(srt.as_bytes()),
+                    role: "subtitles".into(),
+                });
+            }
             let scheduled = p.post.scheduled_at.as_deref().map(from_utc_text).transpose()?;
             let manifest = Manifest {
                 format: FORMAT.into(),

@@ -28,6 +28,66 @@ pub struct PlatformProfile {
     pub text: TextLimits,
     #[serde(default)]
     pub publishing: PublishingSpec,
+    /// How burned-in captions look (video platforms).
+    #[serde(default)]
+    pub captions: CaptionStyle,
+}
+
+/// Burned-in captions: whether, how large, which colours, where. Every field
+/// has a default, so a profile states only what differs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaptionStyle {
+    /// Burn captions into the picture when the master has subtitles.
+    pub burn: bool,
+    /// Text size as a share of the frame's shorter side.
+    pub font_scale: f32,
+    /// Lines on screen at once; a longer cue is shown in parts.
+    pub max_lines: u32,
+    pub bold: bool,
+    /// `#RRGGBB` or `#RRGGBBAA`.
+    pub color: String,
+    /// Outline colour; empty for none.
+    pub outline: String,
+    /// A plate behind the text (`#00000099`); empty for none.
+    pub plate: String,
+    pub position: CaptionPosition,
+}
+
+impl Default for CaptionStyle {
+    fn default() -> Self {
+        Self {
+            burn: true,
+            font_scale: 0.048,
+            max_lines: 2,
+            bold: true,
+            color: "#FFFFFF".into(),
+            outline: "#000000".into(),
+            plate: String::new(),
+            position: CaptionPosition::Bottom,
+        }
+    }
+}
+
+/// Where captions sit in the safe zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaptionPosition {
+    /// Just above the disclaimer (or the safe zone's bottom edge).
+    #[default]
+    Bottom,
+    /// At the safe zone's top edge.
+    Top,
+}
+
+/// `#RRGGBB` or `#RRGGBBAA` as RGBA; `None` when it is neither.
+pub fn parse_color(text: &str) -> Option<[u8; 4]> {
+    let hex = text.strip_prefix('#')?;
+    if !(hex.len() == 6 || hex.len() == 8) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?, if hex.len() == 8 { byte(6)? } else { 255 }])
 }
 
 /// How a team posts to the platform. No platform publishes hard posting
@@ -216,6 +276,22 @@ impl AssetRecord for PlatformProfile {
                 if !(320..=4096).contains(&value) {
                     return Err(bad(field, format!("{value} must be between 320 and 4096")));
                 }
+            }
+        }
+        let c = &self.captions;
+        if !(0.02..=0.12).contains(&c.font_scale) {
+            return Err(bad("captions.font_scale", format!("{} must be between 0.02 and 0.12", c.font_scale)));
+        }
+        if !(1..=3).contains(&c.max_lines) {
+            return Err(bad("captions.max_lines", format!("{} must be 1, 2 or 3", c.max_lines)));
+        }
+        for (field, value, may_be_empty) in [
+            ("captions.color", &c.color, false),
+            ("captions.outline", &c.outline, true),
+            ("captions.plate", &c.plate, true),
+        ] {
+            if !(may_be_empty && value.is_empty()) && parse_color(value).is_none() {
+                return Err(bad(field, format!("`{value}` is not a colour like #FFFFFF or #00000099")));
             }
         }
         if let Some(v) = &self.video {

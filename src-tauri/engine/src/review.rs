@@ -6,9 +6,10 @@ use crate::compliance::{Finding, Lexicon, PublishText, Severity};
 use crate::disclaimer::MIN_DISPLAY_SECONDS;
 use crate::error::Result;
 use crate::notes::NotePlan;
-use crate::plan::VariantPlan;
+use crate::plan::{VariantPlan, clock};
 use crate::store::VariantContent;
 use crate::studio::Studio;
+use crate::subtitles::{ClipCue, Cue, clock_ms};
 
 /// The texts a variant publishes, by field.
 pub fn publish_texts(content: &VariantContent, disclaimer: Option<&str>) -> Vec<PublishText> {
@@ -27,6 +28,26 @@ pub fn publish_texts(content: &VariantContent, disclaimer: Option<&str>) -> Vec<
         texts.push(PublishText::new("disclaimer", text));
     }
     texts
+}
+
+/// A variant's captions, one text per cue, named by the cue's number and
+/// where it is in the master and in the clip (what a reviewer looks for).
+pub fn cue_texts(cues: &[ClipCue]) -> Vec<PublishText> {
+    cues.iter()
+        .map(|c| {
+            PublishText::new(
+                format!("cue {} (master {}, clip {})", c.number, clock(c.master_start), clock(c.start)),
+                &c.text,
+            )
+        })
+        .collect()
+}
+
+/// A subtitle file's cues, named by number, time and file line.
+pub fn track_texts(cues: &[Cue]) -> Vec<PublishText> {
+    cues.iter()
+        .map(|c| PublishText::new(format!("cue {} ({}, line {})", c.number, clock_ms(c.start_ms), c.line), &c.text))
+        .collect()
 }
 
 /// Findings only a video plan can show: risk text missing from the picture,
@@ -81,7 +102,11 @@ pub fn check(lexicon: &Lexicon, content: &VariantContent) -> Result<Vec<Finding>
     match content.kind.as_str() {
         "video" => {
             let plan: VariantPlan = serde_json::from_str(&content.plan_json)?;
-            let mut findings = lexicon.scan(&publish_texts(content, plan.disclaimer_text.as_deref()));
+            let mut texts = publish_texts(content, plan.disclaimer_text.as_deref());
+            if let Some(c) = &plan.captions {
+                texts.extend(cue_texts(&c.cues));
+            }
+            let mut findings = lexicon.scan(&texts);
             findings.extend(on_screen_findings(&plan));
             Ok(findings)
         }

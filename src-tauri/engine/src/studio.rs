@@ -214,7 +214,14 @@ impl Studio {
             _ => None,
         };
         let out_dir = std::path::absolute(out_dir).map_err(|e| EngineError::io("resolving the output folder", e))?;
-        plan_variant(media, profile, request, overlays.as_ref(), &out_dir)
+        let mut plan = plan_variant(media, profile, request, overlays.as_ref(), &out_dir)?;
+        if !request.cues.is_empty() {
+            let burn = request.burn_captions.unwrap_or(profile.captions.burn);
+            let (captions, notes) = self.caption_plan(profile, &plan, &request.cues, burn)?;
+            plan.captions = Some(captions);
+            plan.notes.extend(notes);
+        }
+        Ok(plan)
     }
 
     /// Renders the overlay PNG into the data folder, named by its content so
@@ -223,14 +230,23 @@ impl Studio {
         let (image, font) = self.with_text(|engine| {
             Ok((render_overlay(engine, text, area.font_px, area.max_width())?, engine.family().to_owned()))
         })?;
-        let digest = &crate::digest::sha256_hex(&image.png)[..24];
+        let path = self.overlay_store(&image.png, "png")?;
+        Ok(OverlaySource { path, width: image.width, height: image.height, font })
+    }
+
+    /// Keeps a rendered picture (or caption list) in the data folder's
+    /// `overlays/`, named by its content so identical ones are shared and a
+    /// stored plan's files stay valid. The names are hex digits only, so they
+    /// are safe inside an ffconcat list.
+    pub(crate) fn overlay_store(&self, bytes: &[u8], ext: &str) -> Result<PathBuf> {
+        let digest = &crate::digest::sha256_hex(bytes)[..24];
         let dir = self.config.data_dir.join("overlays");
-        let path = dir.join(format!("{digest}.png"));
+        let path = dir.join(format!("{digest}.{ext}"));
         if !path.exists() {
             std::fs::create_dir_all(&dir).map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
-            crate::render::write_complete(&path, &image.png)?;
+            crate::render::write_complete(&path, bytes)?;
         }
-        Ok(OverlaySource { path, width: image.width, height: image.height, font })
+        Ok(path)
     }
 
     /// Runs `f` with the shared text engine, loading the fonts on first use.

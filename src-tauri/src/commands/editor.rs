@@ -25,6 +25,10 @@ pub struct VariantChoice {
     pub reframe: Option<String>,
     pub focus_x: f64,
     pub focus_y: f64,
+    /// Burn the master's subtitles in; absent or null for the profile's own choice.
+    #[serde(default)]
+    #[ts(optional)]
+    pub captions: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -65,7 +69,12 @@ pub struct OverlayView {
     pub height: u32,
 }
 
-fn request(state: &AppState, choice: &VariantChoice, disclaimer: &str) -> Result<PlanRequest, IpcError> {
+fn request(
+    state: &AppState,
+    master_id: i32,
+    choice: &VariantChoice,
+    disclaimer: &str,
+) -> Result<PlanRequest, IpcError> {
     let mut segments = Vec::new();
     if let Some(end) = choice.end {
         segments.push(Segment { start: choice.start, end });
@@ -85,6 +94,8 @@ fn request(state: &AppState, choice: &VariantChoice, disclaimer: &str) -> Result
             "none" => None,
             id => Some(state.studio().disclaimer_with_settings(id)?),
         },
+        cues: state.studio().store()?.subtitles(i64::from(master_id))?.map(|s| s.cues).unwrap_or_default(),
+        burn_captions: choice.captions,
     })
 }
 
@@ -104,7 +115,7 @@ pub fn preview(
     let studio = state.studio();
     let media = master_media(&state, master_id)?;
     let out = studio.data_dir().join("renders");
-    let plan = studio.plan(&media, &choice.platform, &request(&state, &choice, &disclaimer)?, &out)?;
+    let plan = studio.plan(&media, &choice.platform, &request(&state, master_id, &choice, &disclaimer)?, &out)?;
     let profile = studio.platforms().get(&choice.platform)?;
     let z = profile.safe_zone;
     Ok(PreviewView {
@@ -150,7 +161,7 @@ pub fn render(
     let out = studio.data_dir().join("renders");
     let plans = choices
         .iter()
-        .map(|c| studio.plan(&media, &c.platform, &request(&state, c, &disclaimer)?, &out).map_err(IpcError::from))
+        .map(|c| studio.plan(&media, &c.platform, &request(&state, master_id, c, &disclaimer)?, &out).map_err(IpcError::from))
         .collect::<Result<Vec<_>, IpcError>>()?;
     let ids = studio.enqueue("default", &media, &plans)?;
     for (variant_id, _) in &ids {

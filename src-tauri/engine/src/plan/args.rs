@@ -43,6 +43,14 @@ impl VariantPlan {
             next_input += 1;
             next_input - 1
         });
+        let caption_input = self.captions.as_ref().filter(|c| c.burn).and_then(|c| c.list.as_ref()).map(|list| {
+            // Pictures and gaps from a list, never text: see `plan::captions`.
+            // `-safe 0` allows the list's `option` lines; its entries are our own hex names.
+            args.extend(["-f", "concat", "-safe", "0", "-i"].map(OsString::from));
+            args.push(file_url(list));
+            next_input += 1;
+            next_input - 1
+        });
         let silent_input = self.silent_audio.then(|| {
             let source = format!("anullsrc=r={}:cl=stereo", self.encoder.audio_sample_rate);
             args.extend(["-f", "lavfi", "-t", &secs(self.duration), "-i", &source].map(OsString::from));
@@ -76,13 +84,17 @@ impl VariantPlan {
             "framed",
         ));
         graph.push(format!("[framed]fps={}[timed]", self.fps));
-        match (&self.overlay, overlay_input) {
-            (Some(o), Some(i)) => {
-                graph.push(overlay_filter("timed", o, i, "marked"));
-                graph.push("[marked]format=yuv420p[vout]".into());
-            }
-            _ => graph.push("[timed]format=yuv420p[vout]".into()),
+        let mut last = "timed";
+        if let (Some(o), Some(i)) = (&self.overlay, overlay_input) {
+            graph.push(overlay_filter(last, o, i, "marked"));
+            last = "marked";
         }
+        if let (Some(c), Some(i)) = (&self.captions, caption_input) {
+            let b = &c.band;
+            graph.push(format!("[{last}][{i}:v]overlay=x={}:y={}:eof_action=repeat[captioned]", b.x, b.y));
+            last = "captioned";
+        }
+        graph.push(format!("[{last}]format=yuv420p[vout]"));
         let audio_map = audio_map.or_else(|| silent_input.map(|i| format!("{i}:a:0")));
 
         let e = &self.encoder;

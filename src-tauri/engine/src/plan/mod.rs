@@ -3,12 +3,16 @@
 //! runs a process or touches the disk, so every decision is unit-tested.
 
 mod args;
+mod captions;
 mod geometry;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use captions::{
+    CaptionBand, CaptionPicture, CaptionPlan, CaptionSpan, caption_band, caption_spans, concat_list, split_span,
+};
 pub use geometry::{OverlayBox, overlay_box};
 
 use crate::disclaimer::{Disclaimer, MIN_DISPLAY_SECONDS};
@@ -55,6 +59,12 @@ pub struct PlanRequest {
     #[serde(default)]
     pub focus: FocusPoint,
     pub disclaimer: Option<Disclaimer>,
+    /// The master's subtitles (empty: none).
+    #[serde(default)]
+    pub cues: Vec<crate::subtitles::Cue>,
+    /// Burn captions in (`None`: as the profile says).
+    #[serde(default)]
+    pub burn_captions: Option<bool>,
 }
 
 /// A rendered overlay picture on disk.
@@ -125,6 +135,9 @@ pub struct VariantPlan {
     pub overlay: Option<PlacedOverlay>,
     pub cover: CoverPlan,
     pub output: PathBuf,
+    /// Captions from the master's subtitles (plans stored before captions have none).
+    #[serde(default)]
+    pub captions: Option<CaptionPlan>,
     /// Decisions the user should know about (e.g. "the master is shorter than 15 s").
     pub notes: Vec<String>,
 }
@@ -208,6 +221,7 @@ pub fn plan_variant(
             output: cover_output,
         },
         output,
+        captions: None,
         notes,
     })
 }

@@ -63,6 +63,9 @@ pub fn render_variant(
         // The video first: it is what a player may hold open.
         rename(&video_tmp, &plan.output)?;
         rename(&cover_tmp, &plan.cover.output)?;
+        if let Some(c) = plan.captions.as_ref().filter(|c| !c.cues.is_empty()) {
+            write_complete(&c.srt, crate::subtitles::to_srt(&c.cues).as_bytes())?;
+        }
         Ok(RenderOutcome { output: plan.output.clone(), cover: plan.cover.output.clone(), size_bytes, sha256 })
     })();
     if result.is_err() {

@@ -506,6 +506,48 @@ const MIGRATIONS: &[Migration] = &[
     GRANT SELECT, INSERT ON media, media_chunks TO studio_member;
     "#,
     },
+    // 5 → 6: a master's subtitles. Each import is a new track (the newest is
+    // the master's); a cue's text can be corrected, and every correction is
+    // kept with who made it.
+    Migration {
+        common: r#"
+    CREATE TABLE subtitle_tracks (
+        id {id},
+        master_id {int} NOT NULL REFERENCES masters(id) ON DELETE CASCADE,
+        file_name TEXT NOT NULL,
+        format TEXT NOT NULL CHECK (format IN ('srt', 'webvtt', 'ass')),
+        encoding TEXT NOT NULL,
+        warnings_json TEXT NOT NULL DEFAULT '[]',
+        added_by TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL DEFAULT ({now})
+    );
+    CREATE INDEX subtitle_tracks_master ON subtitle_tracks(master_id, id);
+    CREATE TABLE subtitle_cues (
+        track_id {int} NOT NULL REFERENCES subtitle_tracks(id) ON DELETE CASCADE,
+        number {int} NOT NULL,
+        start_ms {int} NOT NULL CHECK (start_ms >= 0),
+        end_ms {int} NOT NULL CHECK (end_ms > start_ms),
+        text TEXT NOT NULL,
+        source_line {int} NOT NULL,
+        PRIMARY KEY (track_id, number)
+    );
+    CREATE TABLE subtitle_edits (
+        id {id},
+        track_id {int} NOT NULL,
+        number {int} NOT NULL,
+        old_text TEXT NOT NULL,
+        new_text TEXT NOT NULL,
+        edited_by TEXT NOT NULL,
+        at TEXT NOT NULL DEFAULT ({now}),
+        FOREIGN KEY (track_id, number) REFERENCES subtitle_cues(track_id, number) ON DELETE CASCADE
+    );
+    "#,
+        sqlite: "",
+        postgres: r#"
+    GRANT SELECT, INSERT, UPDATE ON subtitle_tracks, subtitle_cues TO studio_member;
+    GRANT SELECT, INSERT ON subtitle_edits TO studio_member;
+    "#,
+    },
 ];
 
 /// The schema version this build writes.

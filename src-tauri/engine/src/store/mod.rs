@@ -18,6 +18,7 @@ pub mod paths;
 mod people;
 mod posts;
 mod review;
+mod subtitles;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -36,6 +37,7 @@ pub use migrations::LATEST as SCHEMA_VERSION;
 pub use people::{Person, Role};
 pub use posts::{CalendarFilter, DuePost, PlanRules, Post, ReadyVariant, Scheduled};
 pub use review::{ApprovalRecord, Override, OverrideRecord, ReviewState, StoredFinding, VariantContent};
+pub use subtitles::{CueEdit, MasterSubtitles};
 
 use crate::error::{EngineError, Result};
 

@@ -171,7 +171,13 @@ pub enum Command {
         #[arg(long, default_value = "default")]
         project: String,
     },
-    /// Check wording for compliance: a file (Markdown, text) or the text itself. Exit code 1 on a blocking finding.
+    /// A master's subtitles: add a file, show the cues, correct a cue, list the corrections.
+    Subtitles {
+        #[command(subcommand)]
+        action: SubtitleAction,
+    },
+    /// Check wording for compliance: a file (Markdown, text, or subtitles: SRT, WebVTT, ASS) or the text itself.
+    /// Exit code 1 on a blocking finding.
     Check {
         /// A file path, or the text to check.
         input: String,
@@ -494,12 +500,37 @@ pub struct VariantArgs {
     /// Seconds the disclaimer stays (default: to the end; at least 5).
     #[arg(long)]
     pub disclaimer_duration: Option<f64>,
+    /// A subtitle file (SRT, WebVTT, ASS/SSA) for the master: stored with it (see `studio subtitles`)
+    /// and cut into each variant's captions. Default: the subtitles the master already has.
+    #[arg(long)]
+    pub subtitles: Option<PathBuf>,
+    /// Burn captions in: `on`, `off`, or per platform (`douyin=on,bilibili=off`). Default: each profile's own.
+    #[arg(long, value_delimiter = ',')]
+    pub captions: Vec<String>,
     /// Output folder.
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
     /// Project the master belongs to.
     #[arg(long, default_value = "default")]
     pub project: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubtitleAction {
+    /// Read a subtitle file and make it the master's subtitles (MASTER: an id from the library, or the video's path).
+    Add {
+        master: String,
+        file: PathBuf,
+        /// Project for a video not in the library yet.
+        #[arg(long, default_value = "default")]
+        project: String,
+    },
+    /// The master's cues.
+    Show { master: String },
+    /// Correct the text of cue N (the old text is kept; see `history`).
+    Edit { master: String, cue: u32, text: String },
+    /// Every correction of the master's subtitles.
+    History { master: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ mod cli;
 mod progress;
 mod publish;
 mod review;
+mod subtitles;
 mod table;
 mod team;
 
@@ -99,7 +100,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Plan(args) => {
             let studio = open(&cli, 1)?;
-            let (_, plans) = plan_all(&studio, args)?;
+            let (_, plans) = plan_all(&studio, args, false, cli.actor.as_deref())?;
             if cli.json {
                 return print_json(&plans).map(|()| ExitCode::SUCCESS);
             }
@@ -110,7 +111,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Render { variant, no_run, parallel } => {
             let studio = open(&cli, *parallel)?;
-            let (media, plans) = plan_all(&studio, variant)?;
+            let (media, plans) = plan_all(&studio, variant, true, cli.actor.as_deref())?;
             let ids = studio.enqueue(&variant.project, &media, &plans)?;
             if let Some(name) = cli.actor.as_ref().filter(|_| !studio.is_team()) {
                 let store = studio.store()?;
@@ -206,6 +207,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { input } => review::check(&cli, input),
+        Command::Subtitles { action } => subtitles::run(&cli, action),
         Command::People { action } => review::people(&cli, action.as_ref()),
         Command::Edit { variant, title, body, tags } => review::edit(&cli, *variant, title, body, tags),
         Command::Review { variant, submit, approve, request_changes, reason, overrides } => {
@@ -270,10 +272,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 licence: Some("A0000000000000".into()),
                 disclaimer_start: 0.0,
                 disclaimer_duration: None,
+                subtitles: None,
+                captions: Vec::new(),
                 out: out.clone(),
                 project: "demo".into(),
             };
-            let (media, plans) = plan_all(&studio, &args)?;
+            let (media, plans) = plan_all(&studio, &args, true, None)?;
             studio.enqueue(&args.project, &media, &plans)?;
             run_jobs(&studio, cli.json)
         }
@@ -303,7 +307,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Probes the master and plans every requested platform.
-fn plan_all(studio: &Studio, args: &VariantArgs) -> Result<(studio_engine::probe::MediaInfo, Vec<VariantPlan>)> {
+/// With `keep`, a `--subtitles` file is stored with the master (render);
+/// without, it is only read (plan).
+fn plan_all(
+    studio: &Studio,
+    args: &VariantArgs,
+    keep: bool,
+    actor: Option<&str>,
+) -> Result<(studio_engine::probe::MediaInfo, Vec<VariantPlan>)> {
     studio.tools().check()?;
     let media = studio.probe(&args.file)?;
     let mut disclaimer = match (args.disclaimer.as_str(), &args.disclaimer_text) {
@@ -318,19 +329,62 @@ fn plan_all(studio: &Studio, args: &VariantArgs) -> Result<(studio_engine::probe
         d.duration = args.disclaimer_duration;
     }
     let segments = args.segments.iter().map(|s| parse_segment(s)).collect::<Result<Vec<_>>>()?;
+    let cues = match &args.subtitles {
+        Some(file) if keep => {
+            let master = studio.import_master(&args.file, &args.project)?;
+            let stored = studio.add_subtitles(master.id, file, actor.unwrap_or(""))?;
+            subtitles::print_warnings(&stored.warnings);
+            stored.cues
+        }
+        Some(file) => {
+            let track = studio_engine::subtitles::read(file)?;
+            subtitles::print_warnings(&track.warnings);
+            track.cues
+        }
+        None => studio.cues_for(&args.file)?,
+    };
     let request = PlanRequest {
         segments,
         start: args.start.as_deref().map(parse_clock).transpose()?,
         reframe: args.reframe.as_deref().map(str::parse).transpose()?,
         focus: args.focus.as_deref().map(parse_focus).transpose()?.unwrap_or_default(),
         disclaimer,
+        cues,
+        burn_captions: None,
     };
     let plans = args
         .platforms
         .iter()
-        .map(|p| studio.plan(&media, p.trim(), &request, &args.out))
+        .map(|p| {
+            let request = PlanRequest { burn_captions: burn_choice(&args.captions, p.trim())?, ..request.clone() };
+            studio.plan(&media, p.trim(), &request, &args.out)
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((media, plans))
+}
+
+/// `--captions on|off` for every platform, or `douyin=off` for one.
+fn burn_choice(choices: &[String], platform: &str) -> Result<Option<bool>> {
+    let mut choice = None;
+    for c in choices {
+        let (target, value) = match c.split_once('=') {
+            Some((p, v)) => (Some(p.trim()), v.trim()),
+            None => (None, c.trim()),
+        };
+        let on = match value {
+            "on" | "yes" | "true" => true,
+            "off" | "no" | "false" => false,
+            other => {
+                return Err(EngineError::InvalidArgument(format!(
+                    "--captions `{other}`: use on or off, for all platforms or as PLATFORM=on|off"
+                )));
+            }
+        };
+        if target.is_none_or(|t| t == platform) {
+            choice = Some(on);
+        }
+    }
+    Ok(choice)
 }
 
 fn parse_segment(text: &str) -> Result<Segment> {
@@ -362,6 +416,37 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
     }
     if let Some(o) = &plan.overlay {
         println!("   font: {}", if o.source.font.is_empty() { "the system's sans-serif" } else { &o.source.font });
+        println!(
+            "   disclaimer box: x {} y {}, {}x{}, {}",
+            o.x,
+            o.y,
+            o.source.width,
+            o.source.height,
+            match o.end {
+                Some(end) => format!("{}–{}", clock(o.start), clock(end)),
+                None => format!("from {} to the end", clock(o.start)),
+            }
+        );
+    }
+    if let Some(c) = &plan.captions {
+        let b = &c.band;
+        if c.burn && !c.pictures.is_empty() {
+            println!(
+                "   captions: {} cue(s) in {} picture(s), band x {} y {}, {}x{}, {} px text",
+                c.cues.len(),
+                c.pictures.len(),
+                b.x,
+                b.y,
+                b.width,
+                b.height,
+                b.font_px
+            );
+        } else {
+            println!("   captions: {} cue(s), not burned in", c.cues.len());
+        }
+        if !c.cues.is_empty() {
+            println!("   subtitles file: {}", c.srt.display());
+        }
     }
     for note in &plan.notes {
         println!("   note: {note}");

@@ -55,6 +55,17 @@ fn print_findings(findings: &[Finding]) {
 pub fn check(cli: &Cli, input: &str) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
     let path = std::path::Path::new(input);
+    if path.is_file() && crate::subtitles::is_subtitle_file(path) {
+        let track = studio_engine::subtitles::read(path)?;
+        crate::subtitles::print_warnings(&track.warnings);
+        let findings = studio.lexicon().scan(&studio_engine::review::track_texts(&track.cues));
+        if cli.json {
+            print_json(&findings)?;
+        } else {
+            print_findings(&findings);
+        }
+        return Ok(if has_block(&findings) { ExitCode::from(1) } else { ExitCode::SUCCESS });
+    }
     let (field, text) = if path.is_file() {
         let text = std::fs::read_to_string(path).map_err(|e| EngineError::io(format!("reading {input}"), e))?;
         (path.file_name().map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned()), text)
