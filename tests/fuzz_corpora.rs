@@ -50,3 +50,8 @@ fn plan_csv() {
 fn cadence() {
     replay("cadence", checks::cadence);
 }
+
+#[test]
+fn subtitles() {
+    replay("subtitles", checks::subtitles);
+}

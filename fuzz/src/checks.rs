@@ -275,3 +275,48 @@ pub fn cadence(data: &[u8]) {
     let slots = rule.slots(from, to, &tz).unwrap();
     assert!(slots.len() <= 7 && slots.iter().all(|s| *s >= from && *s < to) && slots.is_sorted());
 }
+
+/// A subtitle file: read, or refused naming a line of the file; what is read
+/// is numbered 1…n in time order with text on every cue, and writing the
+/// cues as our own SRT and reading that back gives the same cues.
+pub fn subtitles(data: &[u8]) {
+    use studio_engine::subtitles::{ClipCue, parse, to_srt};
+    let lines = data.iter().filter(|b| **b == b'\n' || **b == b'\r').count() + 1;
+    let track = match parse(data, "fuzz.srt") {
+        Ok(track) => track,
+        Err(studio_engine::EngineError::SubtitleInvalid { line, .. }) => {
+            // UTF-16 files have one line end per two bytes at most: the byte count bounds both.
+            assert!(line >= 1 && line <= lines.max(data.len() / 2 + 1), "line {line} of a {lines}-line file");
+            return;
+        }
+        Err(e) => panic!("a subtitle error of the wrong kind: {e}"),
+    };
+    assert!(!track.cues.is_empty());
+    for (i, c) in track.cues.iter().enumerate() {
+        assert_eq!(c.number as usize, i + 1);
+        assert!(c.end_ms > c.start_ms && !c.text.trim().is_empty(), "{c:?}");
+    }
+    assert!(track.cues.windows(2).all(|w| w[0].start_ms <= w[1].start_ms));
+    // Markup the SRT reader would strip again (and lines an ASS cue may hold)
+    // cannot round-trip by design; everything else must.
+    if track.cues.iter().any(|c| c.text.contains(['<', '&', '{', '[']) || c.text.contains("-->")) {
+        return;
+    }
+    let clip: Vec<ClipCue> = track
+        .cues
+        .iter()
+        .map(|c| ClipCue {
+            number: c.number,
+            master_start: c.start(),
+            master_end: c.end(),
+            start: c.start(),
+            end: c.end(),
+            text: c.text.clone(),
+        })
+        .collect();
+    let again = parse(to_srt(&clip).as_bytes(), "again.srt").expect("our own SRT reads back");
+    let key = |t: &studio_engine::subtitles::SubtitleTrack| {
+        t.cues.iter().map(|c| (c.start_ms, c.end_ms, c.text.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(key(&again), key(&track));
+}

@@ -161,7 +161,9 @@ pub fn render(
     let out = studio.data_dir().join("renders");
     let plans = choices
         .iter()
-        .map(|c| studio.plan(&media, &c.platform, &request(&state, master_id, c, &disclaimer)?, &out).map_err(IpcError::from))
+        .map(|c| {
+            studio.plan(&media, &c.platform, &request(&state, master_id, c, &disclaimer)?, &out).map_err(IpcError::from)
+        })
         .collect::<Result<Vec<_>, IpcError>>()?;
     let ids = studio.enqueue("default", &media, &plans)?;
     for (variant_id, _) in &ids {

@@ -27,8 +27,55 @@ fn layout(engine: &mut TextEngine, text: &str, band: &CaptionBand, style: &Capti
     })
 }
 
-/// The text in parts of at most `max_lines` lines each, as the layout wraps it.
+/// Where a caption may be split into parts: after a clause's punctuation or a space.
+const CLAUSE_ENDS: &[char] = &['，', '。', '！', '？', '；', '：', '、', ',', '.', '!', '?', ';', ':', ' ', '\n'];
+
+fn fits(engine: &mut TextEngine, text: &str, band: &CaptionBand, style: &CaptionStyle) -> Result<bool> {
+    Ok(layout(engine, text, band, style)?.lines().len() <= style.max_lines.max(1) as usize)
+}
+
+/// The text in parts of at most `max_lines` lines each: whole clauses where
+/// they fit (a viewer reads a part as a unit), else as the layout wraps.
 pub fn pages(engine: &mut TextEngine, text: &str, band: &CaptionBand, style: &CaptionStyle) -> Result<Vec<String>> {
+    if fits(engine, text, band, style)? {
+        return Ok(vec![text.to_owned()]);
+    }
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut from = 0;
+    for (i, c) in text.char_indices() {
+        if CLAUSE_ENDS.contains(&c) {
+            let end = i + c.len_utf8();
+            clauses.push(&text[from..end]);
+            from = end;
+        }
+    }
+    if from < text.len() {
+        clauses.push(&text[from..]);
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for clause in clauses {
+        let joined = format!("{current}{clause}");
+        if current.is_empty() || fits(engine, joined.trim(), band, style)? {
+            current = joined;
+            continue;
+        }
+        out.extend(by_lines(engine, current.trim(), band, style)?);
+        current = clause.to_owned();
+    }
+    if !current.trim().is_empty() {
+        out.extend(by_lines(engine, current.trim(), band, style)?);
+    }
+    // A part ends where the viewer pauses: its trailing comma goes, as subtitlers do.
+    Ok(out
+        .into_iter()
+        .map(|p| p.trim_end_matches(['，', '、', ',', ' ']).to_owned())
+        .filter(|p| !p.is_empty())
+        .collect())
+}
+
+/// A text in parts of `max_lines` wrapped lines (for a clause too long for one part).
+fn by_lines(engine: &mut TextEngine, text: &str, band: &CaptionBand, style: &CaptionStyle) -> Result<Vec<String>> {
     let laid = layout(engine, text, band, style)?;
     let per_page = style.max_lines.max(1) as usize;
     if laid.lines().len() <= per_page {
@@ -44,11 +91,36 @@ pub fn pages(engine: &mut TextEngine, text: &str, band: &CaptionBand, style: &Ca
         .collect())
 }
 
+/// The narrowest wrap width that keeps the text to as few lines as the full
+/// width gives, so two lines come out about even (no lone last character).
+fn balanced_width(engine: &mut TextEngine, text: &str, band: &CaptionBand, style: &CaptionStyle) -> Result<f32> {
+    let full = (band.width as f32 - 2.0 * band.pad as f32).max(band.font_px);
+    let lines = layout(engine, text, band, style)?.lines().len();
+    if lines <= 1 {
+        return Ok(full);
+    }
+    let (mut lo, mut hi) = (full / lines as f32, full);
+    for _ in 0..7 {
+        let mid = (lo + hi) / 2.0;
+        let narrow = CaptionBand { width: (mid + 2.0 * band.pad as f32).ceil() as u32, ..*band };
+        if layout(engine, text, &narrow, style)?.lines().len() <= lines {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(hi)
+}
+
 /// One caption picture (PNG), the band's size.
 pub fn draw(engine: &mut TextEngine, text: &str, band: &CaptionBand, style: &CaptionStyle) -> Result<Vec<u8>> {
-    let mut laid = layout(engine, text, band, style)?;
+    let wrap = balanced_width(engine, text, band, style)?;
+    let mut laid =
+        layout(engine, text, &CaptionBand { width: (wrap + 2.0 * band.pad as f32).ceil() as u32, ..*band }, style)?;
     let mut pixmap = band_pixmap(band)?;
+    // The narrower box, centred in the band.
     let pad = band.pad as f32;
+    let x0 = pad + ((band.width as f32 - 2.0 * pad) - wrap).max(0.0) / 2.0;
     let text_h = laid.height();
     let y = match style.position {
         CaptionPosition::Bottom => (band.height as f32 - pad - text_h).max(0.0),
@@ -56,7 +128,7 @@ pub fn draw(engine: &mut TextEngine, text: &str, band: &CaptionBand, style: &Cap
     };
     if let Some(rgba) = parse_color(&style.plate) {
         for line in laid.lines() {
-            let left = pad + line.left - pad * 0.8;
+            let left = x0 + line.left - pad * 0.8;
             let top = y + line.top;
             if let Some(rect) = rounded_rect(left, top, line.width + pad * 1.6, line.height, band.font_px * 0.2) {
                 let mut paint = Paint::default();
@@ -70,10 +142,10 @@ pub fn draw(engine: &mut TextEngine, text: &str, band: &CaptionBand, style: &Cap
         let r = (band.font_px * 0.07).max(1.5);
         for k in 0..16 {
             let angle = k as f32 * std::f32::consts::PI / 8.0;
-            engine.draw(&mut laid, &mut pixmap, pad + r * angle.cos(), y + r * angle.sin(), rgba);
+            engine.draw(&mut laid, &mut pixmap, x0 + r * angle.cos(), y + r * angle.sin(), rgba);
         }
     }
-    engine.draw(&mut laid, &mut pixmap, pad, y, parse_color(&style.color).unwrap_or([255; 4]));
+    engine.draw(&mut laid, &mut pixmap, x0, y, parse_color(&style.color).unwrap_or([255; 4]));
     encode(&pixmap)
 }
 
