@@ -168,7 +168,7 @@ fn subtitle_files_in_each_encoding_are_read_and_a_bad_one_is_refused_by_line_los
         ("gbk.srt", gbk.into_owned(), "gb18030"),
         ("utf16le.srt", utf16(text, false, true), "UTF-16LE"),
         ("utf16be-no-bom.srt", utf16(text, true, false), "UTF-16BE"),
-        ("talk.vtt", format!("WEBVTT\n\nNOTE 备注\n\n00:01.000 --> 00:04.000 align:start\n投资有风险\n\n00:05.500 --> 00:07.000\n入市需谨慎\n").into_bytes(), "UTF-8"),
+        ("talk.vtt", "WEBVTT\n\nNOTE 备注\n\n00:01.000 --> 00:04.000 align:start\n投资有风险\n\n00:05.500 --> 00:07.000\n入市需谨慎\n".as_bytes().to_vec(), "UTF-8"),
         ("talk.ass", "[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\nDialogue: 0,0:00:01.00,0:00:04.00,Default,,0,0,0,,{\\b1}投资有风险\nDialogue: 0,0:00:05.50,0:00:07.00,Default,,0,0,0,,入市需谨慎\n".as_bytes().to_vec(), "UTF-8"),
     ];
     for (name, bytes, encoding) in files {
