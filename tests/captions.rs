@@ -3,7 +3,8 @@
 //! refused by line through the CLI; captions checked in the pixels of the
 //! rendered clip, frame by frame at a cue's edges, inside the safe zone and
 //! clear of the disclaimer; cues re-timed across a two-segment clip into the
-//! variant's `.srt`; and a promise spoken in a cue blocking approval.
+//! variant's `.srt`; a promise spoken in a cue blocking approval; and
+//! `studio suggest` finding the one lively window planted in quiet minutes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -245,4 +246,69 @@ fn a_promise_in_a_cue_blocks_approval_and_studio_check_names_the_cue() {
     let out = studio_cmd(&data, &["--as", "审核老王", "review", "1", "--approve"]).output().unwrap();
     assert!(!out.status.success(), "a block in a cue blocks approval");
     assert!(String::from_utf8_lossy(&out.stderr).contains("promise"), "{out:?}");
+}
+
+/// Three quiet, static minutes with one planted window (100–115 s) of
+/// speech-like sound (noise bursts four times a second) and scene cuts.
+fn planted_master(path: &Path) {
+    let video = "color=c=gray:s=320x180:r=25:d=180,\
+        drawbox=c=red:t=fill:enable='between(t,100,115)*lt(mod(t,3),1.5)',\
+        drawbox=c=blue:t=fill:enable='between(t,100,115)*gte(mod(t,3),1.5)'";
+    let audio = "anoisesrc=a=0.3:d=180:c=pink:r=44100,\
+        volume='if(between(t,100,115),0.05+0.95*gt(sin(2*PI*4*t),0),0.02)':eval=frame";
+    let out = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            video,
+            "-f",
+            "lavfi",
+            "-i",
+            audio,
+        ])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "250", "-c:a", "aac", "-shortest"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn suggest_ranks_the_planted_window_first_with_and_without_subtitles() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let master = dir.path().join("讲座 长版.mp4");
+    planted_master(&master);
+    let m = master.to_str().unwrap();
+    let best = |json: &str| -> (f64, f64, Vec<String>) {
+        let report: serde_json::Value = serde_json::from_str(json).unwrap();
+        let first = &report["suggestions"][0];
+        let codes =
+            first["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_owned()).collect();
+        (first["start"].as_f64().unwrap(), first["end"].as_f64().unwrap(), codes)
+    };
+
+    let (start, end, codes) = best(&studio_ok(&data, &["--json", "suggest", m, "--count", "3"]));
+    assert!((start - 100.0).abs() <= 1.0 && (end - 115.0).abs() <= 1.5, "{start}–{end}");
+    assert!(codes.contains(&"pace".to_owned()) && codes.contains(&"no_long_pause".to_owned()), "{codes:?}");
+
+    // With subtitles the window starts and ends on cues, and their hooks count.
+    let srt = dir.path().join("talk.srt");
+    std::fs::write(
+        &srt,
+        "1\n00:00:20,000 --> 00:00:30,000\n今天天气不错\n\n2\n00:01:40,200 --> 00:01:47,000\n干货：三个误区，为什么？\n\n3\n00:01:47,000 --> 00:01:54,600\n第一，别满仓\n",
+    )
+    .unwrap();
+    studio_ok(&data, &["subtitles", "add", m, srt.to_str().unwrap()]);
+    let (start, end, codes) = best(&studio_ok(&data, &["--json", "suggest", m, "--duration", "15"]));
+    assert_eq!((start, end), (100.2, 114.6));
+    assert!(codes.contains(&"hook_words".to_owned()) && codes.contains(&"numbers".to_owned()), "{codes:?}");
+    let table = studio_ok(&data, &["suggest", m]);
+    assert!(table.contains("00:01:40.200") && table.contains("有钩子词（干货）"), "{table}");
 }

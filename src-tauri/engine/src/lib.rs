@@ -9,6 +9,7 @@ pub mod digest;
 pub mod disclaimer;
 pub mod error;
 pub mod folders;
+pub mod highlights;
 pub mod library;
 pub mod logs;
 pub mod machine;

@@ -171,6 +171,20 @@ pub enum Command {
         #[arg(long, default_value = "default")]
         project: String,
     },
+    /// Suggest the moments of a long master most worth a short clip (speech, pace, scene cuts,
+    /// and with subtitles their density and hook words), best first, each with its reasons.
+    Suggest {
+        /// The master video.
+        file: PathBuf,
+        /// Seconds per clip (default: the platform's clip length, else 15).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// A platform whose clip length to use (e.g. xiaohongshu for one minute).
+        #[arg(long)]
+        platform: Option<String>,
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+    },
     /// A master's subtitles: add a file, show the cues, correct a cue, list the corrections.
     Subtitles {
         #[command(subcommand)]

@@ -208,6 +208,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check { input } => review::check(&cli, input),
         Command::Subtitles { action } => subtitles::run(&cli, action),
+        Command::Suggest { file, duration, platform, count } => {
+            subtitles::suggest(&cli, file, *duration, platform.as_deref(), *count)
+        }
         Command::People { action } => review::people(&cli, action.as_ref()),
         Command::Edit { variant, title, body, tags } => review::edit(&cli, *variant, title, body, tags),
         Command::Review { variant, submit, approve, request_changes, reason, overrides } => {

@@ -106,3 +106,59 @@ pub fn run(cli: &Cli, action: &SubtitleAction) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub fn suggest(
+    cli: &Cli,
+    file: &Path,
+    duration: Option<f64>,
+    platform: Option<&str>,
+    count: usize,
+) -> Result<ExitCode> {
+    let studio = open(cli, 1)?;
+    let duration = match (duration, platform) {
+        (Some(d), _) => d,
+        (None, Some(p)) => {
+            studio.platforms().get(p)?.video.as_ref().and_then(|v| v.target_duration).ok_or_else(|| {
+                EngineError::InvalidArgument(format!(
+                    "{p} has no clip length (its video is the whole master); give --duration"
+                ))
+            })?
+        }
+        (None, None) => 15.0,
+    };
+    let report = studio.suggest(file, duration, count)?;
+    if cli.json {
+        return print_json(&report).map(|()| ExitCode::SUCCESS);
+    }
+    println!(
+        "{} keyframes looked at, {} scene cuts{}",
+        report.keyframes,
+        report.cuts,
+        if report.used_subtitles {
+            ", with the master's subtitles"
+        } else {
+            "; no subtitles (add them for better picks)"
+        }
+    );
+    let mut t = Table::new(["#", "from", "to", "score", "why"]);
+    for (i, s) in report.suggestions.iter().enumerate() {
+        let why: Vec<&str> = s.reasons.iter().map(|r| r.zh.as_str()).collect();
+        t.row([
+            (i + 1).to_string(),
+            studio_engine::plan::clock(s.start),
+            studio_engine::plan::clock(s.end),
+            format!("{:.0}", s.score),
+            why.join("、"),
+        ]);
+    }
+    t.print();
+    if let Some(best) = report.suggestions.first() {
+        println!(
+            "render the best: studio render {} --segments {:.3}-{:.3}",
+            shell_words::quote(&file.to_string_lossy()),
+            best.start,
+            best.end
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
