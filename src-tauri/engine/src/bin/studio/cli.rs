@@ -264,6 +264,10 @@ pub enum Command {
         /// Measure the publish calendar with 100,000 posts (month query, week fill) instead.
         #[arg(long)]
         calendar: bool,
+        /// Measure what subtitles cost instead: highlight analysis of a --minutes master against
+        /// decoding its audio and keyframes, and the standard set with and without burned-in captions.
+        #[arg(long)]
+        captions: bool,
         /// Measure a team database (--database, as its owner) under ten laptops' mix instead.
         #[arg(long)]
         team: bool,

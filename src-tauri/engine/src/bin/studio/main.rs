@@ -4,6 +4,7 @@
 mod backup;
 mod bench;
 mod bench_calendar;
+mod bench_captions;
 mod bench_team;
 mod cli;
 mod progress;
@@ -287,6 +288,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { cards: true, out, .. } => {
             let studio = open(&cli, 1)?;
             bench::cards(&studio, out).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench { captions: true, minutes, out, .. } => {
+            let studio = open(&cli, 1)?;
+            bench_captions::captions(&studio, *minutes, out).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench { calendar: true, out, .. } => bench_calendar::calendar(out).map(|()| ExitCode::SUCCESS),
         Command::Bench { team: true, laptops, seconds, think_ms, out, .. } => {
