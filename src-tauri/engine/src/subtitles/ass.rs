@@ -100,5 +100,16 @@ fn text_of(raw: &str) -> String {
             _ => out.push(c),
         }
     }
+    // As in SRT: control characters are never meant to be seen.
+    let out: String = out
+        .chars()
+        .filter_map(|c| match c {
+            '\t' => Some(' '),
+            '\n' => Some('\n'),
+            '\u{FEFF}' => None,
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect();
     out.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
 }

@@ -1,7 +1,7 @@
 //! Cue text as a viewer reads it: the styling tags captioning tools put in
 //! (`<i>`, `<font color=…>`, `<a href>`, WebVTT's `<c.x>`, `<v Name>` and
 //! inline timestamps, ASS-style `{\an8}` overrides) removed, and HTML
-//! entities turned back into characters. A `<` that does not open a tag
+//! entities turned back into characters, control characters dropped. A `<` that does not open a tag
 //! ("收益<5%") is kept as written.
 
 /// The plain text of one cue line.
@@ -29,7 +29,14 @@ pub fn plain(line: &str) -> String {
             rest = &rest[len..];
             continue;
         }
-        out.push(c);
+        // Control characters (a NUL left by a mis-saved file, a stray BOM)
+        // are never meant to be seen: a tab is a space, the rest go.
+        match c {
+            '\t' => out.push(' '),
+            '\u{FEFF}' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
         rest = &rest[c.len_utf8()..];
     }
     out
@@ -86,6 +93,7 @@ mod tests {
         assert_eq!(plain("<v 主持人>大家好<c.yellow>今天</c>"), "大家好今天");
         assert_eq!(plain("<00:00:01.500>逐字<00:00:02.000>显示"), "逐字显示");
         assert_eq!(plain(r"{\an8}顶部字幕"), "顶部字幕");
+        assert_eq!(plain("a\u{0}b\tc\u{FEFF}d\u{7}"), "ab cd");
         assert_eq!(plain("A &amp; B &lt;3 &gt; &#20320;&#x597D; &nbsp;x"), "A & B <3 > 你好  x");
     }
 
