@@ -656,3 +656,58 @@ async fn settings_joins_a_team_and_a_draft_goes_to_the_team_review() {
     assert_eq!(shown["variant"]["review_state"], "in_review");
     assert!(shown["files"].as_array().unwrap().iter().any(|f| f["name"] == "card-01.png"), "{shown}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_editor_adds_subtitles_shows_the_caption_of_the_frame_and_applies_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let studio = fast_studio(&data);
+    let master = dir.path().join("讲座.mp4");
+    make_master(&master, &Master::default());
+    studio.import_master(&master, "default").unwrap();
+    drop(studio);
+    // GB18030, as a Chinese captioning tool may save it.
+    let srt = dir.path().join("讲座 字幕.srt");
+    let text = "1\r\n00:00:02,000 --> 00:00:04,000\r\n大家好\r\n\r\n2\r\n00:00:07,000 --> 00:00:09,500\r\n干货：三个误区\r\n\r\n3\r\n00:00:12,000 --> 00:00:14,000\r\n为什么很多人亏钱？\r\n";
+    std::fs::write(&srt, encoding_rs::GB18030.encode(text).0).unwrap();
+
+    let display = Display::start();
+    let driver = Driver::start(&display, &data);
+    let app = driver.open().await;
+    wait_text(&app, "#title", 30, |t| t.contains("一鱼多吃")).await;
+    click(&app, "#tab-editor").await;
+    wait_text(&app, "#subtitles-status", 20, |t| t.contains("还没有字幕")).await;
+    set_value(&app, "#subtitles-path", srt.to_str().unwrap()).await;
+    click(&app, "#subtitles-add").await;
+    let status = wait_text(&app, "#subtitles-status", 20, |t| t.contains("3 条字幕")).await;
+    assert!(status.contains("gb18030"), "{status}");
+
+    // At 8 s the Douyin preview shows cue 2's picture; at 10.5 s, between cues, none.
+    let caption = "[data-platform='douyin'] img.caption";
+    let seek = |t: f64| format!("const v = document.querySelector('video'); v.currentTime = {t};");
+    app.execute(&seek(8.0), vec![]).await.unwrap();
+    find(&app, caption).await;
+    screenshot(&app, &shots(), "40-editor-caption").await;
+    app.execute(&seek(10.5), vec![]).await.unwrap();
+    let started = std::time::Instant::now();
+    while app.find(Locator::Css(caption)).await.is_ok() {
+        assert!(started.elapsed() < Duration::from_secs(10), "no caption between cues");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    click(&app, "#suggest-button").await;
+    let first = find(&app, "#suggestions li:first-child button.use").await;
+    let start = first.attr("data-start").await.unwrap().unwrap();
+    first.click().await.unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let value =
+            find(&app, "[data-platform='douyin'] input.in").await.prop("value").await.unwrap().unwrap_or_default();
+        if value.parse::<f64>().ok() == start.parse::<f64>().ok() {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the in point became {start}, is {value}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    screenshot(&app, &shots(), "41-editor-suggestion").await;
+}

@@ -56,7 +56,21 @@ pub struct PreviewView {
     pub safe_right: u32,
     /// The disclaimer picture the render overlays, at its place in the frame.
     pub overlay: Option<OverlayView>,
+    /// Output frames per second: caption pictures are timed in frames.
+    pub fps: u32,
+    /// Burned-in caption pictures, in the band the render puts them in.
+    pub captions: Vec<CaptionView>,
+    pub caption_band: Option<OverlayView>,
     pub notes: Vec<String>,
+}
+
+/// One caption picture and the output frames `[first_frame, end_frame)` it is on.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct CaptionView {
+    pub image: String,
+    pub first_frame: u32,
+    pub end_frame: u32,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -137,6 +151,25 @@ pub fn preview(
             y: o.y,
             width: o.source.width,
             height: o.source.height,
+        }),
+        fps: plan.fps,
+        captions: plan
+            .captions
+            .iter()
+            .filter(|c| c.burn)
+            .flat_map(|c| &c.pictures)
+            .map(|p| CaptionView {
+                image: p.image.display().to_string(),
+                first_frame: u32::try_from(p.span.first_frame).unwrap_or(u32::MAX),
+                end_frame: u32::try_from(p.span.end_frame).unwrap_or(u32::MAX),
+            })
+            .collect(),
+        caption_band: plan.captions.as_ref().filter(|c| c.burn).map(|c| OverlayView {
+            image: String::new(),
+            x: c.band.x,
+            y: c.band.y,
+            width: c.band.width,
+            height: c.band.height,
         }),
         notes: plan.notes.clone(),
     })

@@ -2,6 +2,7 @@
 //! maps the answer to a view type; nothing else lives here.
 
 pub mod backups;
+pub mod captions;
 pub mod editor;
 pub mod library;
 pub mod notes;

@@ -16,4 +16,8 @@ extra_segments: Array<SegmentView>,
 /**
  * crop | blurred-fill | fit; null for the profile's own.
  */
-reframe: string | null, focus_x: number, focus_y: number, };
+reframe: string | null, focus_x: number, focus_y: number, 
+/**
+ * Burn the master's subtitles in; absent or null for the profile's own choice.
+ */
+captions?: boolean, };

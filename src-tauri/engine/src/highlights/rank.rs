@@ -129,7 +129,11 @@ fn reason(code: &str, zh: &str, en: &str) -> Reason {
 /// The `count` best non-overlapping windows of about `duration` seconds.
 pub fn rank(signals: &Signals, cues: &[Cue], hooks: &[Hooks], duration: f64, count: usize) -> Vec<Suggestion> {
     let (active, floor) = activity(&signals.db);
-    let pauses = pauses(&active);
+    // Sound that never rises above its own quiet (a steady tone, music bed,
+    // silence) tells nothing about speech: no pauses then, rather than one
+    // pause the whole master long.
+    let heard = active.iter().filter(|a| **a).count() * 20 >= active.len().max(1);
+    let pauses = if heard { pauses(&active) } else { Vec::new() };
     let (starts, ends) = boundaries(signals, cues, &pauses);
     let step_of = |t: f64| ((t / STEP) as usize).min(signals.db.len());
     let mut scored: Vec<Suggestion> = Vec::new();
