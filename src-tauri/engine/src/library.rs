@@ -110,13 +110,18 @@ impl Studio {
         store.subtitles(master_id)?.ok_or(EngineError::NotFound { what: "subtitles of master", id: master_id })
     }
 
-    /// The cues of the master recorded under `path`, empty when it has none.
-    pub fn cues_for(&self, path: &Path) -> Result<Vec<crate::subtitles::Cue>> {
+    /// The id of the master recorded under `path` (as typed: it is made
+    /// absolute, as import and probing record it), if the library has one.
+    pub fn master_at(&self, path: &Path) -> Result<Option<i64>> {
         let path =
             std::path::absolute(path).map_err(|e| EngineError::io(format!("resolving {}", path.display()), e))?;
-        let store = self.store()?;
-        let Some(id) = store.master_by_path(&path.to_string_lossy())? else { return Ok(Vec::new()) };
-        Ok(store.subtitles(id)?.map(|s| s.cues).unwrap_or_default())
+        self.store()?.master_by_path(&path.to_string_lossy())
+    }
+
+    /// The cues of the master recorded under `path`, empty when it has none.
+    pub fn cues_for(&self, path: &Path) -> Result<Vec<crate::subtitles::Cue>> {
+        let Some(id) = self.master_at(path)? else { return Ok(Vec::new()) };
+        Ok(self.store()?.subtitles(id)?.map(|s| s.cues).unwrap_or_default())
     }
 
     fn thumbnail_path(&self, master_id: i64) -> PathBuf {

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use overlay::rounded_rect;
 pub use overlay::{OverlayImage, overlay_font_px, render_overlay};
 
 use crate::assets::{AssetRecord, load_records, unknown};

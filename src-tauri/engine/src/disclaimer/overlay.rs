@@ -39,7 +39,7 @@ pub fn render_overlay(engine: &mut TextEngine, text: &str, font_px: f32, max_wid
     })?;
 
     let radius = (font_px * 0.3).min(height as f32 / 2.0);
-    if let Some(path) = rounded_rect(width as f32, height as f32, radius) {
+    if let Some(path) = rounded_rect(0.0, 0.0, width as f32, height as f32, radius) {
         let mut paint = Paint::default();
         paint.set_color_rgba8(0, 0, 0, 140);
         paint.anti_alias = true;
@@ -56,17 +56,19 @@ pub fn render_overlay(engine: &mut TextEngine, text: &str, font_px: f32, max_wid
     Ok(OverlayImage { png, width, height })
 }
 
-fn rounded_rect(w: f32, h: f32, r: f32) -> Option<tiny_skia::Path> {
+/// A rounded rectangle at (`x`, `y`); the radius is capped at half the shorter side.
+pub(crate) fn rounded_rect(x: f32, y: f32, w: f32, h: f32, r: f32) -> Option<tiny_skia::Path> {
+    let r = r.min(h / 2.0).min(w / 2.0);
     let mut pb = PathBuilder::new();
-    pb.move_to(r, 0.0);
-    pb.line_to(w - r, 0.0);
-    pb.quad_to(w, 0.0, w, r);
-    pb.line_to(w, h - r);
-    pb.quad_to(w, h, w - r, h);
-    pb.line_to(r, h);
-    pb.quad_to(0.0, h, 0.0, h - r);
-    pb.line_to(0.0, r);
-    pb.quad_to(0.0, 0.0, r, 0.0);
+    pb.move_to(x + r, y);
+    pb.line_to(x + w - r, y);
+    pb.quad_to(x + w, y, x + w, y + r);
+    pb.line_to(x + w, y + h - r);
+    pb.quad_to(x + w, y + h, x + w - r, y + h);
+    pb.line_to(x + r, y + h);
+    pb.quad_to(x, y + h, x, y + h - r);
+    pb.line_to(x, y + r);
+    pb.quad_to(x, y, x + r, y);
     pb.close();
     pb.finish()
 }

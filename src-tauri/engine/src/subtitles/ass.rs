@@ -3,6 +3,7 @@
 //! is missing). Styles, positions and effects are dropped: the studio styles
 //! captions itself; `{…}` override blocks go, `\N` is a line break.
 
+use super::markup::visible;
 use super::timed::timestamp;
 use super::{ParseError, RawCue};
 
@@ -100,16 +101,6 @@ fn text_of(raw: &str) -> String {
             _ => out.push(c),
         }
     }
-    // As in SRT: control characters are never meant to be seen.
-    let out: String = out
-        .chars()
-        .filter_map(|c| match c {
-            '\t' => Some(' '),
-            '\n' => Some('\n'),
-            '\u{FEFF}' => None,
-            c if c.is_control() => None,
-            c => Some(c),
-        })
-        .collect();
+    let out: String = out.chars().filter_map(visible).collect();
     out.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
 }

@@ -3,9 +3,10 @@
 //! and Latin words stay whole) into a transparent picture the size of the
 //! caption band, outlined or on a plate as the profile's style says.
 
-use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
+use tiny_skia::{FillRule, Paint, Pixmap, Transform};
 
 use super::{ClipCue, Cue, clip_cues};
+use crate::disclaimer::rounded_rect;
 use crate::error::{EngineError, Result};
 use crate::plan::{
     CaptionBand, CaptionPicture, CaptionPlan, VariantPlan, caption_band, caption_spans, concat_list, split_span,
@@ -162,22 +163,6 @@ fn band_pixmap(band: &CaptionBand) -> Result<Pixmap> {
 
 fn encode(pixmap: &Pixmap) -> Result<Vec<u8>> {
     pixmap.encode_png().map_err(|e| EngineError::InvalidArgument(format!("encoding a caption picture: {e}")))
-}
-
-fn rounded_rect(x: f32, y: f32, w: f32, h: f32, r: f32) -> Option<tiny_skia::Path> {
-    let r = r.min(h / 2.0).min(w / 2.0);
-    let mut pb = PathBuilder::new();
-    pb.move_to(x + r, y);
-    pb.line_to(x + w - r, y);
-    pb.quad_to(x + w, y, x + w, y + r);
-    pb.line_to(x + w, y + h - r);
-    pb.quad_to(x + w, y + h, x + w - r, y + h);
-    pb.line_to(x + r, y + h);
-    pb.quad_to(x, y + h, x, y + h - r);
-    pb.line_to(x, y + r);
-    pb.quad_to(x, y, x + r, y);
-    pb.close();
-    pb.finish()
 }
 
 impl Studio {

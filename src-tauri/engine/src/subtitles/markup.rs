@@ -29,17 +29,23 @@ pub fn plain(line: &str) -> String {
             rest = &rest[len..];
             continue;
         }
-        // Control characters (a NUL left by a mis-saved file, a stray BOM)
-        // are never meant to be seen: a tab is a space, the rest go.
-        match c {
-            '\t' => out.push(' '),
-            '\u{FEFF}' => {}
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
+        out.extend(visible(c));
         rest = &rest[c.len_utf8()..];
     }
     out
+}
+
+/// A character as a viewer should see it: control characters (a NUL left by
+/// a mis-saved file, a stray BOM) are never meant to be seen, so they go; a
+/// tab is a space; a line break stays.
+pub fn visible(c: char) -> Option<char> {
+    match c {
+        '\t' => Some(' '),
+        '\n' => Some('\n'),
+        '\u{FEFF}' => None,
+        c if c.is_control() => None,
+        c => Some(c),
+    }
 }
 
 /// The byte length of a tag at the start of `s`: `<`, an optional `/`, an

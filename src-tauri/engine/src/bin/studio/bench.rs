@@ -142,12 +142,8 @@ fn studio_run(
     platforms: &[&str],
     start: f64,
 ) -> Result<(f64, Vec<VariantPlan>)> {
-    let _ = std::fs::remove_dir_all(data);
-    let mut config = StudioConfig::new(data.to_owned());
-    config.ffmpeg = base.config().ffmpeg.clone();
-    config.fonts = base.config().fonts.clone();
     let t = Instant::now();
-    let studio = Studio::open(config)?;
+    let studio = fresh_studio(base, data)?;
     let media = studio.probe(master)?;
     let request = PlanRequest {
         start: Some(start),
@@ -162,6 +158,15 @@ fn studio_run(
         return Err(EngineError::InvalidArgument(format!("benchmark render failed: {:?}", bad.error)));
     }
     Ok((t.elapsed().as_secs_f64(), plans))
+}
+
+/// A studio in an emptied `data` folder with `base`'s ffmpeg and fonts.
+pub fn fresh_studio(base: &Studio, data: &Path) -> Result<Studio> {
+    let _ = std::fs::remove_dir_all(data);
+    let mut config = StudioConfig::new(data.to_owned());
+    config.ffmpeg = base.config().ffmpeg.clone();
+    config.fonts = base.config().fonts.clone();
+    Studio::open(config)
 }
 
 /// Runs each plan's video and cover commands directly; `naive` moves every

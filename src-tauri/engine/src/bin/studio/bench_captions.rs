@@ -12,7 +12,9 @@ use studio_engine::queue::{Silent, run_queue};
 use studio_engine::render::CancelToken;
 use studio_engine::sample::{SampleSpec, generate};
 use studio_engine::subtitles::clock_ms;
-use studio_engine::{EngineError, Result, Studio, StudioConfig};
+use studio_engine::{EngineError, Result, Studio};
+
+use crate::bench::fresh_studio;
 
 /// A talk's subtitles: a 2.6 s cue every 3 s, some with numbers and hooks.
 fn talk_srt(seconds: f64) -> String {
@@ -45,14 +47,6 @@ fn master(studio: &Studio, out: &Path, seconds: f64) -> Result<std::path::PathBu
     Ok(path)
 }
 
-fn studio_in(base: &Studio, data: &Path) -> Result<Studio> {
-    let _ = std::fs::remove_dir_all(data);
-    let mut config = StudioConfig::new(data.to_owned());
-    config.ffmpeg = base.config().ffmpeg.clone();
-    config.fonts = base.config().fonts.clone();
-    Studio::open(config)
-}
-
 fn with_subtitles(studio: &Studio, master: &Path, seconds: f64, dir: &Path) -> Result<()> {
     let srt = dir.join("talk.srt");
     std::fs::write(&srt, talk_srt(seconds)).map_err(|e| EngineError::io("writing the bench subtitles", e))?;
@@ -68,7 +62,7 @@ pub fn captions(base: &Studio, minutes: f64, out: &Path) -> Result<()> {
     let long = master(base, out, long_s)?;
 
     eprintln!("suggest: analysing the {long_s:.0} s master…");
-    let studio = studio_in(base, &out.join("data-suggest"))?;
+    let studio = fresh_studio(base, &out.join("data-suggest"))?;
     with_subtitles(&studio, &long, long_s, out)?;
     let mut t_suggest = f64::INFINITY;
     let mut t_decode = f64::INFINITY;
@@ -99,7 +93,7 @@ pub fn captions(base: &Studio, minutes: f64, out: &Path) -> Result<()> {
     for (i, burn) in [false, true].into_iter().enumerate() {
         eprintln!("standard set from the {set_s:.0} s master, captions {}…", if burn { "on" } else { "off" });
         let data = out.join(if burn { "data-captions" } else { "data-bare" });
-        let studio = studio_in(base, &data)?;
+        let studio = fresh_studio(base, &data)?;
         with_subtitles(&studio, &set_master, set_s, out)?;
         let t = Instant::now();
         let media = studio.probe(&set_master)?;

@@ -32,14 +32,11 @@ fn master_id(studio: &Studio, master: &str, project: Option<&str>) -> Result<i64
     let path = Path::new(master);
     match project {
         Some(project) => Ok(studio.import_master(path, project)?.id),
-        None => {
-            let absolute = std::path::absolute(path).map_err(|e| EngineError::io(format!("resolving {master}"), e))?;
-            studio.store()?.master_by_path(&absolute.to_string_lossy())?.ok_or_else(|| {
+        None => studio.master_at(path)?.ok_or_else(|| {
                 EngineError::InvalidArgument(format!(
                     "{master} is not in the library; give the video's path as you gave it to `studio render`, or the id the app's library shows"
-                ))
-            })
-        }
+            ))
+        }),
     }
 }
 
