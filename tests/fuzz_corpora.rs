@@ -55,3 +55,8 @@ fn cadence() {
 fn subtitles() {
     replay("subtitles", checks::subtitles);
 }
+
+#[test]
+fn compliance() {
+    replay("compliance", checks::compliance);
+}

@@ -188,6 +188,7 @@ fn block_finding() -> Finding {
     Finding {
         severity: Severity::Block,
         rule_id: "promise.no-risk".into(),
+        family: "promise".into(),
         field: "title".into(),
         matched: "稳赚不赔".into(),
         start: 0,

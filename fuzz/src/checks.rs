@@ -320,3 +320,25 @@ pub fn subtitles(data: &[u8]) {
     };
     assert_eq!(key(&again), key(&track));
 }
+
+/// Any text through the compliance normaliser and matcher (terms, patterns,
+/// claims, context): every finding's byte range lies on char boundaries of
+/// the text, holds what `matched` says, and its excerpt shows it in 【】.
+pub fn compliance(data: &[u8]) {
+    use studio_engine::compliance::{Lexicon, PublishText};
+    static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    let lexicon = LEXICON.get_or_init(|| Lexicon::load(None).unwrap());
+    let text = String::from_utf8_lossy(data);
+    let texts = [PublishText::new("body", text.as_ref())];
+    for f in lexicon.scan(&texts) {
+        if f.matched.is_empty() {
+            assert_eq!((f.start, f.end), (0, 0), "{f:?}");
+            continue;
+        }
+        assert!(f.start < f.end && f.end <= text.len(), "{f:?}");
+        assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end), "{f:?}");
+        assert_eq!(&text[f.start..f.end], f.matched);
+        assert!(f.excerpt.contains(&format!("【{}】", f.matched)), "{f:?}");
+        assert!(!f.family.is_empty(), "{f:?}");
+    }
+}

@@ -50,6 +50,60 @@ pub fn track_texts(cues: &[Cue]) -> Vec<PublishText> {
         .collect()
 }
 
+/// Most seconds between two cues that are still read as one run of speech.
+const SPOKEN_JOIN_SECONDS: f64 = 1.0;
+
+/// Claims a speaker spreads over two cues ("这只股票肯定" / "会涨到50元"):
+/// each pair of adjacent cues read as one text, keeping only the findings
+/// that reach across the join (the rest were found in the cues alone).
+fn across_cues<'a>(lexicon: &Lexicon, pairs: impl Iterator<Item = (String, &'a str, &'a str)>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (field, first, second) in pairs {
+        let joined = format!("{first} {second}");
+        let join = first.len();
+        out.extend(lexicon.scan_text(&field, &joined).into_iter().filter(|f| f.start < join && f.end > join + 1));
+    }
+    out
+}
+
+/// A clip's cues read in pairs: findings that only the two together hold.
+fn clip_cue_pairs(lexicon: &Lexicon, cues: &[ClipCue]) -> Vec<Finding> {
+    across_cues(
+        lexicon,
+        cues.windows(2).filter(|w| w[1].start - w[0].end <= SPOKEN_JOIN_SECONDS).map(|w| {
+            (
+                format!(
+                    "cues {}–{} (master {}, clip {})",
+                    w[0].number,
+                    w[1].number,
+                    clock(w[0].master_start),
+                    clock(w[0].start)
+                ),
+                w[0].text.as_str(),
+                w[1].text.as_str(),
+            )
+        }),
+    )
+}
+
+/// Every finding in a subtitle file: each cue, and each pair of adjacent cues.
+pub fn track_findings(lexicon: &Lexicon, cues: &[Cue]) -> Vec<Finding> {
+    let mut findings = lexicon.scan(&track_texts(cues));
+    findings.extend(across_cues(
+        lexicon,
+        cues.windows(2)
+            .filter(|w| w[1].start_ms.saturating_sub(w[0].end_ms) as f64 <= SPOKEN_JOIN_SECONDS * 1000.0)
+            .map(|w| {
+                (
+                    format!("cues {}–{} ({}, line {})", w[0].number, w[1].number, clock_ms(w[0].start_ms), w[0].line),
+                    w[0].text.as_str(),
+                    w[1].text.as_str(),
+                )
+            }),
+    ));
+    findings
+}
+
 /// Findings only a video plan can show: risk text missing from the picture,
 /// or on screen for less than the legal minimum.
 fn on_screen_findings(plan: &VariantPlan) -> Vec<Finding> {
@@ -65,6 +119,7 @@ fn on_screen_findings(plan: &VariantPlan) -> Vec<Finding> {
         .map(|explanation| Finding {
             severity: Severity::Block,
             rule_id: "required.onscreen-risk".into(),
+            family: "required".into(),
             field: "video".into(),
             matched: String::new(),
             start: 0,
@@ -85,6 +140,7 @@ fn card_findings(plan: &NotePlan) -> Vec<Finding> {
         .map(|c| Finding {
             severity: Severity::Block,
             rule_id: "required.card-footer".into(),
+            family: "required".into(),
             field: format!("card {}", c.index),
             matched: String::new(),
             start: 0,
@@ -107,6 +163,9 @@ pub fn check(lexicon: &Lexicon, content: &VariantContent) -> Result<Vec<Finding>
                 texts.extend(cue_texts(&c.cues));
             }
             let mut findings = lexicon.scan(&texts);
+            if let Some(c) = &plan.captions {
+                findings.extend(clip_cue_pairs(lexicon, &c.cues));
+            }
             findings.extend(on_screen_findings(&plan));
             Ok(findings)
         }
@@ -137,5 +196,36 @@ impl Studio {
         let findings = check(self.lexicon(), &content)?;
         store.submit_for_review(variant_id, &person, &content.content_hash(), &findings)?;
         Ok(findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cue(number: u32, start_ms: u64, end_ms: u64, text: &str) -> Cue {
+        Cue { number, start_ms, end_ms, text: text.into(), line: number as usize * 4 - 2 }
+    }
+
+    #[test]
+    fn a_claim_spoken_over_two_cues_is_found_once_and_named_by_both() {
+        let lexicon = Lexicon::load(None).unwrap();
+        let cues = [
+            cue(1, 0, 2000, "这只股票肯定"),
+            cue(2, 2100, 4000, "会涨到50元"),
+            cue(3, 9000, 11000, "投资有风险"),
+            cue(4, 11100, 13000, "稳赚不赔"),
+        ];
+        let findings = track_findings(&lexicon, &cues);
+        let split: Vec<_> = findings.iter().filter(|f| f.rule_id == "predict.certain-move").collect();
+        assert_eq!(split.len(), 1, "{findings:#?}");
+        assert!(split[0].field.starts_with("cues 1–2"), "{}", split[0].field);
+        // A claim inside one cue is that cue's finding, not the pair's too.
+        let promise: Vec<_> = findings.iter().filter(|f| f.rule_id == "promise.no-risk").collect();
+        assert_eq!(promise.len(), 1, "{promise:#?}");
+        assert!(promise[0].field.starts_with("cue 4 "), "{}", promise[0].field);
+        // Cues far apart in time are not one sentence.
+        let apart = [cue(1, 0, 2000, "这只股票肯定"), cue(2, 6000, 8000, "会涨到50元")];
+        assert!(track_findings(&lexicon, &apart).iter().all(|f| f.rule_id != "predict.certain-move"));
     }
 }

@@ -9,7 +9,9 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::claims::{ClaimRule, Slots};
 use super::normalize::compact_term;
+use super::scope::Scope;
 use crate::assets::{AssetRecord, load_dir, load_shipped};
 use crate::error::{EngineError, Result};
 
@@ -43,9 +45,36 @@ pub struct Rule {
     /// The match may not touch other digits (stock codes inside longer numbers).
     #[serde(default)]
     pub digit_boundary: bool,
+    /// A claim: words of these slots (see `[slots]`), in this order, each
+    /// within `gap` characters of the one before, in one sentence.
+    #[serde(default)]
+    pub slots: Vec<String>,
+    /// The two slots may come in either order (至少赚两成, 收益不少于).
+    #[serde(default)]
+    pub any_order: bool,
+    /// Most characters (spaces and punctuation not counted) between slots.
+    #[serde(default)]
+    pub gap: Option<usize>,
+    /// The sentence must also hold a word of one of these slots (an
+    /// instrument, a target, a time), so 必将突破自我 is not a prediction.
+    #[serde(default)]
+    pub near: Vec<String>,
+    /// What the rule is about, for reports (`promise`, `prediction`, …);
+    /// the id up to its first `.` when not given.
+    #[serde(default)]
+    pub family: String,
     pub explanation: String,
     pub suggestion: String,
 }
+
+impl Rule {
+    pub fn family(&self) -> &str {
+        if self.family.is_empty() { self.id.split('.').next().unwrap_or(&self.id) } else { &self.family }
+    }
+}
+
+/// Characters a claim's slots may be apart when a rule does not say.
+pub const DEFAULT_GAP: usize = 4;
 
 /// Something every output must say.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,6 +104,39 @@ pub struct RuleFile {
     pub disclosures: Vec<String>,
     #[serde(default)]
     pub negators: Vec<String>,
+    /// Named word lists that claims are built from; a word starting `re:`
+    /// is a regular expression over the folded text (for numbers, prices).
+    #[serde(default)]
+    pub slots: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub scope: ScopeWords,
+}
+
+/// Words that change how a claim is read (see `scope`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeWords {
+    /// Negators that count anywhere in the few characters before a claim
+    /// in its clause (没有人能保证…一定涨), not only right before it.
+    #[serde(default)]
+    pub negators_near: Vec<String>,
+    /// Phrases holding a negator that do not negate (不要错过, 不管, 非常).
+    #[serde(default)]
+    pub not_negating: Vec<String>,
+    /// Reporting or warning words before a claim in its clause (宣称, 所谓, 警惕).
+    #[serde(default)]
+    pub reporting: Vec<String>,
+    /// Verdicts anywhere in the sentence (骗局, 违规, 被罚, misleading).
+    #[serde(default)]
+    pub verdicts: Vec<String>,
+    /// Words right after a closing quote that say the quote is talked
+    /// about, not said (这类, 之类的, 的说法, 的旗号).
+    #[serde(default)]
+    pub quote_nouns: Vec<String>,
+    /// In a sentence ending with a question mark: the claim is asked, not
+    /// made (沪指会不会突破3500点？).
+    #[serde(default)]
+    pub questions: Vec<String>,
 }
 
 impl AssetRecord for RuleFile {
@@ -84,11 +146,19 @@ impl AssetRecord for RuleFile {
     fn validate(&self, file: &str) -> Result<()> {
         let bad = |field: String, reason: String| EngineError::ProfileInvalid { file: file.to_owned(), field, reason };
         for (i, r) in self.rule.iter().enumerate() {
-            if r.terms.is_empty() && r.patterns.is_empty() {
-                return Err(bad(format!("rule[{i}] ({})", r.id), "needs terms or patterns".into()));
+            if r.terms.is_empty() && r.patterns.is_empty() && r.slots.is_empty() {
+                return Err(bad(format!("rule[{i}] ({})", r.id), "needs terms, patterns or slots".into()));
+            }
+            if r.any_order && r.slots.len() != 2 {
+                return Err(bad(format!("rule[{i}] ({}).any_order", r.id), "needs exactly two slots".into()));
             }
             for p in &r.patterns {
                 Regex::new(p).map_err(|e| bad(format!("rule[{i}] ({}).patterns", r.id), e.to_string()))?;
+            }
+        }
+        for (name, words) in &self.slots {
+            for w in words.iter().filter_map(|w| w.strip_prefix("re:")) {
+                Regex::new(w).map_err(|e| bad(format!("slots.{name}"), e.to_string()))?;
             }
         }
         for (i, r) in self.required.iter().enumerate() {
@@ -101,6 +171,15 @@ impl AssetRecord for RuleFile {
         }
         Ok(())
     }
+}
+
+/// What the rule files say about reading rules in context, merged.
+#[derive(Default)]
+struct Context {
+    disclosures: Vec<String>,
+    negators: Vec<String>,
+    slots: BTreeMap<String, Vec<String>>,
+    scope: ScopeWords,
 }
 
 /// A compiled pattern and the rule it belongs to.
@@ -121,7 +200,9 @@ pub struct Lexicon {
     pub(super) term_ascii: Vec<bool>,
     pub(super) patterns: Vec<Pattern>,
     pub(super) disclosures: AhoCorasick,
-    pub(super) negators: Vec<String>,
+    pub(super) slots: Slots,
+    pub(super) claims: Vec<ClaimRule>,
+    pub(super) scope: Scope,
 }
 
 impl Lexicon {
@@ -135,22 +216,29 @@ impl Lexicon {
         let shipped = load_shipped::<RuleFile>("compliance")?.into_iter().filter(|f| !user_ids.contains(&f.id));
         let mut rules: BTreeMap<String, Rule> = BTreeMap::new();
         let mut required: BTreeMap<String, RequiredRule> = BTreeMap::new();
-        let (mut disclosures, mut negators) = (Vec::new(), Vec::new());
+        let mut context = Context::default();
         for file in shipped.chain(user) {
             rules.extend(file.rule.into_iter().map(|r| (r.id.clone(), r)));
             required.extend(file.required.into_iter().map(|r| (r.id.clone(), r)));
-            disclosures.extend(file.disclosures);
-            negators.extend(file.negators);
+            context.disclosures.extend(file.disclosures);
+            context.negators.extend(file.negators);
+            // A slot named again adds words (a house file extends 渠道 without copying it).
+            for (name, words) in file.slots {
+                context.slots.entry(name).or_default().extend(words);
+            }
+            let (s, w) = (&mut context.scope, file.scope);
+            s.negators_near.extend(w.negators_near);
+            s.not_negating.extend(w.not_negating);
+            s.reporting.extend(w.reporting);
+            s.verdicts.extend(w.verdicts);
+            s.quote_nouns.extend(w.quote_nouns);
+            s.questions.extend(w.questions);
         }
-        Self::compile(rules.into_values().collect(), required.into_values().collect(), disclosures, negators)
+        Self::compile(rules.into_values().collect(), required.into_values().collect(), context)
     }
 
-    fn compile(
-        rules: Vec<Rule>,
-        required: Vec<RequiredRule>,
-        disclosures: Vec<String>,
-        negators: Vec<String>,
-    ) -> Result<Self> {
+    fn compile(rules: Vec<Rule>, required: Vec<RequiredRule>, context: Context) -> Result<Self> {
+        let Context { disclosures, negators, slots, scope } = context;
         let build_err = |e: aho_corasick::BuildError| EngineError::InvalidArgument(format!("compliance lexicon: {e}"));
         let mut term_keys = Vec::new();
         let (mut term_rule, mut term_ascii) = (Vec::new(), Vec::new());
@@ -185,9 +273,10 @@ impl Lexicon {
                 when.map(|w| (r, w, phrases)).map_err(|e| EngineError::InvalidArgument(format!("required rule: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut negators: Vec<String> = negators.iter().map(|n| compact_term(n)).filter(|n| !n.is_empty()).collect();
-        negators.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        Ok(Self { rules, required, terms, term_rule, term_ascii, patterns, disclosures, negators })
+        let scope = Scope::compile(&negators, &scope)?;
+        let slots = Slots::compile(&slots)?;
+        let claims = slots.claims(&rules)?;
+        Ok(Self { rules, required, terms, term_rule, term_ascii, patterns, disclosures, slots, claims, scope })
     }
 
     pub fn rules(&self) -> &[Rule] {

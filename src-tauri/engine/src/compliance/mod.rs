@@ -3,12 +3,16 @@
 //! full-width digits, traditional characters and separators slipped inside a
 //! term do not hide it, and read in context so disclosures are not flagged.
 
+mod claims;
+pub mod eval;
 mod lexicon;
 mod normalize;
 mod scan;
+mod scope;
 
-pub use lexicon::{Lexicon, RequiredRule, Rule, RuleFile, Severity};
+pub use lexicon::{Lexicon, RequiredRule, Rule, RuleFile, ScopeWords, Severity};
 pub use scan::{Finding, PublishText};
+pub use scope::Reading;
 
 /// True when any finding blocks approval.
 pub fn has_block(findings: &[Finding]) -> bool {

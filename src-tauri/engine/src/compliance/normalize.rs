@@ -18,6 +18,10 @@ pub struct Normalized {
     pub compact: String,
     /// For each compact char: its byte offset in `compact` and its original char index.
     pub compact_chars: Vec<(usize, usize)>,
+    /// For each char (and the end): how many compact chars come before it.
+    pub compact_before: Vec<usize>,
+    /// Byte ranges of `folded_text`'s sentences.
+    sentence_bytes: Vec<(usize, usize)>,
 }
 
 /// Full-width forms to ASCII, then lower case; one char out per char in.
@@ -42,6 +46,38 @@ pub fn is_separator(c: char) -> bool {
         || ('\u{3000}'..='\u{303F}').contains(&c)
         || ('\u{FE30}'..='\u{FE4F}').contains(&c)
         || matches!(c, '·' | '•' | '・' | '～' | '\u{FEFF}' | '×' | '丶' | '｜' | '¦')
+        || is_decoration(c)
+}
+
+/// Emoji, symbols and their modifiers, as slipped between the characters
+/// of 微❤信 or 加🐧: never part of a word the rules look for.
+fn is_decoration(c: char) -> bool {
+    matches!(c as u32,
+        0x2190..=0x21FF // arrows
+        | 0x2460..=0x27BF // enclosed digits, shapes, dingbats (❤ ✨ ★)
+        | 0x2B00..=0x2BFF
+        | 0xFE00..=0xFE0F // variation selectors
+        | 0x1F000..=0x1FAFF // emoji
+        | 0xE0020..=0xE007F)
+}
+
+/// Ends a sentence: claims and their context never reach past one.
+fn ends_sentence(prev: Option<char>, c: char, next: Option<char>) -> bool {
+    match c {
+        '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n' | '…' => true,
+        // A full stop, not a decimal point or an abbreviation's dot.
+        '.' => !prev.is_some_and(|p| p.is_ascii_digit()) && next.is_none_or(char::is_whitespace),
+        _ => false,
+    }
+}
+
+/// Ends a clause inside a sentence.
+fn ends_clause(prev: Option<char>, c: char, next: Option<char>) -> bool {
+    match c {
+        '，' | '、' | '：' | '—' => true,
+        ',' | ':' => !(prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit())),
+        _ => ends_sentence(prev, c, next),
+    }
 }
 
 /// Folds a term or phrase the way texts are folded, without separators.
@@ -67,13 +103,78 @@ impl Normalized {
         folded_bytes.push(folded_text.len());
         let mut compact = String::with_capacity(folded_text.len());
         let mut compact_chars = Vec::with_capacity(folded.len());
+        let mut compact_before = Vec::with_capacity(folded.len() + 1);
         for (i, c) in folded.iter().enumerate() {
+            compact_before.push(compact_chars.len());
             if !is_separator(*c) {
                 compact_chars.push((compact.len(), i));
                 compact.push(*c);
             }
         }
-        Self { folded, folded_text, folded_bytes, original_bytes, compact, compact_chars }
+        compact_before.push(compact_chars.len());
+        let mut sentence_bytes = Vec::new();
+        let mut from = 0;
+        for i in 0..folded.len() {
+            if ends_sentence(i.checked_sub(1).map(|p| folded[p]), folded[i], folded.get(i + 1).copied()) {
+                sentence_bytes.push((from, folded_bytes[i + 1]));
+                from = folded_bytes[i + 1];
+            }
+        }
+        if from < folded_text.len() {
+            sentence_bytes.push((from, folded_text.len()));
+        }
+        Self {
+            folded,
+            folded_text,
+            folded_bytes,
+            original_bytes,
+            compact,
+            compact_chars,
+            compact_before,
+            sentence_bytes,
+        }
+    }
+
+    /// Matches of `re` in `folded_text`, as byte ranges, searched sentence by
+    /// sentence: no rule pattern reaches past a sentence, and a search over
+    /// a short haystack stays cheap (the regex engines' per-search setup
+    /// grows with the haystack, which over a whole article made each of
+    /// hundreds of matches cost a pass over the rest of it).
+    pub fn find_by_sentence<'a>(&'a self, re: &'a regex::Regex) -> impl Iterator<Item = (usize, usize)> + 'a {
+        self.sentence_bytes.iter().flat_map(move |&(from, to)| {
+            re.find_iter(&self.folded_text[from..to]).map(move |m| (from + m.start(), from + m.end()))
+        })
+    }
+
+    /// The sentence number of each char.
+    pub fn sentences(&self) -> Vec<usize> {
+        self.numbered(ends_sentence)
+    }
+
+    /// The clause number of each char (clauses split sentences further).
+    pub fn clauses(&self) -> Vec<usize> {
+        self.numbered(ends_clause)
+    }
+
+    fn numbered(&self, ends: fn(Option<char>, char, Option<char>) -> bool) -> Vec<usize> {
+        let f = &self.folded;
+        let mut at = 0;
+        (0..f.len())
+            .map(|i| {
+                let here = at;
+                if ends(i.checked_sub(1).map(|p| f[p]), f[i], f.get(i + 1).copied()) {
+                    at += 1;
+                }
+                here
+            })
+            .collect()
+    }
+
+    /// An ASCII word at chars `a..b` is not part of a longer word.
+    pub fn word_bounded(&self, a: usize, b: usize) -> bool {
+        let before = a.checked_sub(1).and_then(|i| self.folded.get(i));
+        let after = self.folded.get(b);
+        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
     }
 
     /// Original char index of the compact char starting at `byte`.

@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::claims::MAX_GAP;
 use super::lexicon::{Lexicon, Rule, Severity};
 use super::normalize::Normalized;
+use super::scope::Reading;
 
 /// One text a variant will publish, named for where it appears.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +26,9 @@ impl PublishText {
 pub struct Finding {
     pub severity: Severity,
     pub rule_id: String,
+    /// The rule's family (`promise`, `prediction`, `trade`, …), for reports.
+    #[serde(default)]
+    pub family: String,
     pub field: String,
     /// The matched words as written, empty for a missing disclosure.
     pub matched: String,
@@ -36,8 +41,6 @@ pub struct Finding {
     pub suggestion: String,
 }
 
-/// Largest run of separators allowed inside one matched term.
-const MAX_GAP: usize = 3;
 const EXCERPT_CHARS: usize = 12;
 
 impl Lexicon {
@@ -54,6 +57,8 @@ impl Lexicon {
             .map(|m| (n.compact_to_char(m.start()), n.compact_to_char(m.end() - 1) + 1))
             .collect();
         let inside_disclosure = |a: usize, b: usize| disclosed.iter().any(|(s, e)| *s <= a && b <= *e);
+        let (clause, sentence) = (n.clauses(), n.sentences());
+        let read = |a: usize, b: usize| self.scope.reading(n, a, b, &clause, &sentence);
         let mut findings = Vec::new();
 
         for m in self.terms.find_iter(&n.compact) {
@@ -68,20 +73,19 @@ impl Lexicon {
             if spread_out {
                 continue;
             }
-            if self.term_ascii[m.pattern().as_usize()] && !word_bounded(n, first, last + 1) {
+            if self.term_ascii[m.pattern().as_usize()] && !n.word_bounded(first, last + 1) {
                 continue;
             }
             if excluded(rule, n, first, last + 1) || inside_disclosure(first, last + 1) {
                 continue;
             }
-            let negated = self.negated(n, first, m.start());
-            findings.push(finding(rule, field, text, n, first, last + 1, negated));
+            findings.push(finding(rule, field, text, n, first, last + 1, read(first, last + 1)));
         }
 
         for p in &self.patterns {
             let rule = &self.rules[p.rule];
-            for m in p.regex.find_iter(&n.folded_text) {
-                let (a, b) = (n.folded_to_char(m.start()), n.folded_to_char(m.end()));
+            for (start, end) in n.find_by_sentence(&p.regex) {
+                let (a, b) = (n.folded_to_char(start), n.folded_to_char(end));
                 if a == b || excluded(rule, n, a, b) || inside_disclosure(a, b) {
                     continue;
                 }
@@ -90,40 +94,37 @@ impl Lexicon {
                 {
                     continue;
                 }
-                let at = n.compact_chars.partition_point(|(_, c)| *c < a);
-                let compact_start = n.compact_chars.get(at).map_or(n.compact.len(), |(b, _)| *b);
-                let negated = self.negated(n, a, compact_start);
-                findings.push(finding(rule, field, text, n, a, b, negated));
+                findings.push(finding(rule, field, text, n, a, b, read(a, b)));
             }
         }
-        findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.severity)));
-        // A term and a pattern of the same rule can find the same words.
-        findings.dedup_by(|b, a| a.rule_id == b.rule_id && a.start == b.start);
-        findings
-    }
 
-    /// True when a negator sits right before the match (不保本, 并非稳赚, not risk-free).
-    fn negated(&self, n: &Normalized, first_char: usize, compact_start: usize) -> bool {
-        let before = &n.compact[..compact_start];
-        if self.negators.iter().any(|neg| !neg.is_ascii() && before.ends_with(neg.as_str())) {
-            return true;
+        for (c, a, b) in self.slots.find(&self.claims, n, &sentence) {
+            let rule = &self.rules[self.claims[c].rule];
+            if excluded(rule, n, a, b) || inside_disclosure(a, b) {
+                continue;
+            }
+            findings.push(finding(rule, field, text, n, a, b, read(a, b)));
         }
-        // English: a negating word among the three words before.
-        let prefix: String = n.folded[first_char.saturating_sub(40)..first_char].iter().collect();
-        prefix
-            .split(|c: char| !c.is_alphanumeric() && c != '\'')
-            .filter(|w| !w.is_empty())
-            .rev()
-            .take(3)
-            .any(|w| w.ends_with("n't") || self.negators.iter().any(|neg| neg.is_ascii() && neg == w))
+        // Stable: for the same words, terms and patterns stay ahead of claims.
+        findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.severity), f.end));
+        // A term and a pattern of the same rule can find the same words, and
+        // a claim the words a term of its family found.
+        findings
+            .dedup_by(|b, a| a.start == b.start && (a.rule_id == b.rule_id || a.family == b.family && a.end == b.end));
+        // One claim, one finding: words that a term of the family and a claim
+        // both found are reported once, by the wider or stricter of the two.
+        let covered = |f: &Finding, all: &[Finding]| {
+            all.iter().any(|g| {
+                !std::ptr::eq(f, g)
+                    && g.family == f.family
+                    && g.start <= f.start
+                    && f.end <= g.end
+                    && (g.severity, g.end - g.start) > (f.severity, f.end - f.start)
+            })
+        };
+        let keep: Vec<bool> = findings.iter().map(|f| !covered(f, &findings)).collect();
+        findings.into_iter().zip(keep).filter_map(|(f, k)| k.then_some(f)).collect()
     }
-}
-
-/// An ASCII term must not be part of a longer word.
-fn word_bounded(n: &Normalized, a: usize, b: usize) -> bool {
-    let before = a.checked_sub(1).and_then(|i| n.folded.get(i));
-    let after = n.folded.get(b);
-    !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
 fn excluded(rule: &Rule, n: &Normalized, a: usize, b: usize) -> bool {
@@ -132,7 +133,7 @@ fn excluded(rule: &Rule, n: &Normalized, a: usize, b: usize) -> bool {
     next.is_some_and(|c| rule.exclude_next.contains(*c)) || prev.is_some_and(|c| rule.exclude_prev.contains(*c))
 }
 
-fn finding(rule: &Rule, field: &str, text: &str, n: &Normalized, a: usize, b: usize, negated: bool) -> Finding {
+fn finding(rule: &Rule, field: &str, text: &str, n: &Normalized, a: usize, b: usize, reading: Reading) -> Finding {
     let (start, end) = (n.original_bytes[a], n.original_bytes[b]);
     let from = n.original_bytes[a.saturating_sub(EXCERPT_CHARS)];
     let to = n.original_bytes[(b + EXCERPT_CHARS).min(n.original_bytes.len() - 1)];
@@ -144,14 +145,21 @@ fn finding(rule: &Rule, field: &str, text: &str, n: &Normalized, a: usize, b: us
         &text[end..to],
         if to < text.len() { "…" } else { "" }
     );
-    let (severity, explanation) = if negated {
-        (Severity::Info, format!("否定或披露用法，可能无需修改（请复核）。{}", rule.explanation))
-    } else {
-        (rule.severity, rule.explanation.clone())
+    let note = match reading {
+        Reading::Made => None,
+        Reading::Negated => Some("否定或披露用法"),
+        Reading::Reported => Some("转述、批评或警示该说法"),
+        Reading::Quoted => Some("作为引语讨论该说法"),
+        Reading::Asked => Some("以提问方式提及"),
+    };
+    let (severity, explanation) = match note {
+        Some(note) => (Severity::Info, format!("{note}，可能无需修改（请复核）。{}", rule.explanation)),
+        None => (rule.severity, rule.explanation.clone()),
     };
     Finding {
         severity,
         rule_id: rule.id.clone(),
+        family: rule.family().to_owned(),
         field: field.to_owned(),
         matched: text[start..end].to_owned(),
         start,
@@ -183,6 +191,7 @@ impl Lexicon {
                 findings.push(Finding {
                     severity: rule.severity,
                     rule_id: rule.id.clone(),
+                    family: "required".into(),
                     field: "(all)".into(),
                     matched: String::new(),
                     start: 0,

@@ -16,14 +16,14 @@ const HITS: &[(&str, &str, Severity, &str)] = &[
     ("零风险，高回报", "promise.no-risk", Severity::Block, "零风险"),
     ("追求稳定收益", "promise.no-risk", Severity::Block, "稳定收益"),
     ("这只基金有保障", "promise.no-risk", Severity::Block, "有保障"),
-    ("明年必涨", "promise.high-return", Severity::Block, "必涨"),
+    ("明年必涨", "predict.certain-term", Severity::Block, "必涨"),
     ("一年翻倍不是梦", "promise.high-return", Severity::Block, "翻倍"),
     ("我们确保你的本金安全", "promise.guarantee-word", Severity::Block, "确保你的本金"),
     ("年化收益8%", "promise.yield-figure", Severity::Warn, "年化收益8%"),
     ("预期回报率高达12.5%", "promise.yield-figure", Severity::Warn, "预期回报率高达12.5%"),
-    ("独家内幕消息", "advice.insider", Severity::Block, "内幕消息"),
+    ("这是内幕消息", "advice.insider", Severity::Block, "内幕消息"),
     ("每天免费荐股", "advice.insider", Severity::Block, "荐股"),
-    ("老师带单", "advice.insider", Severity::Block, "带单"),
+    ("直播带单", "advice.insider", Severity::Block, "带单"),
     ("关注600519", "advice.stock-code", Severity::Warn, "600519"),
     ("600519.SH 的估值", "advice.stock-code", Severity::Warn, "600519.SH"),
     ("看好SZ000001", "advice.stock-code", Severity::Warn, "SZ000001"),
@@ -33,7 +33,7 @@ const HITS: &[(&str, &str, Severity, &str)] = &[
     ("代码８３０７９９", "advice.stock-code", Severity::Warn, "８３０７９９"),
     ("年底冲到4000点", "advice.price-target", Severity::Warn, "冲到4000点"),
     ("有望突破3500点", "advice.price-target", Severity::Warn, "有望突破3500点"),
-    ("目标价150元", "advice.price-target", Severity::Warn, "目标价"),
+    ("机构上调目标价", "advice.price-target", Severity::Warn, "目标价"),
     ("上看200元", "advice.price-target", Severity::Warn, "上看200元"),
     ("建议买入银行股", "advice.trade-call", Severity::Warn, "建议买入"),
     ("现在是抄底好时机", "advice.trade-call", Severity::Warn, "抄底"),
@@ -60,7 +60,46 @@ const HITS: &[(&str, &str, Severity, &str)] = &[
     ("an insider tip for you", "advice.en", Severity::Block, "insider tip"),
     ("Buy now before it runs", "trade-call.en", Severity::Warn, "Buy now"),
     ("DM me for the list", "diversion.en", Severity::Warn, "DM me"),
-    // Negated uses: reported, but only as info.
+    // Claims: slots in one sentence, each near the last.
+    ("这款理财本金零损失", "promise.principal-safe", Severity::Block, "本金零损失"),
+    ("收益不少于6%", "promise.floor", Severity::Block, "收益不少于"),
+    ("一年至少赚两成", "promise.floor", Severity::Block, "至少赚"),
+    ("收益有保证", "promise.sure-gain", Severity::Block, "收益有保证"),
+    ("We guarantee a 12% annual return", "promise.guarantee-en", Severity::Block, "guarantee a 12% annual return"),
+    ("买了就不用担心亏损", "promise.reassure", Severity::Block, "不用担心亏损"),
+    ("这只股票肯定会涨到50元", "predict.certain-move", Severity::Block, "肯定会涨到"),
+    ("下个月大盘稳 稳站上3500点", "predict.certain-move", Severity::Block, "稳 稳站上"),
+    ("The market will crash next week", "predict.will-move", Severity::Block, "will crash"),
+    ("预计这只股会涨到30元", "predict.forecast", Severity::Warn, "会涨到"),
+    ("中期看高到25元", "predict.point", Severity::Warn, "看高到25元"),
+    ("We expect the index to reach 4500 points", "predict.forecast-en", Severity::Warn, "expect the index to reach"),
+    ("Our price target is $120", "predict.target-en", Severity::Warn, "price target"),
+    ("赶紧把手里的银行股全卖了", "trade.urgent", Severity::Warn, "赶紧把手里的银行股全卖"),
+    ("今天收盘前全部卖掉", "trade.deadline", Severity::Warn, "收盘前全部卖掉"),
+    ("Well. Sell everything before Friday", "trade.call-en", Severity::Warn, "Sell"),
+    ("跟着老师操作", "insider.follow", Severity::Block, "跟着老师"),
+    ("老师每天带单", "insider.lead", Severity::Block, "老师每天带单"),
+    ("知情人士透露", "insider.early-news", Severity::Block, "知情人士透露"),
+    ("庄家已经吸筹完毕", "insider.operator", Severity::Block, "庄家已经吸筹"),
+    ("群里每天推送金股", "insider.picks", Severity::Block, "推送金股"),
+    ("帮你操盘", "insider.trade-for-you", Severity::Block, "帮你操盘"),
+    ("加我徒弟的薇❤信", "diversion.channel", Severity::Warn, "加我徒弟的薇❤信"),
+    ("+微 信：abc123", "diversion.account", Severity::Warn, "微 信：abc123"),
+    ("同行里最靠谱", "superlative.scope", Severity::Warn, "同行里最"),
+    ("The best fund in the market", "superlative.en", Severity::Warn, "best fund"),
+    ("Unbeatable returns", "superlative.en-terms", Severity::Warn, "Unbeatable"),
+    // Negated, reported, criticised, quoted or asked: reported, but only as info.
+    ("谁也不能保证明天一定涨", "predict.certain-move", Severity::Info, "一定涨"),
+    ("很多产品打着“零风险”的旗号，结果血本无归", "promise.no-risk", Severity::Info, "零风险"),
+    ("不要相信所谓保本", "promise.principal", Severity::Info, "保本"),
+    ("“保本”这类说法", "promise.principal", Severity::Info, "保本"),
+    ("沪指会不会突破3500点？", "predict.forecast", Severity::Info, "会不会突破"),
+    (
+        "Beware of anyone who promises guaranteed returns",
+        "promise.guarantee-en",
+        Severity::Info,
+        "promises guaranteed returns",
+    ),
     ("这类产品并不保息", "promise.principal", Severity::Info, "保息"),
     ("It is not risk-free", "promise.en", Severity::Info, "risk-free"),
 ];
@@ -240,9 +279,24 @@ suggestion = "删去"
     assert_eq!(lex.scan_text("t", "实现财富自由")[0].rule_id, "house.brand");
     let first = &lex.scan_text("t", "排名第一")[0];
     assert_eq!((first.rule_id.as_str(), first.severity), ("absolute.superlative", Severity::Block));
-    assert!(lex.scan_text("t", "同类最佳").is_empty(), "the override replaced the shipped rule's terms");
+    assert!(lex.scan_text("t", "最佳选择").is_empty(), "the override replaced the shipped rule's terms");
 
     std::fs::write(dir.path().join("bad.toml"), "id = \"bad\"\nlang = \"x\"\n[[rule]]\nid = \"r\"\nseverity = \"block\"\npatterns = ['(']\nexplanation = \"\"\nsuggestion = \"\"\n").unwrap();
     let err = Lexicon::load(Some(dir.path())).unwrap_err().to_string();
     assert!(err.contains("bad.toml") && err.contains("patterns"), "{err}");
+}
+
+#[test]
+fn the_labelled_set_meets_its_targets() {
+    let set =
+        eval::read_labelled("tests/compliance/labelled.tsv", include_str!("../../../../tests/compliance/labelled.tsv"))
+            .unwrap();
+    assert!(set.len() >= 300, "{} sentences", set.len());
+    let clean = set.iter().filter(|s| s.expected.is_none()).count();
+    assert!(clean * 3 >= set.len(), "at least a third clean: {clean}");
+    let e = eval::evaluate(&lexicon(), &set);
+    println!("{}", e.report());
+    assert!(e.block_recall() >= 0.97, "block recall {:.3}\n{}", e.block_recall(), e.report());
+    assert!(e.warn_recall() >= 0.95, "warn recall {:.3}\n{}", e.warn_recall(), e.report());
+    assert!(e.precision() >= 0.95, "precision {:.3}\n{}", e.precision(), e.report());
 }

@@ -95,6 +95,24 @@ pub fn scan(studio: &Studio) {
     println!("  ({} build)", if cfg!(debug_assertions) { "debug" } else { "release" });
 }
 
+/// The scanner on a labelled set: the figures, then every miss. Fails
+/// (exit 1) when a target is missed, so it can gate a rule change.
+pub fn compliance(studio: &Studio, set: &Path) -> Result<std::process::ExitCode> {
+    use studio_engine::compliance::eval::{evaluate, read_labelled};
+    let text = std::fs::read_to_string(set)
+        .map_err(|e| EngineError::io(format!("reading the labelled set {}", set.display()), e))?;
+    let sentences = read_labelled(&set.display().to_string(), &text)?;
+    let e = evaluate(studio.lexicon(), &sentences);
+    println!("compliance scanner on {}", set.display());
+    print!("{}", e.report());
+    let met = e.block_recall() >= 0.97 && e.warn_recall() >= 0.95 && e.precision() >= 0.95;
+    println!(
+        "targets: block recall ≥ 97 %, warn recall ≥ 95 %, precision ≥ 95 %: {}",
+        if met { "met" } else { "NOT met" }
+    );
+    Ok(if met { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::FAILURE })
+}
+
 /// Cards per second for a 10,000-character article (layout and PNG encoding).
 pub fn cards(studio: &Studio, out: &Path) -> Result<()> {
     const PARAGRAPH: &str = "定投的核心在于纪律，而不是择时。很多人在市场下跌时停止扣款，在上涨时又加大投入。\

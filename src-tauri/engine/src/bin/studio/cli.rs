@@ -258,6 +258,13 @@ pub enum Command {
         /// Measure the compliance scan of a 10,000-character article instead.
         #[arg(long)]
         scan: bool,
+        /// Measure the compliance scanner on a labelled set instead: recall and precision per
+        /// family, every miss listed (the set: --set, tests/compliance/labelled.tsv by default).
+        #[arg(long)]
+        compliance: bool,
+        /// The labelled set for --compliance.
+        #[arg(long, default_value = "tests/compliance/labelled.tsv")]
+        set: PathBuf,
         /// Measure card rendering (layout + PNG) of a 10,000-character article instead.
         #[arg(long)]
         cards: bool,

@@ -302,6 +302,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             bench_team::team(url, *laptops, *seconds, *think_ms, out).map(|()| ExitCode::SUCCESS)
         }
+        Command::Bench { compliance: true, set, .. } => {
+            let studio = open(&cli, 1)?;
+            bench::compliance(&studio, set)
+        }
         Command::Bench { scan: true, .. } => {
             let studio = open(&cli, 1)?;
             bench::scan(&studio);

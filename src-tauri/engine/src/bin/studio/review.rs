@@ -58,7 +58,7 @@ pub fn check(cli: &Cli, input: &str) -> Result<ExitCode> {
     if path.is_file() && crate::subtitles::is_subtitle_file(path) {
         let track = studio_engine::subtitles::read(path)?;
         crate::subtitles::print_warnings(&track.warnings);
-        let findings = studio.lexicon().scan(&studio_engine::review::track_texts(&track.cues));
+        let findings = studio_engine::review::track_findings(studio.lexicon(), &track.cues);
         if cli.json {
             print_json(&findings)?;
         } else {
