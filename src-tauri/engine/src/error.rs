@@ -47,6 +47,11 @@ pub enum EngineError {
     RenderFailed { output: PathBuf, status: String, stderr_tail: String },
 
     #[error(
+        "ffmpeg failed ({status}) while analysing {master} for highlights; check the file plays to the end:\n{stderr_tail}"
+    )]
+    AnalysisFailed { master: PathBuf, status: String, stderr_tail: String },
+
+    #[error(
         "the rendered {output} is {actual:.2} s long, not the planned {expected:.2} s; the master is probably damaged or cut off — check it plays to the end"
     )]
     IncompleteOutput { output: PathBuf, actual: f64, expected: f64 },
@@ -140,6 +145,7 @@ impl EngineError {
             Self::InvalidArgument(_) => "invalid_argument",
             Self::FontMissing { .. } => "font_missing",
             Self::RenderFailed { .. } => "render_failed",
+            Self::AnalysisFailed { .. } => "analysis_failed",
             Self::IncompleteOutput { .. } => "render_incomplete",
             Self::DiskFull { .. } => "disk_full",
             Self::OutputInUse { .. } => "output_in_use",

@@ -76,7 +76,10 @@ fn pauses(active: &[bool]) -> Vec<(f64, f64)> {
 /// Where windows may start and end.
 fn boundaries(signals: &Signals, cues: &[Cue], pauses: &[(f64, f64)]) -> (Vec<f64>, Vec<f64>) {
     if !cues.is_empty() {
-        return (cues.iter().map(Cue::start).collect(), cues.iter().map(Cue::end).collect());
+        let mut ends: Vec<f64> = cues.iter().map(Cue::end).collect();
+        ends.sort_by(f64::total_cmp);
+        ends.dedup();
+        return (cues.iter().map(Cue::start).collect(), ends);
     }
     let mut starts: Vec<f64> = std::iter::once(0.0).chain(pauses.iter().map(|p| p.1)).collect();
     let mut ends: Vec<f64> = pauses.iter().map(|p| p.0).chain(std::iter::once(signals.duration)).collect();
@@ -93,15 +96,19 @@ fn boundaries(signals: &Signals, cues: &[Cue], pauses: &[(f64, f64)]) -> (Vec<f6
 }
 
 /// The end for a window from `start`: the boundary nearest `start +
-/// duration`, within 25 % of it; `None` when there is none.
+/// duration`, within 25 % of it; `None` when there is none. `ends` is sorted,
+/// so a long master's thousands of cues cost a search, not a scan.
 fn end_for(start: f64, duration: f64, ends: &[f64], total: f64) -> Option<f64> {
     let target = start + duration;
     if target > total + 0.05 {
         return None;
     }
-    ends.iter()
+    let from = ends.partition_point(|e| *e < target - duration * 0.25);
+    let to = ends.partition_point(|e| *e <= target + duration * 0.25);
+    ends[from..to]
+        .iter()
         .copied()
-        .filter(|e| *e > start && (*e - target).abs() <= duration * 0.25 && *e <= total + 1e-6)
+        .filter(|e| *e > start && *e <= total + 1e-6)
         .min_by(|a, b| (a - target).abs().total_cmp(&(b - target).abs()))
 }
 
@@ -136,6 +143,12 @@ pub fn rank(signals: &Signals, cues: &[Cue], hooks: &[Hooks], duration: f64, cou
     let pauses = if heard { pauses(&active) } else { Vec::new() };
     let (starts, ends) = boundaries(signals, cues, &pauses);
     let step_of = |t: f64| ((t / STEP) as usize).min(signals.db.len());
+    // In start order, the cues under a window start no earlier than its
+    // start minus the longest cue.
+    let mut cues = cues.to_vec();
+    cues.sort_by(|a, b| a.start().total_cmp(&b.start()));
+    let cues = cues.as_slice();
+    let longest_cue = cues.iter().map(|c| c.end() - c.start()).fold(0.0, f64::max);
     let mut scored: Vec<Suggestion> = Vec::new();
     for &start in &starts {
         let Some(end) = end_for(start, duration, &ends, signals.duration) else { continue };
@@ -149,11 +162,11 @@ pub fn rank(signals: &Signals, cues: &[Cue], hooks: &[Hooks], duration: f64, cou
         let mean_db = if steps.is_empty() { floor } else { steps.iter().sum::<f32>() / steps.len() as f32 };
         let loud = f64::from(((mean_db - floor) / 30.0).clamp(0.0, 1.0));
         let pace = (onsets / 4.0).min(1.0);
-        let cuts = signals.cuts.iter().filter(|c| **c > start && **c < end).count() as f64;
+        let cuts = (signals.cuts.partition_point(|c| *c < end) - signals.cuts.partition_point(|c| *c <= start)) as f64;
         let cut_rate = (cuts / len * 10.0 / 3.0).min(1.0);
-        let longest_pause = pauses
+        let longest_pause = pauses[pauses.partition_point(|p| p.1 <= start)..]
             .iter()
-            .filter(|p| p.1 > start && p.0 < end)
+            .take_while(|p| p.0 < end)
             .map(|p| p.1.min(end) - p.0.max(start))
             .fold(0.0, f64::max);
 
@@ -163,9 +176,11 @@ pub fn rank(signals: &Signals, cues: &[Cue], hooks: &[Hooks], duration: f64, cou
             // No words to read: the picture and the sound carry the rest.
             score += 0.1 * speech + 0.15 * cut_rate;
         } else {
-            let text: String = cues
+            let first = cues.partition_point(|c| c.start() < start - longest_cue);
+            let text: String = cues[first..]
                 .iter()
-                .filter(|c| c.start() < end && c.end() > start)
+                .take_while(|c| c.start() < end)
+                .filter(|c| c.end() > start)
                 .map(|c| c.text.as_str())
                 .collect::<Vec<_>>()
                 .join(" ");

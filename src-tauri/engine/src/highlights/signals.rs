@@ -32,8 +32,12 @@ pub struct Signals {
 
 /// Measures `master` (`duration` seconds, with or without audio).
 pub fn measure(tools: &MediaTools, master: &Path, duration: f64, has_audio: bool) -> Result<Signals> {
-    let dir = tempfile_dir()?;
-    let thumbs = dir.join("keyframes.gray");
+    // Removed on every path out, errors included.
+    let dir = tempfile::Builder::new()
+        .prefix("studio-suggest-")
+        .tempdir()
+        .map_err(|e| EngineError::io("creating a folder for the keyframe thumbnails", e))?;
+    let thumbs = dir.path().join("keyframes.gray");
     let mut cmd = crate::process::tool_command(&tools.ffmpeg);
     cmd.args(["-nostdin", "-hide_banner", "-loglevel", "info", "-y", "-skip_frame", "nokey", "-i"])
         .arg(file_url(master))
@@ -73,8 +77,8 @@ pub fn measure(tools: &MediaTools, master: &Path, duration: f64, has_audio: bool
     let log = log.join().unwrap_or_default();
     if !status.success() {
         let tail: Vec<&str> = log.lines().rev().take(6).collect();
-        return Err(EngineError::RenderFailed {
-            output: master.to_owned(),
+        return Err(EngineError::AnalysisFailed {
+            master: master.to_owned(),
             status: status.to_string(),
             stderr_tail: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
         });
@@ -93,18 +97,7 @@ pub fn measure(tools: &MediaTools, master: &Path, duration: f64, has_audio: bool
         .filter(|(pair, _)| mean_diff(pair[0], pair[1]) > CUT_DIFF)
         .map(|(_, t)| *t)
         .collect();
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(Signals { db, cuts, keyframes: thumbs.len(), duration })
-}
-
-fn tempfile_dir() -> Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("studio-suggest-{}-{}", std::process::id(), unique()));
-    std::fs::create_dir_all(&dir).map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
-    Ok(dir)
-}
-
-fn unique() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
 }
 
 /// Fills `buf` unless the stream ends first; returns how much was read.
