@@ -305,3 +305,45 @@ fn the_labelled_set_meets_its_targets() {
     assert!(e.warn_recall() >= 0.95, "warn recall {:.3}\n{}", e.warn_recall(), e.report());
     assert!(e.precision() >= 0.95, "precision {:.3}\n{}", e.precision(), e.report());
 }
+
+/// The paraphrases the issue that asked for claims named, each caught at
+/// its severity, and the criticising sentence it named not blocked.
+#[test]
+fn the_paraphrases_that_escaped_the_word_list_are_caught() {
+    let lex = lexicon();
+    let strictest = |text: &str| lex.scan_text("t", text).into_iter().map(|f| f.severity).max();
+    for text in [
+        "这只股票肯定会涨到80元",
+        "沪指必将突破4000点",
+        "下个月稳稳站上3500点",
+        "this stock will definitely hit $50",
+        "本金零损失",
+        "资金安全有保障，收益不少于6%",
+        "至少赚两成",
+        "You can't lose money",
+        "guaranteed to outperform",
+        "no downside",
+        "The market will crash next week",
+    ] {
+        assert_eq!(strictest(text), Some(Severity::Block), "{text}: {:#?}", lex.scan_text("t", text));
+    }
+    for text in [
+        "现在就上车贵州茅台",
+        "赶紧把手里的银行股全卖了",
+        "目标价60元，买入",
+        "sell everything before Friday",
+        "加我徒弟的薇❤信",
+        "V信同名",
+        "VX同名",
+        "威信同名",
+        "主页有联系方式，私我",
+        "扫描下方二维码",
+        "同行里最靠谱",
+        "全市场最便宜的基金",
+        "史上最好的时机",
+    ] {
+        assert!(strictest(text) >= Some(Severity::Warn), "{text}: {:#?}", lex.scan_text("t", text));
+    }
+    let criticism = "很多产品打着“零风险”的旗号，结果血本无归";
+    assert_eq!(strictest(criticism), Some(Severity::Info), "{:#?}", lex.scan_text("t", criticism));
+}
