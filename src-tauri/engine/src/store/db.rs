@@ -188,6 +188,16 @@ impl<T: FromValue> FromValue for Option<T> {
 pub(crate) struct Row(Vec<Value>);
 
 impl Row {
+    /// The value at `index` for ordering rows in memory: text and integer
+    /// columns compare as the databases compare them (bytes, numbers).
+    pub(crate) fn key(&self, index: usize) -> (Option<&str>, Option<i64>) {
+        match self.0.get(index) {
+            Some(Value::Text(t)) => (Some(t.as_str()), None),
+            Some(Value::Int(i)) => (None, Some(*i)),
+            _ => (None, None),
+        }
+    }
+
     pub(crate) fn get<T: FromValue>(&self, index: usize) -> Result<T> {
         let v = self.0.get(index).unwrap_or(&Value::Null);
         T::from_value(v).ok_or_else(|| {

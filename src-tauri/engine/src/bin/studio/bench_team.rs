@@ -186,13 +186,15 @@ pub fn team(owner_url: &str, laptops: usize, seconds: u64, think_ms: u64, out: &
     };
     let studio_ms = median(times.clone());
     println!("month calendar alone, {rows} posts in the month of {POSTS}: {}", summary(times));
-    // The same query through a bare PostgreSQL client, every text column read: the floor for any client.
+    // The same query through a bare PostgreSQL client, every text column read: the floor for any client
+    // (unsorted, as studio asks for it; studio sorts in memory).
     let db = |e: postgres::Error| EngineError::InvalidArgument(format!("bench: {e}"));
     let mut raw = owner_client(owner_url)?;
-    let sql = "SELECT p.id, p.variant_id, v.master_id, v.platform, p.account_id, a.handle, a.name, p.note, p.scheduled_at,
+    let sql =
+        "SELECT p.id, p.variant_id, v.master_id, v.platform, p.account_id, a.handle, a.name, p.note, p.scheduled_at,
                p.status, p.url, p.fail_reason, p.published_at, v.title, v.review_state
                FROM posts p JOIN variants v ON v.id = p.variant_id LEFT JOIN accounts a ON a.id = p.account_id
-               WHERE p.scheduled_at >= $1 AND p.scheduled_at < $2 AND p.status <> 'cancelled' ORDER BY p.scheduled_at, p.id";
+               WHERE p.scheduled_at >= $1 AND p.scheduled_at < $2 AND p.status <> 'cancelled'";
     let stmt = raw.prepare(sql).map_err(db)?;
     let (from, to) = (studio_engine::schedule::to_utc_text(month_from), studio_engine::schedule::to_utc_text(month_to));
     let raw_times = (0..100)
