@@ -156,6 +156,35 @@ fn scheduling_refuses_unapproved_and_wrong_platform_and_warns_on_clashes() {
     let posts = t.store.calendar(t.at("2026-11-26 00:00"), t.at("2026-11-27 00:00"), &day).unwrap();
     let times: Vec<_> = posts.iter().map(|p| p.scheduled_at.clone().unwrap()).collect();
     assert_eq!(times, ["2026-11-26T00:00:00Z", "2026-11-26T10:00:00Z", "2026-11-26T11:00:00Z", "2026-11-26T15:30:00Z"]);
+    // What the app's calendar loads is the same posts, in the same order, with what it shows of each.
+    let entries = t.store.calendar_entries(t.at("2026-11-26 00:00"), t.at("2026-11-27 00:00"), &day).unwrap();
+    let shown: Vec<_> = posts
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                p.scheduled_at.clone(),
+                p.status.clone(),
+                p.platform.clone(),
+                p.account_handle.clone(),
+                p.title.clone(),
+            )
+        })
+        .collect();
+    let loaded: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.id,
+                e.scheduled_at.clone(),
+                e.status.clone(),
+                e.platform.clone(),
+                e.account_handle.clone(),
+                e.title.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(loaded, shown);
     let by_platform = CalendarFilter { account_id: None, platform: Some("xiaohongshu".into()) };
     assert_eq!(t.store.calendar(t.at("2026-11-01 00:00"), t.at("2026-12-01 00:00"), &by_platform).unwrap().len(), 1);
 

@@ -60,7 +60,7 @@ pub fn calendar(state: State<'_, AppState>, from: Option<String>, days: u32) -> 
         None => Timestamp::now().to_zoned(tz.clone()).start_of_day().map_err(EngineError::from)?.timestamp(),
     };
     let end = start.to_zoned(tz.clone()).checked_add(i64::from(days).days()).map_err(EngineError::from)?.timestamp();
-    let posts = studio.review_store()?.calendar(start, end, &CalendarFilter::default())?;
+    let posts = studio.review_store()?.calendar_entries(start, end, &CalendarFilter::default())?;
     Ok(posts
         .into_iter()
         .filter_map(|p| {

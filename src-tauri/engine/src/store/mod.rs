@@ -35,7 +35,7 @@ pub use library::{Arrival, Origin, VariantRow};
 pub use metrics::{Counts, PostMetrics, Snapshot};
 pub use migrations::LATEST as SCHEMA_VERSION;
 pub use people::{Person, Role};
-pub use posts::{CalendarFilter, DuePost, PlanRules, Post, ReadyVariant, Scheduled};
+pub use posts::{CalendarEntry, CalendarFilter, DuePost, PlanRules, Post, ReadyVariant, Scheduled};
 pub use review::{ApprovalRecord, Override, OverrideRecord, ReviewState, StoredFinding, VariantContent};
 pub use subtitles::{CueEdit, MasterSubtitles};
 

@@ -40,6 +40,18 @@ pub struct Post {
     pub review_state: String,
 }
 
+/// A post as a calendar shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarEntry {
+    pub id: i64,
+    /// UTC, `2026-12-01T10:00:00Z`.
+    pub scheduled_at: Option<String>,
+    pub status: String,
+    pub platform: String,
+    pub account_handle: Option<String>,
+    pub title: String,
+}
+
 /// A post that is due, and whether it may go out as it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuePost {
@@ -345,8 +357,49 @@ impl Store {
     /// Posts scheduled in `[from, to)`, in time order. The filters are
     /// spliced in only when set, so SQLite can use the per-account index.
     pub fn calendar(&self, from: Timestamp, to: Timestamp, filter: &CalendarFilter) -> Result<Vec<Post>> {
+        let rows = self.scheduled_rows(POST_COLUMNS, 8, from, to, filter)?;
+        rows.into_iter().map(post_row).collect()
+    }
+
+    /// What a calendar view shows of each post in `[from, to)`, in time
+    /// order: six columns instead of a post's fifteen, which on a team's
+    /// server is most of a month's cost (3,100 posts: the bytes read and
+    /// the values built).
+    pub fn calendar_entries(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        filter: &CalendarFilter,
+    ) -> Result<Vec<CalendarEntry>> {
+        const COLUMNS: &str = "SELECT p.id, p.scheduled_at, p.status, v.platform, a.handle, v.title
+            FROM posts p JOIN variants v ON v.id = p.variant_id LEFT JOIN accounts a ON a.id = p.account_id";
+        let rows = self.scheduled_rows(COLUMNS, 1, from, to, filter)?;
+        rows.into_iter()
+            .map(|mut r| {
+                Ok(CalendarEntry {
+                    id: r.get(0)?,
+                    scheduled_at: r.take(1)?,
+                    status: r.take(2)?,
+                    platform: r.take(3)?,
+                    account_handle: r.take(4)?,
+                    title: r.take(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Rows of `columns` (whose `time` column is `p.scheduled_at`, the first
+    /// `p.id`) for posts scheduled in `[from, to)`, sorted by time then id.
+    fn scheduled_rows(
+        &self,
+        columns: &str,
+        time: usize,
+        from: Timestamp,
+        to: Timestamp,
+        filter: &CalendarFilter,
+    ) -> Result<Vec<Row>> {
         let mut sql =
-            format!("{POST_COLUMNS} WHERE p.scheduled_at >= ?1 AND p.scheduled_at < ?2 AND p.status <> 'cancelled'");
+            format!("{columns} WHERE p.scheduled_at >= ?1 AND p.scheduled_at < ?2 AND p.status <> 'cancelled'");
         let mut values: Vec<Value> = vec![Value::Text(to_utc_text(from)), Value::Text(to_utc_text(to))];
         if let Some(id) = filter.account_id {
             values.push(Value::Int(id));
@@ -363,8 +416,8 @@ impl Store {
         // The rows are sorted, not the posts: a row moves as one pointer.
         let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
         let mut rows = self.db.query(&sql, &params)?;
-        rows.sort_unstable_by(|a, b| (a.key(8), a.key(0)).cmp(&(b.key(8), b.key(0))));
-        rows.into_iter().map(post_row).collect()
+        rows.sort_unstable_by(|a, b| (a.key(time), a.key(0)).cmp(&(b.key(time), b.key(0))));
+        Ok(rows)
     }
 
     /// Every post, unscheduled ones last.

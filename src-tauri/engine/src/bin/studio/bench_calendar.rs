@@ -120,11 +120,11 @@ pub fn calendar(out: &Path) -> Result<()> {
     let month_to = parse_time("2026-04-01 00:00", &tz)?;
     let all = CalendarFilter::default();
     let time_month = |filter: &CalendarFilter| -> Result<(usize, String)> {
-        let rows = store.calendar(month_from, month_to, filter)?.len();
+        let rows = store.calendar_entries(month_from, month_to, filter)?.len();
         let times = (0..100)
             .map(|_| {
                 let t = Instant::now();
-                std::hint::black_box(store.calendar(month_from, month_to, filter))?;
+                std::hint::black_box(store.calendar_entries(month_from, month_to, filter))?;
                 Ok(millis(t))
             })
             .collect::<Result<Vec<_>>>()?;

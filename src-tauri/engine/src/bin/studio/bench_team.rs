@@ -135,7 +135,7 @@ pub fn team(owner_url: &str, laptops: usize, seconds: u64, think_ms: u64, out: &
                         1 => submit(&mut store, master, &me, k),
                         2 => approve_one(&mut store, &me),
                         3 => schedule_one(&mut store, studio, &me, &accounts[(k % 50) as usize], k),
-                        _ => store.calendar(month_from, month_to, &CalendarFilter::default()).map(drop),
+                        _ => store.calendar_entries(month_from, month_to, &CalendarFilter::default()).map(drop),
                     };
                     let ms = t.elapsed().as_secs_f64() * 1000.0;
                     times.lock().unwrap_or_else(|p| p.into_inner())[op].push(ms);
@@ -172,11 +172,19 @@ pub fn team(owner_url: &str, laptops: usize, seconds: u64, think_ms: u64, out: &
         println!("  refused: {n} × {e}");
     }
 
-    let rows = owner.calendar(month_from, month_to, &CalendarFilter::default())?.len();
-    let times = (0..100)
+    let rows = owner.calendar_entries(month_from, month_to, &CalendarFilter::default())?.len();
+    // The month as the app's calendar loads it (what each post shows), and every post in full.
+    let full_times = (0..100)
         .map(|_| {
             let t = Instant::now();
             std::hint::black_box(owner.calendar(month_from, month_to, &CalendarFilter::default()))?;
+            Ok(t.elapsed().as_secs_f64() * 1000.0)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let times = (0..100)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(owner.calendar_entries(month_from, month_to, &CalendarFilter::default()))?;
             Ok(t.elapsed().as_secs_f64() * 1000.0)
         })
         .collect::<Result<Vec<_>>>()?;
@@ -186,13 +194,12 @@ pub fn team(owner_url: &str, laptops: usize, seconds: u64, think_ms: u64, out: &
     };
     let studio_ms = median(times.clone());
     println!("month calendar alone, {rows} posts in the month of {POSTS}: {}", summary(times));
+    println!("  every post in full (all 15 columns):            {}", summary(full_times));
     // The same query through a bare PostgreSQL client, every text column read: the floor for any client
     // (unsorted, as studio asks for it; studio sorts in memory).
     let db = |e: postgres::Error| EngineError::InvalidArgument(format!("bench: {e}"));
     let mut raw = owner_client(owner_url)?;
-    let sql =
-        "SELECT p.id, p.variant_id, v.master_id, v.platform, p.account_id, a.handle, a.name, p.note, p.scheduled_at,
-               p.status, p.url, p.fail_reason, p.published_at, v.title, v.review_state
+    let sql = "SELECT p.id, p.scheduled_at, p.status, v.platform, a.handle, v.title
                FROM posts p JOIN variants v ON v.id = p.variant_id LEFT JOIN accounts a ON a.id = p.account_id
                WHERE p.scheduled_at >= $1 AND p.scheduled_at < $2 AND p.status <> 'cancelled'";
     let stmt = raw.prepare(sql).map_err(db)?;
@@ -203,7 +210,7 @@ pub fn team(owner_url: &str, laptops: usize, seconds: u64, think_ms: u64, out: &
             let rows = raw.query(&stmt, &[&from, &to]).map_err(db)?;
             let mut bytes = 0;
             for r in &rows {
-                for i in [3usize, 5, 6, 7, 8, 9, 13, 14] {
+                for i in [1usize, 2, 3, 4, 5] {
                     bytes += r.get::<_, Option<String>>(i).map_or(0, |s| s.len());
                 }
             }
