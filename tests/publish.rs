@@ -13,7 +13,7 @@ use studio_engine::metrics::{GroupBy, compare};
 use studio_engine::notes::NoteRequest;
 use studio_engine::package::Manifest;
 use studio_engine::schedule::{ClashKind, parse_time};
-use studio_engine::store::{Account, CalendarFilter, NewAccount, Person, Role, Store};
+use studio_engine::store::{Account, CalendarEntry, CalendarFilter, NewAccount, Person, Role, Store};
 
 const ARTICLE: &str = "---\ntitle: 定投入门\ntags: [基金, 定投]\naccount: 理财小王\n---\n\n\
 定投的核心在于纪律，而不是择时。三分钟看懂定投的原理。\n\n投资有风险，入市需谨慎。\n";
@@ -158,33 +158,18 @@ fn scheduling_refuses_unapproved_and_wrong_platform_and_warns_on_clashes() {
     assert_eq!(times, ["2026-11-26T00:00:00Z", "2026-11-26T10:00:00Z", "2026-11-26T11:00:00Z", "2026-11-26T15:30:00Z"]);
     // What the app's calendar loads is the same posts, in the same order, with what it shows of each.
     let entries = t.store.calendar_entries(t.at("2026-11-26 00:00"), t.at("2026-11-27 00:00"), &day).unwrap();
-    let shown: Vec<_> = posts
+    let shown: Vec<CalendarEntry> = posts
         .iter()
-        .map(|p| {
-            (
-                p.id,
-                p.scheduled_at.clone(),
-                p.status.clone(),
-                p.platform.clone(),
-                p.account_handle.clone(),
-                p.title.clone(),
-            )
+        .map(|p| CalendarEntry {
+            id: p.id,
+            scheduled_at: p.scheduled_at.clone(),
+            status: p.status.clone(),
+            platform: p.platform.clone(),
+            account_handle: p.account_handle.clone(),
+            title: p.title.clone(),
         })
         .collect();
-    let loaded: Vec<_> = entries
-        .iter()
-        .map(|e| {
-            (
-                e.id,
-                e.scheduled_at.clone(),
-                e.status.clone(),
-                e.platform.clone(),
-                e.account_handle.clone(),
-                e.title.clone(),
-            )
-        })
-        .collect();
-    assert_eq!(loaded, shown);
+    assert_eq!(entries, shown);
     let by_platform = CalendarFilter { account_id: None, platform: Some("xiaohongshu".into()) };
     assert_eq!(t.store.calendar(t.at("2026-11-01 00:00"), t.at("2026-12-01 00:00"), &by_platform).unwrap().len(), 1);
 

@@ -174,20 +174,18 @@ pub fn team(owner_url: &str, laptops: usize, seconds: u64, think_ms: u64, out: &
 
     let rows = owner.calendar_entries(month_from, month_to, &CalendarFilter::default())?.len();
     // The month as the app's calendar loads it (what each post shows), and every post in full.
-    let full_times = (0..100)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(owner.calendar(month_from, month_to, &CalendarFilter::default()))?;
-            Ok(t.elapsed().as_secs_f64() * 1000.0)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let times = (0..100)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(owner.calendar_entries(month_from, month_to, &CalendarFilter::default()))?;
-            Ok(t.elapsed().as_secs_f64() * 1000.0)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let hundred = |query: &dyn Fn() -> Result<usize>| -> Result<Vec<f64>> {
+        (0..100)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(query()?);
+                Ok(t.elapsed().as_secs_f64() * 1000.0)
+            })
+            .collect()
+    };
+    let all = CalendarFilter::default();
+    let full_times = hundred(&|| Ok(owner.calendar(month_from, month_to, &all)?.len()))?;
+    let times = hundred(&|| Ok(owner.calendar_entries(month_from, month_to, &all)?.len()))?;
     let median = |mut t: Vec<f64>| {
         t.sort_by(f64::total_cmp);
         quantile(&t, 0.5)
