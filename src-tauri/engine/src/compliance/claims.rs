@@ -14,9 +14,6 @@ use super::lexicon::{DEFAULT_GAP, Rule};
 use super::normalize::{Normalized, compact_term, is_separator};
 use crate::error::{EngineError, Result};
 
-/// Largest run of separators allowed inside one matched word.
-pub(super) const MAX_GAP: usize = 3;
-
 /// One slot word found in a text.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
@@ -122,12 +119,11 @@ impl Slots {
         let matches: Vec<_> = self.words.find_overlapping_iter(&n.compact).collect();
         // Shadows in start order; one is at most a few words long, so only
         // those starting shortly before a match can hold it.
-        let shadows: Vec<(usize, usize)> = matches
+        let mut shadows: Vec<(usize, usize)> = matches
             .iter()
             .filter(|m| self.word_slots[m.pattern().as_usize()].0.is_empty())
             .map(|m| (m.start(), m.end()))
             .collect();
-        let mut shadows = shadows;
         shadows.sort_unstable();
         let longest = shadows.iter().map(|(a, b)| b - a).max().unwrap_or(0);
         for m in &matches {
@@ -140,17 +136,9 @@ impl Slots {
             if slots.is_empty() || shadowed {
                 continue;
             }
-            let from = n.compact_chars.partition_point(|(b, _)| *b < m.start());
-            let to = n.compact_chars.partition_point(|(b, _)| *b < m.end());
-            let chars = &n.compact_chars[from..to];
-            let (Some(&(_, a)), Some(&(_, last))) = (chars.first(), chars.last()) else { continue };
-            let spread_out =
-                chars.windows(2).any(|w| w[1].1 - w[0].1 > MAX_GAP + 1 || n.folded[w[0].1..w[1].1].contains(&'\n'));
-            if spread_out || (*ascii && !n.word_bounded(a, last + 1)) {
-                continue;
-            }
+            let Some((a, b)) = n.word_span(m.start(), m.end(), *ascii) else { continue };
             for s in slots {
-                by_slot[*s].push(Hit { a, b: last + 1, ca: from, cb: to });
+                by_slot[*s].push(Hit { a, b, ca: n.compact_before[a], cb: n.compact_before[b] });
             }
         }
         for (s, re) in &self.regexes {

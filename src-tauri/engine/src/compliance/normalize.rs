@@ -20,9 +20,14 @@ pub struct Normalized {
     pub compact_chars: Vec<(usize, usize)>,
     /// For each char (and the end): how many compact chars come before it.
     pub compact_before: Vec<usize>,
+    /// The sentence number of each char.
+    sentence: Vec<usize>,
     /// Byte ranges of `folded_text`'s sentences.
     sentence_bytes: Vec<(usize, usize)>,
 }
+
+/// Largest run of separators allowed inside one matched word.
+pub const MAX_GAP: usize = 3;
 
 /// Full-width forms to ASCII, then lower case; one char out per char in.
 fn fold_char(c: char) -> char {
@@ -71,6 +76,20 @@ fn ends_sentence(prev: Option<char>, c: char, next: Option<char>) -> bool {
     }
 }
 
+/// Numbers each char by the run it is in, a run ending where `ends` says.
+fn numbered(f: &[char], ends: fn(Option<char>, char, Option<char>) -> bool) -> Vec<usize> {
+    let mut at = 0;
+    (0..f.len())
+        .map(|i| {
+            let here = at;
+            if ends(i.checked_sub(1).map(|p| f[p]), f[i], f.get(i + 1).copied()) {
+                at += 1;
+            }
+            here
+        })
+        .collect()
+}
+
 /// Ends a clause inside a sentence.
 fn ends_clause(prev: Option<char>, c: char, next: Option<char>) -> bool {
     match c {
@@ -112,17 +131,11 @@ impl Normalized {
             }
         }
         compact_before.push(compact_chars.len());
-        let mut sentence_bytes = Vec::new();
-        let mut from = 0;
-        for i in 0..folded.len() {
-            if ends_sentence(i.checked_sub(1).map(|p| folded[p]), folded[i], folded.get(i + 1).copied()) {
-                sentence_bytes.push((from, folded_bytes[i + 1]));
-                from = folded_bytes[i + 1];
-            }
-        }
-        if from < folded_text.len() {
-            sentence_bytes.push((from, folded_text.len()));
-        }
+        let sentence = numbered(&folded, ends_sentence);
+        let starts: Vec<usize> =
+            (0..folded.len()).filter(|&i| i == 0 || sentence[i] != sentence[i - 1]).map(|i| folded_bytes[i]).collect();
+        let ends = starts.iter().skip(1).copied().chain(std::iter::once(folded_text.len()));
+        let sentence_bytes = starts.iter().copied().zip(ends).collect();
         Self {
             folded,
             folded_text,
@@ -131,6 +144,7 @@ impl Normalized {
             compact,
             compact_chars,
             compact_before,
+            sentence,
             sentence_bytes,
         }
     }
@@ -147,27 +161,33 @@ impl Normalized {
     }
 
     /// The sentence number of each char.
-    pub fn sentences(&self) -> Vec<usize> {
-        self.numbered(ends_sentence)
+    pub fn sentences(&self) -> &[usize] {
+        &self.sentence
     }
 
     /// The clause number of each char (clauses split sentences further).
     pub fn clauses(&self) -> Vec<usize> {
-        self.numbered(ends_clause)
+        numbered(&self.folded, ends_clause)
     }
 
-    fn numbered(&self, ends: fn(Option<char>, char, Option<char>) -> bool) -> Vec<usize> {
-        let f = &self.folded;
-        let mut at = 0;
-        (0..f.len())
-            .map(|i| {
-                let here = at;
-                if ends(i.checked_sub(1).map(|p| f[p]), f[i], f.get(i + 1).copied()) {
-                    at += 1;
-                }
-                here
-            })
-            .collect()
+    /// The compact text of chars `from..to` (separators left out), borrowed.
+    pub fn compact_between(&self, from: usize, to: usize) -> &str {
+        let byte = |k: usize| self.compact_chars.get(k).map_or(self.compact.len(), |(b, _)| *b);
+        &self.compact[byte(self.compact_before[from])..byte(self.compact_before[to])]
+    }
+
+    /// The original chars a match of a word in `compact` (bytes `start..end`)
+    /// covers, as `first..last + 1`: `None` when separators spread it out
+    /// (more than `MAX_GAP` in a row, or a line break) or when an ASCII word
+    /// is part of a longer one.
+    pub fn word_span(&self, start: usize, end: usize, ascii: bool) -> Option<(usize, usize)> {
+        let from = self.compact_chars.partition_point(|(b, _)| *b < start);
+        let to = self.compact_chars.partition_point(|(b, _)| *b < end);
+        let chars = &self.compact_chars[from..to];
+        let (&(_, first), &(_, last)) = (chars.first()?, chars.last()?);
+        let spread_out =
+            chars.windows(2).any(|w| w[1].1 - w[0].1 > MAX_GAP + 1 || self.folded[w[0].1..w[1].1].contains(&'\n'));
+        (!spread_out && (!ascii || self.word_bounded(first, last + 1))).then_some((first, last + 1))
     }
 
     /// An ASCII word at chars `a..b` is not part of a longer word.

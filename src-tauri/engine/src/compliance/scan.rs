@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::claims::MAX_GAP;
 use super::lexicon::{Lexicon, Rule, Severity};
 use super::normalize::Normalized;
 use super::scope::Reading;
@@ -58,28 +57,18 @@ impl Lexicon {
             .collect();
         let inside_disclosure = |a: usize, b: usize| disclosed.iter().any(|(s, e)| *s <= a && b <= *e);
         let (clause, sentence) = (n.clauses(), n.sentences());
-        let read = |a: usize, b: usize| self.scope.reading(n, a, b, &clause, &sentence);
+        let read = |a: usize, b: usize| self.scope.reading(n, a, b, &clause, sentence);
         let mut findings = Vec::new();
 
         for m in self.terms.find_iter(&n.compact) {
             let rule = &self.rules[self.term_rule[m.pattern().as_usize()]];
-            // compact_chars is sorted by byte offset: slice out the match.
-            let from = n.compact_chars.partition_point(|(b, _)| *b < m.start());
-            let to = n.compact_chars.partition_point(|(b, _)| *b < m.end());
-            let chars: Vec<usize> = n.compact_chars[from..to].iter().map(|(_, c)| *c).collect();
-            let (Some(&first), Some(&last)) = (chars.first(), chars.last()) else { continue };
-            let spread_out =
-                chars.windows(2).any(|w| w[1] - w[0] > MAX_GAP + 1 || n.folded[w[0]..w[1]].contains(&'\n'));
-            if spread_out {
+            let Some((a, b)) = n.word_span(m.start(), m.end(), self.term_ascii[m.pattern().as_usize()]) else {
+                continue;
+            };
+            if excluded(rule, n, a, b) || inside_disclosure(a, b) {
                 continue;
             }
-            if self.term_ascii[m.pattern().as_usize()] && !n.word_bounded(first, last + 1) {
-                continue;
-            }
-            if excluded(rule, n, first, last + 1) || inside_disclosure(first, last + 1) {
-                continue;
-            }
-            findings.push(finding(rule, field, text, n, first, last + 1, read(first, last + 1)));
+            findings.push(finding(rule, field, text, n, a, b, read(a, b)));
         }
 
         for p in &self.patterns {
@@ -98,7 +87,7 @@ impl Lexicon {
             }
         }
 
-        for (c, a, b) in self.slots.find(&self.claims, n, &sentence) {
+        for (c, a, b) in self.slots.find(&self.claims, n, sentence) {
             let rule = &self.rules[self.claims[c].rule];
             if excluded(rule, n, a, b) || inside_disclosure(a, b) {
                 continue;

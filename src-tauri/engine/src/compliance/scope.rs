@@ -94,25 +94,22 @@ impl Scope {
         let clause_start = clause.partition_point(|c| *c < clause[a]);
         let sentence_start = sentence.partition_point(|s| *s < sentence[a]);
         let sentence_end = sentence.partition_point(|s| *s <= sentence[a]);
-        let compact = |from: usize, to: usize| -> String {
-            n.compact_chars[n.compact_before[from]..n.compact_before[to]].iter().map(|(_, c)| n.folded[*c]).collect()
-        };
-        let before = compact(clause_start, a);
-        if self.negated(n, &before, clause_start, a) {
+        let before = n.compact_between(clause_start, a);
+        if self.negated(n, before, clause_start, a) {
             return Reading::Negated;
         }
-        if self.reporting.is_match(&before) {
+        if self.reporting.is_match(before) {
             return Reading::Reported;
         }
-        let whole = compact(sentence_start, sentence_end);
-        if self.verdicts.is_match(&whole) {
+        let whole = n.compact_between(sentence_start, sentence_end);
+        if self.verdicts.is_match(whole) {
             return Reading::Reported;
         }
         if self.quoted(n, a, b, sentence_start, sentence_end) {
             return Reading::Quoted;
         }
         let asks = n.folded[sentence_start..sentence_end].iter().rev().find(|c| !c.is_whitespace());
-        if asks.is_some_and(|c| matches!(c, '?' | '？')) && self.questions.is_match(&whole) {
+        if asks.is_some_and(|c| matches!(c, '?' | '？')) && self.questions.is_match(whole) {
             return Reading::Asked;
         }
         Reading::Made
