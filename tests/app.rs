@@ -478,15 +478,7 @@ async fn the_app_killed_during_a_render_loses_nothing() {
         let j = studio_engine::store::Store::open(&db).unwrap().job(job.id).unwrap();
         j.state == studio_engine::store::JobState::Running && j.progress > 3.0
     });
-    // This test's app only: other window tests run their own apps at the same time.
-    let mine = format!("STUDIO_DATA_DIR={}", data.display());
-    let pids: Vec<u32> = processes_mentioning(studio_e2e::window::app_bin().to_str().unwrap())
-        .into_iter()
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == mine.as_bytes()))
-        })
-        .collect();
+    let pids = studio_e2e::window::app_pids(&data);
     assert_eq!(pids.len(), 1, "the app's process");
     for pid in &pids {
         assert!(std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap().success());

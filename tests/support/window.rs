@@ -87,8 +87,11 @@ impl Driver {
     }
 
     /// Starts the app and connects to its webview; if the session does not
-    /// come within a minute, tauri-driver is replaced and it is asked again.
+    /// come within a minute, or the driver drops the request (seen on a
+    /// loaded 2-core machine while another app renders), tauri-driver and any
+    /// app it left are replaced and it is asked again.
     pub async fn open(&self) -> Client {
+        let mut last = String::new();
         for attempt in 1..=3 {
             let port = self.running.lock().unwrap().1;
             let mut caps = serde_json::Map::new();
@@ -98,19 +101,43 @@ impl Driver {
             let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
             builder.capabilities(caps);
             let connect = builder.connect(&url);
-            match tokio::time::timeout(SESSION_WAIT, connect).await {
-                Ok(client) => return client.expect("a WebDriver session on the app"),
-                Err(_) => {
-                    eprintln!(
-                        "no WebDriver session within {SESSION_WAIT:?} (attempt {attempt}); restarting tauri-driver"
-                    );
-                    let mut running = self.running.lock().unwrap();
-                    stop_driver(&mut running.0);
-                    *running = spawn_driver(&self.display, &self.data_dir, &self.env);
-                }
-            }
+            last = match tokio::time::timeout(SESSION_WAIT, connect).await {
+                Ok(Ok(client)) => return client,
+                Ok(Err(e)) => format!("the session request failed: {e:?}"),
+                Err(_) => format!("no session within {SESSION_WAIT:?}"),
+            };
+            eprintln!("{last} (attempt {attempt}); restarting tauri-driver");
+            let mut running = self.running.lock().unwrap();
+            stop_driver(&mut running.0);
+            kill_apps_of(&self.data_dir);
+            *running = spawn_driver(&self.display, &self.data_dir, &self.env);
         }
-        panic!("the app's WebDriver session never started (3 tauri-driver runs)");
+        panic!("the app's WebDriver session never started (3 tauri-driver runs): {last}");
+    }
+}
+
+/// The app processes started on `data_dir` (other window tests run their
+/// own apps on their own folders at the same time).
+pub fn app_pids(data_dir: &Path) -> Vec<u32> {
+    let mine = format!("STUDIO_DATA_DIR={}", data_dir.display());
+    crate::processes_mentioning(app_bin().to_str().unwrap())
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == mine.as_bytes()))
+        })
+        .collect()
+}
+
+/// Kills the apps started on `data_dir` and waits until they are gone, so a
+/// retried session never finds the runner lock held by a half-started app.
+fn kill_apps_of(data_dir: &Path) {
+    for pid in app_pids(data_dir) {
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    }
+    let started = Instant::now();
+    while !app_pids(data_dir).is_empty() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
