@@ -15,6 +15,7 @@ fn note(studio: &Studio, md: &Path, platform: &str) -> studio_engine::Result<Not
         theme: "light".into(),
         disclaimer: studio.disclaimer(Some("risk-zh"), None, Some("示例投顾"), None).unwrap(),
         cross_line: Some("更多干货去小红书搜 {account}".into()),
+        ai: None,
     };
     studio.make_note(md, &request, &md.parent().unwrap().join("out"))
 }
@@ -135,6 +136,7 @@ fn laid_out_lines_obey_the_box_and_chinese_line_breaking() {
         height: 1440,
         disclaimer: "投资有风险，入市需谨慎",
         max_cards: 50,
+        xmp: None,
     };
     let mut engine = studio_engine::text::TextEngine::new(&Default::default()).unwrap();
     let (cards, _) =
@@ -157,6 +159,7 @@ fn laid_out_lines_obey_the_box_and_chinese_line_breaking() {
                 footer_text: c.footer_text.clone(),
             })
             .collect(),
+        ai_label: None,
         article_file: None,
         font: String::new(),
         disclaimer_text: String::new(),
@@ -287,4 +290,46 @@ fn the_bilibili_column_is_a_text_file() {
     assert!(plan.cards.is_empty());
     let text = std::fs::read_to_string(plan.article_file.unwrap()).unwrap();
     assert!(text.starts_with("# 专栏标题") && text.contains("投资有风险，入市需谨慎"));
+}
+
+#[test]
+fn ai_marked_notes_carry_the_label_on_every_card_and_in_their_files() {
+    use studio_engine::ai_label::{AiKind, AiMark, find_implicit};
+    let dir = tempfile::tempdir().unwrap();
+    let studio = fast_studio(&dir.path().join("data"));
+    let md = write(dir.path(), "ai.md", &format!("# AI写的定投笔记\n\n{PARAGRAPH}\n\n{PARAGRAPH}\n"));
+    let mark = AiMark::new(vec![AiKind::AiText], Some("本文由AI辅助生成"), None).unwrap();
+    let request = |platform: &str, ai: Option<AiMark>| NoteRequest {
+        platform: platform.into(),
+        theme: "light".into(),
+        disclaimer: studio.disclaimer(Some("risk-zh"), None, None, None).unwrap(),
+        cross_line: None,
+        ai,
+    };
+    let out = dir.path().join("out");
+    let plan = studio.make_note(&md, &request("xiaohongshu", Some(mark.clone())), &out).unwrap();
+    assert!(!plan.cards.is_empty());
+    let implicit = &plan.ai_label.as_ref().unwrap().implicit;
+    for card in &plan.cards {
+        assert!(card.footer_text.ends_with("本文由AI辅助生成"), "card {}: {}", card.index, card.footer_text);
+        let png = std::fs::read(&card.path).unwrap();
+        assert_eq!(find_implicit(&png).as_deref(), Some(implicit.as_str()), "card {}'s XMP", card.index);
+    }
+    let text = studio.make_note(&md, &request("bilibili-article", Some(mark.clone())), &out).unwrap();
+    let article = std::fs::read_to_string(text.article_file.unwrap()).unwrap();
+    assert!(article.trim_end().ends_with("本文由AI辅助生成"), "{article}");
+
+    // A note made before its article was marked is blocked in review, naming where the label is missing.
+    let plain = studio.make_note(&md, &request("douyin-notes", None), &out).unwrap();
+    let v = studio.enqueue_note("tests", &plain).unwrap();
+    let master = studio.store().unwrap().variants().unwrap().into_iter().find(|r| r.id == v).unwrap().master_id;
+    studio.store().unwrap().set_master_ai(master, Some(&mark), "").unwrap();
+    let (_, findings) = studio.check_variant(v).unwrap();
+    let missing: Vec<_> = findings.iter().filter(|f| f.rule_id == "required.ai-label").collect();
+    assert_eq!(missing.len(), 1, "{findings:#?}");
+    assert_eq!(missing[0].field, "cards");
+    let labelled = studio.make_note(&md, &request("douyin-notes", Some(mark)), &out).unwrap();
+    let v2 = studio.enqueue_note("tests", &labelled).unwrap();
+    let (_, findings) = studio.check_variant(v2).unwrap();
+    assert!(findings.iter().all(|f| f.rule_id != "required.ai-label"), "{findings:#?}");
 }

@@ -43,6 +43,7 @@ impl Team {
             theme: "light".into(),
             disclaimer: self.studio.disclaimer(Some("risk-zh"), None, None, None).unwrap(),
             cross_line: None,
+            ai: None,
         };
         self.studio.make_note(&md, &request, &dir.join("cards").join(name)).unwrap()
     }

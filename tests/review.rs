@@ -211,3 +211,60 @@ fn check_from_the_command_line() {
     let findings: serde_json::Value = serde_json::from_slice(&clean.stdout).unwrap();
     assert_eq!(findings, serde_json::json!([]));
 }
+
+#[test]
+fn an_ai_marked_variant_carries_its_labels_and_is_not_approved_without_them() {
+    use studio_engine::ai_label::{AiKind, AiMark, find_implicit};
+    let dir = tempfile::tempdir().unwrap();
+    let (studio, v) = rendered(dir.path(), |s| request(s, None));
+    let mut store = studio.store().unwrap();
+    let reviewer = store.person("审核老王").unwrap();
+    let editor = store.person("编辑小李").unwrap();
+    let master_id = store.variants().unwrap().into_iter().find(|r| r.id == v).unwrap().master_id;
+
+    // Marked after it was rendered: the file has no label, review blocks it.
+    let mark = AiMark::new(vec![AiKind::VirtualPresenter, AiKind::SyntheticVoice], None, Some("某数字人平台")).unwrap();
+    store.set_master_ai(master_id, Some(&mark), "编辑小李").unwrap();
+    let findings = studio.submit_for_review(v, "编辑小李").unwrap();
+    let missing = findings.iter().find(|f| f.rule_id == "required.ai-label").expect("the missing label is found");
+    assert_eq!((missing.severity, missing.field.as_str()), (Severity::Block, "video"));
+    let err = store.approve(v, &reviewer, &[]).unwrap_err();
+    assert!(err.to_string().contains("required.ai-label"), "{err}");
+
+    // Rendered with the master's mark (as `studio render` and the editor do): labelled, approvable.
+    let marked = PlanRequest { ai: store.master_ai(master_id).unwrap(), ..request(&studio, None) };
+    let (plans, jobs) = render(&studio, &dir.path().join("m.mp4"), &["douyin"], &marked, &dir.path().join("out2"));
+    let v2 = jobs[0].variant_id;
+    store.set_author(v2, &editor).unwrap();
+    let findings = studio.submit_for_review(v2, "编辑小李").unwrap();
+    assert!(findings.iter().all(|f| f.rule_id != "required.ai-label"), "{findings:#?}");
+    store.approve(v2, &reviewer, &[]).unwrap();
+
+    // What a platform's checker reads: the MP4's AIGC tag and the cover's XMP.
+    let probe = ffprobe(&jobs[0].output_path);
+    let tag = probe["format"]["tags"]["AIGC"].as_str().expect("an AIGC tag in the MP4");
+    let record: serde_json::Value = serde_json::from_str(tag).unwrap();
+    assert_eq!((record["Label"].as_str(), record["ContentProducer"].as_str()), (Some("1"), Some("某数字人平台")));
+    let cover = std::fs::read(jobs[0].cover_path.as_ref().unwrap()).unwrap();
+    assert_eq!(find_implicit(&cover).as_deref(), Some(tag), "the cover carries the same record");
+    let cover_probe = ffprobe(jobs[0].cover_path.as_ref().unwrap());
+    assert_eq!(stream(&cover_probe, "video").unwrap()["codec_name"], "mjpeg", "the labelled cover still decodes");
+
+    // What a viewer sees: the label's plate in the safe zone's top-left corner, from the first frame to the last.
+    let label = plans[0].ai_label.as_ref().unwrap();
+    assert_eq!(label.record.text, "本视频含AI生成内容");
+    let o = &label.overlay;
+    let first_job = store.jobs().unwrap().into_iter().find(|j| j.variant_id == v).unwrap();
+    let area = (o.x, o.y, o.source.width, o.source.height);
+    for t in [0.0, 5.8] {
+        let (plain, w, _) = frame_rgb(&first_job.output_path, t);
+        let (labelled, _, _) = frame_rgb(&jobs[0].output_path, t);
+        let diff = mean_diff(&plain, &labelled, w, area);
+        assert!(diff > 8.0, "the label changes its box at {t} s (mean difference {diff:.1})");
+    }
+    let disclaimer = plans[0].overlay.as_ref().unwrap();
+    assert!(o.y + o.source.height < disclaimer.y, "the label sits clear of the disclaimer");
+    let actions: Vec<String> =
+        store.audit_entries(Some(("master", master_id))).unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["ai-mark"]);
+}

@@ -148,6 +148,7 @@ impl Env {
             theme: "light".into(),
             disclaimer: self.studio.disclaimer(Some("risk-zh"), None, None, None).unwrap(),
             cross_line: None,
+            ai: None,
         };
         let plan = self.studio.make_note(&md, &request, &self.dir.path().join("cards").join(platform)).unwrap();
         let project = store.ensure_project("笔记").unwrap();
@@ -640,6 +641,7 @@ fn postgres_a_server_crash_mid_approval_loses_nothing_and_applies_once() {
             theme: "light".into(),
             disclaimer: studio.disclaimer(Some("risk-zh"), None, None, None).unwrap(),
             cross_line: None,
+            ai: None,
         };
         let plan = studio.make_note(&md, &request, &data.path().join(name)).unwrap();
         let project = store.ensure_project("p").unwrap();

@@ -80,6 +80,7 @@ fn setup() -> Env {
         theme: "light".into(),
         disclaimer: disclaimer.clone(),
         cross_line: None,
+        ai: None,
     };
     let plan = studio.make_note(&article, &request, &root.join("seed-out")).unwrap();
     let variant = studio.enqueue_note("fuzz", &plan).unwrap();
@@ -152,6 +153,7 @@ pub fn markdown_cards(data: &[u8]) {
         theme: "light".into(),
         disclaimer: env.disclaimer.clone(),
         cross_line: None,
+        ai: None,
     };
     let plan = match env.studio.make_note(&path, &request, &dir.join("out")) {
         Ok(plan) => plan,
@@ -213,6 +215,7 @@ pub fn theme_toml(data: &[u8]) {
         theme: theme.id.clone(),
         disclaimer: env.disclaimer.clone(),
         cross_line: None,
+        ai: None,
     };
     match studio.make_note(&article, &request, &dir.join("out")) {
         Ok(plan) => assert!(!plan.cards.is_empty()),

@@ -1,6 +1,7 @@
 //! Repurpose Studio's engine: one master asset in, platform-ready variants
 //! out. No UI here: the desktop shell and the `studio` CLI both call this.
 
+pub mod ai_label;
 pub mod assets;
 pub mod backups;
 pub mod captions;

@@ -118,6 +118,12 @@ impl Studio {
         self.store()?.master_by_path(&path.to_string_lossy())
     }
 
+    /// The AI-content mark of the master recorded under `path`, if any.
+    pub fn ai_mark_for(&self, path: &Path) -> Result<Option<crate::ai_label::AiMark>> {
+        let Some(id) = self.master_at(path)? else { return Ok(None) };
+        self.store()?.master_ai(id)
+    }
+
     /// The cues of the master recorded under `path`, empty when it has none.
     pub fn cues_for(&self, path: &Path) -> Result<Vec<crate::subtitles::Cue>> {
         let Some(id) = self.master_at(path)? else { return Ok(Vec::new()) };

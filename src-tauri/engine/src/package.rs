@@ -58,6 +58,10 @@ pub struct Manifest {
     /// chain's state outside the database, checked against it later.
     #[serde(default)]
     pub audit_head: Option<AuditHead>,
+    /// The AI-content label the files carry (visible words, and the implicit
+    /// record in the video's `AIGC` tag or the pictures' XMP), when marked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_label: Option<crate::ai_label::AiLabelRecord>,
     pub files: Vec<PackageFile>,
     pub exported_at: String,
     pub exported_by: String,
@@ -111,6 +115,7 @@ struct Prepared {
     disclaimer_text: String,
     /// The approved cues as an SRT file, for platforms that take a subtitle upload.
     subtitles: Option<String>,
+    ai_label: Option<crate::ai_label::AiLabelRecord>,
     folder: String,
 }
 
@@ -220,6 +225,7 @@ impl Studio {
             ))
         })?;
         let mut subtitles = None;
+        let ai_label;
         let (sources, disclaimer_text) = match content.kind.as_str() {
             "video" => {
                 let plan: VariantPlan = store.local_json(&content.plan_json)?;
@@ -243,6 +249,7 @@ impl Studio {
                 // Written from the approved plan, not copied: it is exactly what was reviewed.
                 subtitles =
                     plan.captions.as_ref().filter(|c| !c.cues.is_empty()).map(|c| crate::subtitles::to_srt(&c.cues));
+                ai_label = plan.ai_label.map(|l| l.record);
                 (s, plan.disclaimer_text.unwrap_or_default())
             }
             _ => {
@@ -265,6 +272,7 @@ impl Studio {
                         expected_sha256: None,
                     });
                 }
+                ai_label = plan.ai_label.clone();
                 (s, plan.disclaimer_text.clone())
             }
         };
@@ -296,7 +304,7 @@ impl Studio {
         let when = post.scheduled_at.as_deref().map(from_utc_text).transpose()?;
         let stamp = when.map(|t| t.to_zoned(tz.clone()).strftime("%Y%m%d-%H%M").to_string()).unwrap_or_default();
         let folder = safe_component(&format!("{stamp}_{}_{}_post{}", account.platform, account.handle, post.id));
-        Ok(Prepared { post, account, content, approval, sources, disclaimer_text, subtitles, folder })
+        Ok(Prepared { post, account, content, approval, sources, disclaimer_text, subtitles, ai_label, folder })
     }
 
     fn write_all(
@@ -369,6 +377,7 @@ impl Studio {
                 content_hash: p.approval.content_hash.clone(),
                 approval: p.approval.clone(),
                 audit_head: audit_head.cloned(),
+                ai_label: p.ai_label.clone(),
                 files,
                 exported_at: now.clone(),
                 exported_by: actor.to_owned(),

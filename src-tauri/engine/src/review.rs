@@ -2,6 +2,7 @@
 //! it with the lexicon, adds the checks only a plan can answer (is the risk
 //! text on screen long enough?), and hands the result to the store's workflow.
 
+use crate::ai_label::AiMark;
 use crate::compliance::{Finding, Lexicon, PublishText, Severity};
 use crate::disclaimer::MIN_DISPLAY_SECONDS;
 use crate::error::Result;
@@ -152,6 +153,43 @@ fn card_findings(plan: &NotePlan) -> Vec<Finding> {
         .collect()
 }
 
+/// A marked variant whose output lacks its AI label: the label on the frame
+/// (and the file's implicit record) for video, the footer line on every card
+/// for notes. Both come from the plan, which is what was rendered.
+fn ai_label_findings(mark: Option<&AiMark>, video: Option<&VariantPlan>, note: Option<&NotePlan>) -> Vec<Finding> {
+    let Some(mark) = mark else { return Vec::new() };
+    let kinds = mark.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+    let finding = |field: String, explanation: String| Finding {
+        severity: Severity::Block,
+        rule_id: "required.ai-label".into(),
+        family: "required".into(),
+        field,
+        matched: String::new(),
+        start: 0,
+        end: 0,
+        excerpt: String::new(),
+        explanation: format!(
+            "{explanation}该内容已标记含AI生成合成内容（{kinds}），须添加显式标识与文件元数据中的隐式标识（《人工智能生成合成内容标识办法》，自2025年9月1日起施行）。"
+        ),
+        suggestion: "重新渲染或重新生成：母版或变体已标记，新的输出会自动带上AI标识。".into(),
+    };
+    match (video, note) {
+        (Some(plan), _) if plan.ai_label.is_none() => {
+            vec![finding("video".into(), "视频画面和文件里都没有AI标识。".into())]
+        }
+        (_, Some(plan)) => match &plan.ai_label {
+            None => vec![finding("cards".into(), "卡片和文字版都没有AI标识。".into())],
+            Some(label) => plan
+                .cards
+                .iter()
+                .filter(|c| !c.footer_text.contains(&label.text))
+                .map(|c| finding(format!("card {}", c.index), format!("第 {} 张卡片的页脚没有AI标识。", c.index)))
+                .collect(),
+        },
+        _ => Vec::new(),
+    }
+}
+
 /// Everything wrong with a variant's content: its texts, and for video the
 /// risk text on screen, for notes every card and its footer.
 pub fn check(lexicon: &Lexicon, content: &VariantContent) -> Result<Vec<Finding>> {
@@ -159,6 +197,9 @@ pub fn check(lexicon: &Lexicon, content: &VariantContent) -> Result<Vec<Finding>
         "video" => {
             let plan: VariantPlan = serde_json::from_str(&content.plan_json)?;
             let mut texts = publish_texts(content, plan.disclaimer_text.as_deref());
+            if let Some(l) = &plan.ai_label {
+                texts.push(PublishText::new("ai-label", &l.record.text));
+            }
             if let Some(c) = &plan.captions {
                 texts.extend(cue_texts(&c.cues));
             }
@@ -167,6 +208,7 @@ pub fn check(lexicon: &Lexicon, content: &VariantContent) -> Result<Vec<Finding>
                 findings.extend(clip_cue_pairs(lexicon, &c.cues));
             }
             findings.extend(on_screen_findings(&plan));
+            findings.extend(ai_label_findings(content.ai.as_ref(), Some(&plan), None));
             Ok(findings)
         }
         _ => {
@@ -175,6 +217,7 @@ pub fn check(lexicon: &Lexicon, content: &VariantContent) -> Result<Vec<Finding>
             texts.extend(plan.cards.iter().map(|c| PublishText::new(format!("card {}", c.index), &c.text)));
             let mut findings = lexicon.scan(&texts);
             findings.extend(card_findings(&plan));
+            findings.extend(ai_label_findings(content.ai.as_ref(), None, Some(&plan)));
             Ok(findings)
         }
     }

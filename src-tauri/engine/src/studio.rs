@@ -7,10 +7,13 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ai_label::{AiLabelRecord, AiMark};
 use crate::compliance::Lexicon;
 use crate::disclaimer::{Disclaimer, DisclaimerCatalog, render_overlay};
 use crate::error::{EngineError, Result};
-use crate::plan::{OverlayPair, OverlaySource, PlanRequest, VariantPlan, overlay_box, plan_variant};
+use crate::plan::{
+    OverlayPair, OverlaySource, PlanRequest, VariantPlan, VideoAiLabel, ai_label_font_px, overlay_box, plan_variant,
+};
 use crate::platform::PlatformCatalog;
 use crate::probe::{MediaInfo, probe};
 use crate::store::Store;
@@ -215,6 +218,9 @@ impl Studio {
         };
         let out_dir = std::path::absolute(out_dir).map_err(|e| EngineError::io("resolving the output folder", e))?;
         let mut plan = plan_variant(media, profile, request, overlays.as_ref(), &out_dir)?;
+        if let Some(mark) = &request.ai {
+            plan.ai_label = Some(self.video_ai_label(profile, &plan, mark)?);
+        }
         if !request.cues.is_empty() {
             let burn = request.burn_captions.unwrap_or(profile.captions.burn);
             let (captions, notes) = self.caption_plan(profile, &plan, &request.cues, burn)?;
@@ -224,12 +230,37 @@ impl Studio {
         Ok(plan)
     }
 
+    /// The AI label's pictures for the frame and the cover, and its implicit
+    /// record. The record's ProduceID names this cut of this master, the
+    /// same each time it is planned.
+    fn video_ai_label(
+        &self,
+        profile: &crate::platform::PlatformProfile,
+        plan: &VariantPlan,
+        mark: &AiMark,
+    ) -> Result<VideoAiLabel> {
+        let text = mark.video_text();
+        let (frame_box, cover_box) = (overlay_box(profile, false), overlay_box(profile, true));
+        let frame = self.overlay_file_sized(&text, ai_label_font_px(&frame_box), frame_box.max_width())?;
+        let cover = self.overlay_file_sized(&text, ai_label_font_px(&cover_box), cover_box.max_width())?;
+        let cut = serde_json::json!({ "master": plan.master, "platform": plan.platform, "segments": plan.segments });
+        let produce_id = crate::digest::sha256_hex(cut.to_string().as_bytes())[..20].to_owned();
+        Ok(VideoAiLabel {
+            record: AiLabelRecord { mark: mark.clone(), implicit: mark.implicit(&produce_id), text },
+            overlay: frame_box.place_top(&frame),
+            cover: cover_box.place_top(&cover),
+        })
+    }
+
     /// Renders the overlay PNG into the data folder, named by its content so
     /// that identical overlays are shared and a stored plan's file stays valid.
     fn overlay_file(&self, text: &str, area: crate::plan::OverlayBox) -> Result<OverlaySource> {
-        let (image, font) = self.with_text(|engine| {
-            Ok((render_overlay(engine, text, area.font_px, area.max_width())?, engine.family().to_owned()))
-        })?;
+        self.overlay_file_sized(text, area.font_px, area.max_width())
+    }
+
+    fn overlay_file_sized(&self, text: &str, font_px: f32, max_width: u32) -> Result<OverlaySource> {
+        let (image, font) = self
+            .with_text(|engine| Ok((render_overlay(engine, text, font_px, max_width)?, engine.family().to_owned())))?;
         let path = self.overlay_store(&image.png, "png")?;
         Ok(OverlaySource { path, width: image.width, height: image.height, font })
     }

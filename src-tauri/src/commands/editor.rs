@@ -110,6 +110,8 @@ fn request(
         },
         cues: state.studio().store()?.subtitles(i64::from(master_id))?.map(|s| s.cues).unwrap_or_default(),
         burn_captions: choice.captions,
+        // The master's stored mark (`studio ai mark`): every variant carries its label.
+        ai: state.studio().store()?.master_ai(i64::from(master_id))?,
     })
 }
 

@@ -71,6 +71,7 @@ pub fn make_note(
         theme,
         disclaimer: studio.disclaimer_with_settings(&disclaimer)?,
         cross_line: None,
+        ai: None,
     };
     let plan = studio.make_note(&master.path, &request, &studio.data_dir().join("notes"))?;
     let variant = studio.enqueue_note("default", &plan)?;

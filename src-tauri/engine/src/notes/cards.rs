@@ -63,6 +63,8 @@ pub struct CardInput<'a> {
     pub height: u32,
     pub disclaimer: &'a str,
     pub max_cards: usize,
+    /// An XMP packet to write into every card (the implicit AI label).
+    pub xmp: Option<&'a str>,
 }
 
 enum Drawable {
@@ -426,7 +428,7 @@ pub fn render_cards(
         engine.draw(&mut no, &mut pixmap, nx, ny, theme.color("muted"));
 
         let path = out_dir.join(format!("{stem}-{:02}.png", i + 1));
-        let png = encode_opaque_png(&pixmap)?;
+        let png = encode_opaque_png(&pixmap, input.xmp)?;
         crate::render::write_complete(&path, &png)?;
         cards.push(NoteCard {
             index: i + 1,
@@ -445,7 +447,7 @@ pub fn render_cards(
 /// Cards are opaque, so the premultiplied pixels are the straight ones: write
 /// them as RGB with fast deflate (several times quicker than the default
 /// level for a few per cent more bytes).
-fn encode_opaque_png(pixmap: &Pixmap) -> Result<Vec<u8>> {
+fn encode_opaque_png(pixmap: &Pixmap, xmp: Option<&str>) -> Result<Vec<u8>> {
     let rgb: Vec<u8> = pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
     let mut out = Vec::with_capacity(rgb.len() / 4);
     let err = |e: png::EncodingError| EngineError::InvalidArgument(format!("encoding a card: {e}"));
@@ -453,6 +455,10 @@ fn encode_opaque_png(pixmap: &Pixmap) -> Result<Vec<u8>> {
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
+    if let Some(xmp) = xmp {
+        // Where XMP readers look in a PNG: an iTXt chunk under Adobe's keyword.
+        encoder.add_itxt_chunk("XML:com.adobe.xmp".to_owned(), xmp.to_owned()).map_err(err)?;
+    }
     let mut writer = encoder.write_header().map_err(err)?;
     writer.write_image_data(&rgb).map_err(err)?;
     writer.finish().map_err(err)?;

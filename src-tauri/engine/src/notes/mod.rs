@@ -25,6 +25,9 @@ pub struct NoteRequest {
     pub disclaimer: Disclaimer,
     /// A closing line such as `更多干货去小红书搜 {account}`.
     pub cross_line: Option<String>,
+    /// The article is marked as containing AI-generated content: every card's
+    /// footer and the text version carry the label, the cards its XMP record.
+    pub ai: Option<crate::ai_label::AiMark>,
 }
 
 /// A card as stored with its variant.
@@ -53,6 +56,9 @@ pub struct NotePlan {
     /// The font family that drew the cards (empty: the system's sans-serif).
     #[serde(default)]
     pub font: String,
+    /// The AI-content label the cards carry (unmarked articles have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_label: Option<crate::ai_label::AiLabelRecord>,
 }
 
 /// Reads and parses an article file.
@@ -149,15 +155,31 @@ impl crate::studio::Studio {
             disclaimer.lines.insert(1.min(disclaimer.lines.len()), inst.to_owned());
         }
         let disclaimer_text = disclaimer.text();
+        let stem = article_path.file_stem().map_or_else(|| "article".into(), |s| s.to_string_lossy().into_owned());
+        // The label is the footer's last line: on every card, in the same
+        // layout as the risk text. The record's ProduceID names this note.
+        let ai_label = request.ai.as_ref().map(|mark| {
+            let note = serde_json::json!({ "article": article_path, "platform": profile.id });
+            let produce_id = crate::digest::sha256_hex(note.to_string().as_bytes())[..20].to_owned();
+            crate::ai_label::AiLabelRecord {
+                mark: mark.clone(),
+                text: mark.note_text(),
+                implicit: mark.implicit(&produce_id),
+            }
+        });
+        let footer_text = match &ai_label {
+            Some(l) => format!("{disclaimer_text}\n{}", l.text),
+            None => disclaimer_text.clone(),
+        };
+        let xmp = ai_label.as_ref().map(|l| crate::ai_label::xmp_packet(&l.implicit));
         let mut warnings = article.warnings.clone();
         warnings.extend(text.warnings.iter().cloned());
-        let stem = article_path.file_stem().map_or_else(|| "article".into(), |s| s.to_string_lossy().into_owned());
         let out_dir = std::path::absolute(out_dir).map_err(|e| EngineError::io("resolving the output folder", e))?;
         let mut cards = Vec::new();
         let mut article_file = None;
         if spec.max_cards == 0 {
             let path = out_dir.join(format!("{stem}.{}.md", profile.id));
-            let body = format!("# {}\n\n{}\n\n---\n{}\n", text.title, article.plain_text(), disclaimer_text);
+            let body = format!("# {}\n\n{}\n\n---\n{}\n", text.title, article.plain_text(), footer_text);
             std::fs::create_dir_all(&out_dir)
                 .map_err(|e| EngineError::io(format!("creating {}", out_dir.display()), e))?;
             crate::render::write_complete(&path, body.as_bytes())?;
@@ -168,8 +190,9 @@ impl crate::studio::Studio {
                 theme,
                 width: spec.card_width,
                 height: spec.card_height,
-                disclaimer: &disclaimer_text,
+                disclaimer: &footer_text,
                 max_cards: spec.max_cards as usize,
+                xmp: xmp.as_deref(),
             };
             let dir = out_dir.join(format!("{stem}.{}", profile.id));
             remove_partials_in(&dir);
@@ -198,6 +221,7 @@ impl crate::studio::Studio {
             article_file,
             disclaimer_text,
             warnings,
+            ai_label,
         })
     }
 

@@ -43,6 +43,12 @@ impl VariantPlan {
             next_input += 1;
             next_input - 1
         });
+        let label_input = self.ai_label.as_ref().map(|l| {
+            args.extend(["-f".into(), "png_pipe".into(), "-i".into()]);
+            args.push(file_url(&l.overlay.source.path));
+            next_input += 1;
+            next_input - 1
+        });
         let caption_input = self.captions.as_ref().filter(|c| c.burn).and_then(|c| c.list.as_ref()).map(|list| {
             // Pictures and gaps from a list, never text: see `plan::captions`.
             // `-safe 0` allows the list's `option` lines; its entries are our own hex names.
@@ -88,6 +94,10 @@ impl VariantPlan {
         if let (Some(o), Some(i)) = (&self.overlay, overlay_input) {
             graph.push(overlay_filter(last, o, i, "marked"));
             last = "marked";
+        }
+        if let (Some(l), Some(i)) = (&self.ai_label, label_input) {
+            graph.push(overlay_filter(last, &l.overlay, i, "labelled"));
+            last = "labelled";
         }
         if let (Some(c), Some(i)) = (&self.captions, caption_input) {
             let b = &c.band;
@@ -142,10 +152,20 @@ impl VariantPlan {
         // Also cap the output: a fractional-rate master can make the fps
         // filter emit a frame or two past the input's end.
         tail.extend(["-t".to_owned(), secs(self.duration)]);
-        tail.extend(
-            ["-movflags", "+faststart", "-map_metadata", "-1", "-map_chapters", "-1", "-f", "mp4", "-y"]
-                .map(str::to_owned),
-        );
+        // The master's own tags are dropped; a marked variant gets the
+        // implicit AI label as an `AIGC` tag, which the MP4 muxer writes
+        // (as an mdta key) only with `use_metadata_tags`.
+        tail.extend(["-map_metadata", "-1", "-map_chapters", "-1"].map(str::to_owned));
+        match &self.ai_label {
+            Some(l) => tail.extend([
+                "-metadata".to_owned(),
+                format!("AIGC={}", l.record.implicit),
+                "-movflags".to_owned(),
+                "+faststart+use_metadata_tags".to_owned(),
+            ]),
+            None => tail.extend(["-movflags", "+faststart"].map(str::to_owned)),
+        }
+        tail.extend(["-f", "mp4", "-y"].map(str::to_owned));
         args.extend(tail.into_iter().map(OsString::from));
         args.push(file_url(output));
         args
@@ -165,15 +185,18 @@ impl VariantPlan {
             "0:v:0",
             "framed",
         )];
-        match &c.overlay {
-            Some(o) => {
+        let mut last = "framed";
+        let label = self.ai_label.as_ref().map(|l| &l.cover);
+        for (overlay, name) in [(c.overlay.as_ref(), "marked"), (label, "labelled")] {
+            if let Some(o) = overlay {
+                let index = args.iter().filter(|a| *a == "-i").count();
                 args.extend(["-f".into(), "png_pipe".into(), "-i".into()]);
                 args.push(file_url(&o.source.path));
-                graph.push(overlay_filter("framed", o, 1, "marked"));
-                graph.push("[marked]format=yuvj420p[cover]".into());
+                graph.push(overlay_filter(last, o, index, name));
+                last = name;
             }
-            None => graph.push("[framed]format=yuvj420p[cover]".into()),
         }
+        graph.push(format!("[{last}]format=yuvj420p[cover]"));
         args.extend(
             [
                 "-filter_complex",

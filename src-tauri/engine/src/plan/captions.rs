@@ -69,8 +69,13 @@ const LINE_HEIGHT: f32 = 1.25;
 
 /// The band for a profile's frame: the safe zone's width, tall enough for
 /// `max_lines` lines, resting on the disclaimer plate (with a gap) or on the
-/// safe zone's bottom edge; or at its top edge when the style says so.
-pub fn caption_band(profile: &PlatformProfile, disclaimer: Option<&PlacedOverlay>) -> Result<CaptionBand, String> {
+/// safe zone's bottom edge; or at its top edge when the style says so (below
+/// the AI-content label, when there is one).
+pub fn caption_band(
+    profile: &PlatformProfile,
+    disclaimer: Option<&PlacedOverlay>,
+    ai_label: Option<&PlacedOverlay>,
+) -> Result<CaptionBand, String> {
     let area = overlay_box(profile, false);
     let style = &profile.captions;
     let font_px = (area.frame_width.min(area.frame_height) as f32 * style.font_scale).round().max(12.0);
@@ -80,7 +85,9 @@ pub fn caption_band(profile: &PlatformProfile, disclaimer: Option<&PlacedOverlay
     let width = area.max_width() & !1;
     let (top, bottom) = (area.top, area.frame_height.saturating_sub(area.bottom));
     let y = match style.position {
-        CaptionPosition::Top => top,
+        CaptionPosition::Top => {
+            ai_label.map_or(top, |l| l.y + l.source.height + (font_px * 0.3).round() as u32).next_multiple_of(2)
+        }
         CaptionPosition::Bottom => {
             let floor = disclaimer.map_or(bottom, |d| d.y.saturating_sub((font_px * 0.3).round() as u32));
             floor.saturating_sub(height)
@@ -274,7 +281,7 @@ mod tests {
                 end: None,
             };
             for d in [None, Some(&disclaimer)] {
-                let band = caption_band(profile, d).unwrap();
+                let band = caption_band(profile, d, None).unwrap();
                 assert!(band.y >= area.top && band.x >= area.left, "{}", profile.id);
                 assert!(band.x + band.width <= area.frame_width - area.right, "{}", profile.id);
                 let limit = d.map_or(area.frame_height - area.bottom, |d| d.y);

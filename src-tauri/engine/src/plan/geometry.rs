@@ -33,6 +33,19 @@ impl OverlayBox {
         let y = self.frame_height.saturating_sub(self.bottom + source.height).max(self.top);
         PlacedOverlay { source: source.clone(), x, y, start, end }
     }
+
+    /// In the safe area's top-left corner, for the whole clip: the AI-content
+    /// label stays clear of the disclaimer and captions at the bottom (a
+    /// caption band at the top starts below it, see `caption_band`).
+    pub fn place_top(&self, source: &OverlaySource) -> PlacedOverlay {
+        PlacedOverlay { source: source.clone(), x: self.left, y: self.top, start: 0.0, end: None }
+    }
+}
+
+/// The AI label's text size: a little smaller than the disclaimer's, as a
+/// corner label is, and still legible on a phone.
+pub fn ai_label_font_px(area: &OverlayBox) -> f32 {
+    (area.font_px * 0.8).max(12.0)
 }
 
 /// The safe area for the profile's frame or, scaled to it, its cover.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub use captions::{
     CaptionBand, CaptionPicture, CaptionPlan, CaptionSpan, caption_band, caption_spans, concat_list, split_span,
 };
-pub use geometry::{OverlayBox, overlay_box};
+pub use geometry::{OverlayBox, ai_label_font_px, overlay_box};
 
 use crate::disclaimer::{Disclaimer, MIN_DISPLAY_SECONDS};
 use crate::error::{EngineError, Result};
@@ -65,6 +65,10 @@ pub struct PlanRequest {
     /// Burn captions in (`None`: as the profile says).
     #[serde(default)]
     pub burn_captions: Option<bool>,
+    /// The master is marked as containing AI-generated content: the variant
+    /// carries its label (see [`crate::ai_label`]).
+    #[serde(default)]
+    pub ai: Option<crate::ai_label::AiMark>,
 }
 
 /// A rendered overlay picture on disk.
@@ -138,8 +142,21 @@ pub struct VariantPlan {
     /// Captions from the master's subtitles (plans stored before captions have none).
     #[serde(default)]
     pub captions: Option<CaptionPlan>,
+    /// The AI-content label, on the frame for the whole clip and on the
+    /// cover, and the implicit record written into both files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_label: Option<VideoAiLabel>,
     /// Decisions the user should know about (e.g. "the master is shorter than 15 s").
     pub notes: Vec<String>,
+}
+
+/// A video's AI-content label as planned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoAiLabel {
+    #[serde(flatten)]
+    pub record: crate::ai_label::AiLabelRecord,
+    pub overlay: PlacedOverlay,
+    pub cover: PlacedOverlay,
 }
 
 /// Builds the plan for one platform.
@@ -222,6 +239,7 @@ pub fn plan_variant(
         },
         output,
         captions: None,
+        ai_label: None,
         notes,
     })
 }

@@ -58,6 +58,9 @@ pub fn render_variant(
         ffmpeg::run(tools, &plan.ffmpeg_args(&video_tmp), &plan.output, plan.duration, on_progress, cancel)?;
         check_duration(tools, plan, &video_tmp)?;
         ffmpeg::run(tools, &plan.cover_args(&cover_tmp), &plan.cover.output, 0.04, &mut |_| {}, cancel)?;
+        if let Some(label) = &plan.ai_label {
+            label_cover(&cover_tmp, &label.record.implicit)?;
+        }
         let (size_bytes, sha256) = sync_and_hash(&video_tmp)?;
         sync_and_hash(&cover_tmp)?;
         // The video first: it is what a player may hold open.
@@ -72,6 +75,14 @@ pub fn render_variant(
         remove_partials(plan);
     }
     result
+}
+
+/// Writes the implicit AI label into the cover JPEG as XMP (ffmpeg's JPEG
+/// writer has no way to).
+fn label_cover(cover: &Path, implicit: &str) -> Result<()> {
+    let jpeg = std::fs::read(cover).map_err(|e| EngineError::io(format!("reading {}", cover.display()), e))?;
+    let labelled = crate::ai_label::jpeg_with_xmp(&jpeg, &crate::ai_label::xmp_packet(implicit))?;
+    std::fs::write(cover, labelled).map_err(|e| EngineError::io(format!("writing {}", cover.display()), e))
 }
 
 /// A damaged master can end early without ffmpeg failing; the output must be

@@ -548,6 +548,16 @@ const MIGRATIONS: &[Migration] = &[
     GRANT SELECT, INSERT ON subtitle_edits TO studio_member;
     "#,
     },
+    // 6 → 7: AI-content marks (JSON of `ai_label::AiMark`) on a master, which
+    // all its variants inherit, or on one variant.
+    Migration {
+        common: r#"
+    ALTER TABLE masters ADD COLUMN ai_json TEXT;
+    ALTER TABLE variants ADD COLUMN ai_json TEXT;
+    "#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build writes.

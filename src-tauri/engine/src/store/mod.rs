@@ -4,6 +4,7 @@
 //! one PostgreSQL database. The same store code runs on both (see `db`).
 
 mod accounts;
+mod ai_marks;
 pub mod anchor;
 mod audit;
 pub mod backup;

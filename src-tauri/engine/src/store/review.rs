@@ -55,15 +55,23 @@ pub struct VariantContent {
     /// SHA-256 of the newest finished render, if any.
     pub output_sha256: Option<String>,
     pub approved_hash: Option<String>,
+    /// The AI-content mark that applies: the variant's own, else its master's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai: Option<crate::ai_label::AiMark>,
 }
 
 impl VariantContent {
     /// Covers texts, settings and output: any change makes a new hash.
     pub fn content_hash(&self) -> String {
-        let canonical = serde_json::json!({
+        let mut canonical = serde_json::json!({
             "title": self.title, "body": self.body, "tags": self.tags,
             "plan": self.plan_json, "output": self.output_sha256,
         });
+        // Only when marked, so the hashes of everything approved before
+        // marks existed stay what they were.
+        if let Some(ai) = &self.ai {
+            canonical["ai"] = serde_json::json!(ai);
+        }
         crate::digest::sha256_hex(canonical.to_string().as_bytes())
     }
 }
@@ -94,8 +102,9 @@ pub(super) fn load_content(db: &Db, id: i64) -> Result<VariantContent> {
         .opt(
             "SELECT v.id, v.platform, v.kind, v.review_state, v.author_id, v.title, v.body, v.tags_json, v.plan_json,
                     v.approved_hash,
-                    (SELECT sha256 FROM render_jobs j WHERE j.variant_id = v.id AND j.state = 'done' ORDER BY j.id DESC LIMIT 1)
-             FROM variants v WHERE v.id = ?1",
+                    (SELECT sha256 FROM render_jobs j WHERE j.variant_id = v.id AND j.state = 'done' ORDER BY j.id DESC LIMIT 1),
+                    COALESCE(v.ai_json, m.ai_json)
+             FROM variants v JOIN masters m ON m.id = v.master_id WHERE v.id = ?1",
             args![id],
         )?
         .ok_or(EngineError::NotFound { what: "variant", id })?;
@@ -111,6 +120,7 @@ pub(super) fn load_content(db: &Db, id: i64) -> Result<VariantContent> {
         plan_json: r.get(8)?,
         approved_hash: r.get(9)?,
         output_sha256: r.get(10)?,
+        ai: r.get::<Option<String>>(11)?.map(|j| serde_json::from_str(&j)).transpose()?,
     })
 }
 
@@ -237,7 +247,18 @@ impl Store {
                 .iter()
                 .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .collect::<Result<_>>()?;
-            if stored.iter().any(|(_, _, _, h)| *h != hash) {
+            // The submission's own record too: a variant submitted without
+            // findings has none to compare.
+            let submitted: Option<String> = tx
+                .opt(
+                    "SELECT after_hash FROM audit_log WHERE entity = 'variant' AND entity_id = ?1 AND action = 'submit'
+                     ORDER BY id DESC LIMIT 1",
+                    args![id],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?
+                .flatten();
+            if stored.iter().any(|(_, _, _, h)| *h != hash) || submitted.is_some_and(|s| s != hash) {
                 return Err(not_allowed(format!("variant {id} changed after it was submitted; submit it again")));
             }
             let reason_for = |rule: &str| overrides.iter().find(|o| o.rule_id == rule && !o.reason.trim().is_empty());

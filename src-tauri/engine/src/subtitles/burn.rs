@@ -179,7 +179,8 @@ impl Studio {
     ) -> Result<(CaptionPlan, Vec<String>)> {
         let fail = |reason: String| EngineError::Plan { platform: profile.id.clone(), reason };
         let clipped: Vec<ClipCue> = clip_cues(cues, &plan.segments);
-        let band = caption_band(profile, plan.overlay.as_ref()).map_err(fail)?;
+        let band =
+            caption_band(profile, plan.overlay.as_ref(), plan.ai_label.as_ref().map(|l| &l.overlay)).map_err(fail)?;
         let mut notes = Vec::new();
         let mut pictures = Vec::new();
         let mut list = None;

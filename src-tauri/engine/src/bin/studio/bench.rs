@@ -132,6 +132,7 @@ pub fn cards(studio: &Studio, out: &Path) -> Result<()> {
         theme: "light".into(),
         disclaimer: studio.disclaimer(Some("risk-zh"), None, None, None)?,
         cross_line: None,
+        ai: None,
     };
     // The first run loads the system fonts; time the ones after it.
     studio.make_note(&article, &request, out)?;

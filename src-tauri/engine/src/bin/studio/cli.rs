@@ -166,6 +166,8 @@ pub enum Command {
         /// A closing line added to bodies, e.g. "更多干货去小红书搜 {account}".
         #[arg(long)]
         cross_line: Option<String>,
+        #[command(flatten)]
+        ai: AiArgs,
         #[arg(long, default_value = "out")]
         out: PathBuf,
         #[arg(long, default_value = "default")]
@@ -184,6 +186,12 @@ pub enum Command {
         platform: Option<String>,
         #[arg(long, default_value_t = 5)]
         count: usize,
+    },
+    /// AI-content marks: a master (and every variant made from it) or one variant
+    /// contains AI-generated content and carries a visible and an implicit label.
+    Ai {
+        #[command(subcommand)]
+        action: AiAction,
     },
     /// A master's subtitles: add a file, show the cues, correct a cue, list the corrections.
     Subtitles {
@@ -532,12 +540,64 @@ pub struct VariantArgs {
     /// Burn captions in: `on`, `off`, or per platform (`douyin=on,bilibili=off`). Default: each profile's own.
     #[arg(long, value_delimiter = ',')]
     pub captions: Vec<String>,
+    #[command(flatten)]
+    pub ai: AiArgs,
     /// Output folder.
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
     /// Project the master belongs to.
     #[arg(long, default_value = "default")]
     pub project: String,
+}
+
+/// Marking a master as containing AI-generated content while making its variants.
+#[derive(Debug, Clone, Args)]
+pub struct AiArgs {
+    /// What AI made: virtual-presenter, synthetic-voice, ai-text, ai-image (comma-separated).
+    /// The master is marked (rendering stores it; see `studio ai`) and every variant carries
+    /// the label. Default: the master's stored mark, if any.
+    #[arg(long = "ai", value_name = "KINDS")]
+    pub kinds: Option<String>,
+    /// The visible label's words (default: 本视频含AI生成内容, on cards 本内容含AI生成内容).
+    #[arg(long = "ai-label", value_name = "TEXT", requires = "kinds")]
+    pub label: Option<String>,
+    /// Who generated it (the AI service's name or filing number), for the implicit label.
+    #[arg(long = "ai-producer", value_name = "NAME", requires = "kinds")]
+    pub producer: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AiAction {
+    /// Mark a master (MASTER: an id from the library, or its file's path) or, with --variant, one variant.
+    Mark {
+        #[arg(required_unless_present = "variant")]
+        master: Option<String>,
+        #[arg(long, conflicts_with = "master")]
+        variant: Option<i64>,
+        /// What AI made: virtual-presenter, synthetic-voice, ai-text, ai-image (comma-separated).
+        #[arg(long)]
+        kinds: String,
+        /// The visible label's words (default: 本视频含AI生成内容, on cards 本内容含AI生成内容).
+        #[arg(long)]
+        label: Option<String>,
+        /// Who generated it (the AI service's name or filing number).
+        #[arg(long)]
+        producer: Option<String>,
+    },
+    /// Remove the mark of a master, or with --variant the variant's own (its master's still applies).
+    Clear {
+        #[arg(required_unless_present = "variant")]
+        master: Option<String>,
+        #[arg(long, conflicts_with = "master")]
+        variant: Option<i64>,
+    },
+    /// The mark of a master, or with --variant the one that applies to a variant.
+    Show {
+        #[arg(required_unless_present = "variant")]
+        master: Option<String>,
+        #[arg(long, conflicts_with = "master")]
+        variant: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! `studio`: the engine's headless command line, for batch use and machines
 //! without a display.
 
+mod ai;
 mod backup;
 mod bench;
 mod bench_calendar;
@@ -160,8 +161,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cross_line,
             out,
             project,
+            ai: ai_args,
         } => {
             let studio = open(&cli, 1)?;
+            let ai = ai::mark_for(&studio, ai_args, file, project, true, cli.actor.as_deref().unwrap_or(""))?;
             let disclaimer = match disclaimer_text {
                 Some(text) => studio.disclaimer(None, Some(text), institution.as_deref(), licence.as_deref())?,
                 None => studio.disclaimer(Some(disclaimer), None, institution.as_deref(), licence.as_deref())?,
@@ -173,6 +176,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     theme: theme.clone(),
                     disclaimer: disclaimer.clone(),
                     cross_line: cross_line.clone(),
+                    ai: ai.clone(),
                 };
                 let plan = studio.make_note(file, &request, out)?;
                 let variant = studio.enqueue_note(project, &plan)?;
@@ -209,6 +213,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check { input } => review::check(&cli, input),
         Command::Subtitles { action } => subtitles::run(&cli, action),
+        Command::Ai { action } => ai::run(&cli, action),
         Command::Suggest { file, duration, platform, count } => {
             subtitles::suggest(&cli, file, *duration, platform.as_deref(), *count)
         }
@@ -278,6 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 disclaimer_duration: None,
                 subtitles: None,
                 captions: Vec::new(),
+                ai: cli::AiArgs { kinds: None, label: None, producer: None },
                 out: out.clone(),
                 project: "demo".into(),
             };
@@ -355,6 +361,7 @@ fn plan_all(
         }
         None => studio.cues_for(&args.file)?,
     };
+    let ai = ai::mark_for(studio, &args.ai, &args.file, &args.project, keep, actor.unwrap_or(""))?;
     let request = PlanRequest {
         segments,
         start: args.start.as_deref().map(parse_clock).transpose()?,
@@ -363,6 +370,7 @@ fn plan_all(
         disclaimer,
         cues,
         burn_captions: None,
+        ai,
     };
     let plans = args
         .platforms
@@ -438,6 +446,19 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
                 Some(end) => format!("{}–{}", clock(o.start), clock(end)),
                 None => format!("from {} to the end", clock(o.start)),
             }
+        );
+    }
+    if let Some(l) = &plan.ai_label {
+        let o = &l.overlay;
+        println!(
+            "   AI label: {} ({}), box x {} y {}, {}x{}, the whole clip; metadata AIGC {}",
+            l.record.text,
+            l.record.mark.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+            o.x,
+            o.y,
+            o.source.width,
+            o.source.height,
+            l.record.implicit
         );
     }
     if let Some(c) = &plan.captions {

@@ -25,7 +25,7 @@ pub fn print_warnings(warnings: &[String]) {
 }
 
 /// A master by library id, or by the video's path (imported when new, with `project`).
-fn master_id(studio: &Studio, master: &str, project: Option<&str>) -> Result<i64> {
+pub(crate) fn master_id(studio: &Studio, master: &str, project: Option<&str>) -> Result<i64> {
     if let Ok(id) = master.parse::<i64>() {
         return studio.master(id).map(|m| m.id);
     }
