@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use studio_e2e::window::{Display, Driver, screenshot, wait_text};
-use studio_e2e::{Master, fast_studio, make_master, processes_mentioning, studio_cmd, wait_for};
+use studio_e2e::{
+    Master, fast_studio, full_small_profile, make_master, processes_mentioning, recorded_master, render, request,
+    studio_cmd, wait_for,
+};
 
 fn shots() -> PathBuf {
     let target = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().parent().unwrap().to_owned();
@@ -702,4 +705,97 @@ async fn the_editor_adds_subtitles_shows_the_caption_of_the_frame_and_applies_a_
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     screenshot(&app, &shots(), "41-editor-suggestion").await;
+
+    // The master is marked as AI-made: the preview draws the engine's label
+    // picture and the mark is stored, attributed to the person acting.
+    add_person(&app, "编辑小李", "editor").await;
+    click(&app, "#tab-editor").await;
+    wait_text(&app, "#ai-status", 10, |t| t.contains("未标识")).await;
+    click(&app, "#ai-mark input.ai-kind[value='virtual-presenter']").await;
+    click(&app, "#ai-save").await;
+    wait_text(&app, "#ai-status", 10, |t| t.contains("已标识：本视频含AI生成内容")).await;
+    find(&app, "[data-platform='douyin'] img.ai-label").await;
+    let started = std::time::Instant::now();
+    while app
+        .execute("const i = document.querySelector('[data-platform=douyin] img.ai-label'); return i.complete && i.naturalWidth > 0", vec![])
+        .await
+        .unwrap()
+        != serde_json::Value::Bool(true)
+    {
+        assert!(started.elapsed() < Duration::from_secs(10), "the AI label picture loads in the preview");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    screenshot(&app, &shots(), "42-editor-ai-label").await;
+    let studio = fast_studio(&data);
+    let store = studio.store().unwrap();
+    let id = studio.masters().unwrap()[0].id;
+    let mark = store.master_ai(id).unwrap().expect("the master is marked");
+    assert_eq!(mark.kinds, vec![studio_engine::ai_label::AiKind::VirtualPresenter]);
+    let audit = store.audit_entries(Some(("master", id))).unwrap();
+    assert!(
+        audit.iter().any(|r| r.action == "ai-mark" && r.actor == "编辑小李"),
+        "the mark is in the audit trail, by the person acting"
+    );
+}
+
+/// A smart-rendered full version (copied GOPs and re-encoded ones, their
+/// parameter sets in band) plays in the window's own player across both
+/// joins, and its frames are pictures, not black.
+#[tokio::test(flavor = "current_thread")]
+async fn a_smart_rendered_full_version_plays_in_the_window_across_its_joins() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    full_small_profile(&data);
+    let studio = fast_studio(&data);
+    let master = dir.path().join("录制 OBS.mp4");
+    recorded_master(&master, 20.0, (640, 360), 2, true);
+    let out = dir.path().join("out");
+    let (_, jobs) = render(&studio, &master, &["full-small"], &request(&studio, None), &out);
+    let method = jobs[0].method.clone().unwrap_or_default();
+    assert!(method.starts_with("smart: 2 windows re-encoded (0:00–0:06, 0:14–0:20)"), "{method}");
+    let smart = studio.import_master(&jobs[0].output_path, "default").unwrap();
+    drop(studio);
+
+    let display = Display::start();
+    let driver = Driver::start(&display, &data);
+    let app = driver.open().await;
+    wait_text(&app, "#title", 30, |t| t.contains("一鱼多吃")).await;
+    click(&app, "#tab-editor").await;
+    select(&app, ".player select", &smart.id.to_string()).await;
+    let state = "const v = document.querySelector('.player video'); \
+                 return [v.currentTime, v.readyState, v.error ? v.error.code : 0, v.paused];";
+    // Across the first join (6 s), then the second (14 s).
+    for (from, past) in [(5.0, 6.8), (13.0, 14.8)] {
+        app.execute(
+            &format!(
+                "const v = document.querySelector('.player video'); v.muted = true; v.currentTime = {from}; v.play();"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            let s = app.execute(state, vec![]).await.unwrap();
+            assert_eq!(s[2].as_u64(), Some(0), "the player reports no error: {s}");
+            if s[0].as_f64().unwrap_or(0.0) > past {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "playback never passed {past} s: {s}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let lit = app
+            .execute(
+                "const v = document.querySelector('.player video'); const c = document.createElement('canvas'); \
+                 c.width = 160; c.height = 90; const g = c.getContext('2d'); g.drawImage(v, 0, 0, 160, 90); \
+                 const d = g.getImageData(0, 0, 160, 90).data; let s = 0; \
+                 for (let i = 0; i < d.length; i += 4) s += d[i] + d[i + 1] + d[i + 2]; return s / (d.length / 4) / 3;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(lit.as_f64().unwrap() > 40.0, "a picture after the join at {past} s, not black: mean {lit}");
+    }
+    app.execute("document.querySelector('.player video').pause();", vec![]).await.unwrap();
+    screenshot(&app, &shots(), "43-smart-render-plays").await;
 }

@@ -41,6 +41,38 @@ fn standard_set_from_a_70_second_master() {
 }
 
 #[test]
+fn a_start_end_disclaimer_is_on_screen_in_its_windows_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("talk.mp4");
+    make_master(&master, &Master { seconds: 75.0, size: (640, 360), ..Master::default() });
+    let studio = fast_studio(&dir.path().join("data"));
+    let mut with = request(&studio, None);
+    with.disclaimer.as_mut().unwrap().at = Some("start-end,every=1m".parse().unwrap());
+    let without = PlanRequest { disclaimer: None, ..with.clone() };
+    let (plans, jobs) = render(&studio, &master, &["bilibili"], &with, &dir.path().join("with"));
+    let (_, bare) = render(&studio, &master, &["bilibili"], &without, &dir.path().join("without"));
+
+    let o = plans[0].overlay.clone().unwrap();
+    let windows: Vec<(f64, f64)> = o.on_screen(plans[0].duration).iter().map(|w| (w.start, w.end)).collect();
+    assert_eq!(windows, vec![(0.0, 5.0), (60.0, 65.0), (70.0, 75.0)]);
+    let area = (o.x, o.y, o.source.width, o.source.height);
+    for (t, shown) in [(0.0, true), (4.9, true), (5.5, false), (30.0, false), (62.0, true), (66.0, false), (74.9, true)]
+    {
+        let (a, w, _) = frame_rgb(&jobs[0].output_path, t);
+        let (b, _, _) = frame_rgb(&bare[0].output_path, t);
+        let inside = mean_diff(&a, &b, w, area);
+        if shown {
+            assert!(inside > 20.0, "the disclaimer is on screen at {t} s (mean diff {inside})");
+        } else {
+            assert!(inside < 3.0, "the picture is the master's own at {t} s (mean diff {inside})");
+        }
+    }
+    // Every window is at least 5 s, so review's on-screen rule is met.
+    let (_, findings) = studio.check_variant(jobs[0].variant_id).unwrap();
+    assert!(!findings.iter().any(|f| f.rule_id == "required.onscreen-risk"), "{findings:?}");
+}
+
+#[test]
 fn disclaimer_pixels_are_inside_the_safe_zone() {
     let dir = tempfile::tempdir().unwrap();
     let master = dir.path().join("m.mp4");

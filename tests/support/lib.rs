@@ -79,6 +79,40 @@ pub fn make_master(path: &Path, m: &Master) {
     }
 }
 
+/// A full version at 640x360 (so the tests encode little), start-end disclaimer:
+/// the shipped Bilibili profile with a smaller frame.
+pub fn full_small_profile(data: &Path) {
+    let bilibili =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/platforms/bilibili.toml"))
+            .unwrap()
+            .replace("id = \"bilibili\"", "id = \"full-small\"")
+            .replace("width = 1920\nheight = 1080", "width = 640\nheight = 360")
+            .replace("\"veryfast\"", "\"superfast\"")
+            .replace("top = 60\nbottom = 120\nleft = 60\nright = 60", "top = 20\nbottom = 40\nleft = 20\nright = 20");
+    assert!(bilibili.contains("width = 640") && bilibili.contains("disclaimer_at"), "{bilibili}");
+    std::fs::create_dir_all(data.join("platforms")).unwrap();
+    std::fs::write(data.join("platforms/full-small.toml"), bilibili).unwrap();
+}
+
+/// A recording as an OBS or a camera writes it: x264 with B-frames, closed
+/// GOPs, a keyframe every `gop_seconds`.
+pub fn recorded_master(path: &Path, seconds: f64, size: (u32, u32), gop_seconds: u32, audio: bool) {
+    let video = format!("testsrc2=size={}x{}:rate=30", size.0, size.1);
+    let gop = (gop_seconds * 30).to_string();
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", &video]);
+    if audio {
+        cmd.args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]);
+    }
+    cmd.args(["-t", &seconds.to_string(), "-c:v", "libx264", "-preset", "superfast", "-bf", "3", "-g", &gop]);
+    cmd.args(["-keyint_min", &gop, "-sc_threshold", "0", "-pix_fmt", "yuv420p"]);
+    if audio {
+        cmd.args(["-c:a", "aac", "-ac", "2", "-b:a", "128k"]);
+    }
+    let out = cmd.arg(path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// ffprobe's JSON for a file.
 pub fn ffprobe(path: &Path) -> Value {
     let out = Command::new("ffprobe")

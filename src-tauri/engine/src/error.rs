@@ -56,6 +56,10 @@ pub enum EngineError {
     )]
     IncompleteOutput { output: PathBuf, actual: f64, expected: f64 },
 
+    /// A smart render step failed; the job renders in full instead (see `render::smart`).
+    #[error("smart render failed at the {step} step: {detail}")]
+    SmartRender { step: String, detail: String },
+
     #[error(
         "{path} is open in another program (a player or a preview?), so the new render could not replace it; close it and retry the job (the old file is unchanged)"
     )]
@@ -147,6 +151,7 @@ impl EngineError {
             Self::RenderFailed { .. } => "render_failed",
             Self::AnalysisFailed { .. } => "analysis_failed",
             Self::IncompleteOutput { .. } => "render_incomplete",
+            Self::SmartRender { .. } => "smart_render_failed",
             Self::DiskFull { .. } => "disk_full",
             Self::OutputInUse { .. } => "output_in_use",
             Self::Cancelled => "cancelled",

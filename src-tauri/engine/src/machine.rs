@@ -30,6 +30,9 @@ pub struct MachineSettings {
     /// password); `None`: solo, everything in the local file.
     #[serde(default)]
     pub team_database: Option<String>,
+    /// Smart render of full versions (`None`: on); see [`crate::plan::smart`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smart_render: Option<bool>,
 }
 
 impl MachineSettings {
@@ -80,6 +83,9 @@ impl MachineSettings {
         if let Some(url) = self.team_database.as_ref().filter(|u| !u.trim().is_empty()) {
             config.team_database = Some(url.trim().to_owned());
         }
+        if let Some(on) = self.smart_render {
+            config.smart_render = on;
+        }
     }
 
     /// Drops empty paths (an emptied field means the default) and checks
@@ -117,6 +123,7 @@ impl MachineSettings {
             backup_dir: backup_dir.map(Path::to_owned),
             backups_kept: self.backups_kept,
             team_database: team_database.map(str::to_owned),
+            smart_render: self.smart_render,
         })
     }
 }

@@ -148,6 +148,20 @@ pub struct VideoSpec {
     /// Give masters without sound a silent AAC track (most apps expect one).
     #[serde(default = "yes")]
     pub silent_audio_if_missing: bool,
+    /// When the disclaimer is on screen: `whole` (the default) or
+    /// `start-end[,every=10m]`; a render may choose otherwise.
+    #[serde(default)]
+    pub disclaimer_at: crate::disclaimer::DisclaimerPolicy,
+    /// The longest keyframe interval the platform accepts in an upload,
+    /// seconds (a smart render keeps the master's); default twice `keyframe_interval`.
+    #[serde(default)]
+    pub max_keyframe_gap: Option<f64>,
+}
+
+impl VideoSpec {
+    pub fn max_keyframe_gap(&self) -> f64 {
+        self.max_keyframe_gap.unwrap_or(2.0 * self.keyframe_interval)
+    }
 }
 
 /// x264/AAC settings for a platform.
@@ -313,6 +327,11 @@ impl AssetRecord for PlatformProfile {
             }
             if !is_positive(v.keyframe_interval) {
                 return Err(bad("video.keyframe_interval", "must be positive".into()));
+            }
+            if let Some(g) = v.max_keyframe_gap
+                && (g.is_nan() || g < v.keyframe_interval)
+            {
+                return Err(bad("video.max_keyframe_gap", format!("{g} must be at least keyframe_interval")));
             }
             if self.safe_zone.left + self.safe_zone.right >= v.width / 2
                 || self.safe_zone.top + self.safe_zone.bottom >= v.height / 2

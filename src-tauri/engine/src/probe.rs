@@ -114,6 +114,95 @@ pub fn probe(tools: &MediaTools, path: &Path) -> Result<MediaInfo> {
     from_probe_json(parsed, path, meta.len())
 }
 
+/// The master's keyframes, frame count and bitrates, for smart render: one
+/// pass over the video's packets (no decoding) and a look at the audio stream.
+#[tracing::instrument(skip(tools), fields(path = %path.display()))]
+pub fn stream_facts(tools: &MediaTools, path: &Path) -> Result<crate::plan::smart::StreamFacts> {
+    let run = |args: &[&str]| ffprobe_text(tools, path, args);
+    let packets = run(&["-select_streams", "v:0", "-show_entries", "packet=pts_time,size,flags", "-of", "csv=p=0"])?;
+    let (mut keyframes, mut frames, mut bytes, mut first, mut last) = (Vec::new(), 0u64, 0u64, f64::INFINITY, 0.0f64);
+    for line in packets.lines() {
+        let mut fields = line.split(',');
+        let (Some(pts), Some(size), Some(flags)) = (fields.next(), fields.next(), fields.next()) else { continue };
+        let Ok(pts) = pts.parse::<f64>() else { continue };
+        frames += 1;
+        bytes += size.parse::<u64>().unwrap_or(0);
+        first = first.min(pts);
+        last = last.max(pts);
+        if flags.starts_with('K') {
+            keyframes.push(pts);
+        }
+    }
+    if frames == 0 {
+        return Err(EngineError::InputNoVideo { path: path.to_owned() });
+    }
+    keyframes.sort_by(f64::total_cmp);
+    let seconds = (last - first).max(1e-3) * (frames as f64) / ((frames - 1).max(1) as f64);
+    let audio = run(&["-select_streams", "a:0", "-show_entries", "stream=profile", "-of", "csv=p=0"])?;
+    Ok(crate::plan::smart::StreamFacts {
+        keyframes,
+        frames,
+        first_pts: first,
+        video_kbps: bytes as f64 * 8.0 / seconds / 1000.0,
+        audio_profile: audio.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned),
+    })
+}
+
+/// ffprobe's output for `args` on `path`, as text.
+fn ffprobe_text(tools: &MediaTools, path: &Path, args: &[&str]) -> Result<String> {
+    let output = tools
+        .ffprobe_command()
+        .args(["-v", "error"])
+        .args(args)
+        .arg(crate::tools::file_url(path))
+        .output()
+        .map_err(|e| spawn_error("ffprobe", &path.display().to_string(), e))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(EngineError::InputNotMedia { path: path.to_owned(), detail: describe_probe_error(&stderr, path) });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The first video packet's presentation and decode times, in seconds.
+pub fn first_video_packet(tools: &MediaTools, path: &Path) -> Result<(f64, f64)> {
+    let text = ffprobe_text(
+        tools,
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-read_intervals",
+            "%+#1",
+            "-show_entries",
+            "packet=pts_time,dts_time",
+            "-of",
+            "csv=p=0",
+        ],
+    )?;
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    let mut fields = line.split(',').map(|f| f.trim().parse::<f64>());
+    match (fields.next(), fields.next()) {
+        (Some(Ok(pts)), Some(Ok(dts))) => Ok((pts, dts)),
+        _ => {
+            Err(EngineError::InputNotMedia { path: path.to_owned(), detail: format!("no timed video packet ({line})") })
+        }
+    }
+}
+
+/// Video frames in the file, counted from its packets.
+pub fn video_frames(tools: &MediaTools, path: &Path) -> Result<u64> {
+    let text = ffprobe_text(
+        tools,
+        path,
+        &["-select_streams", "v:0", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0"],
+    )?;
+    text.trim().parse().map_err(|_| EngineError::InputNotMedia {
+        path: path.to_owned(),
+        detail: format!("unreadable packet count `{}`", text.trim()),
+    })
+}
+
 /// ffprobe prefixes errors with the path; keep only what it says about the file.
 fn describe_probe_error(stderr: &str, path: &Path) -> String {
     let shown = crate::tools::file_url(path).to_string_lossy().into_owned();

@@ -107,12 +107,20 @@ pub fn track_findings(lexicon: &Lexicon, cues: &[Cue]) -> Vec<Finding> {
 
 /// Findings only a video plan can show: risk text missing from the picture,
 /// or on screen for less than the legal minimum.
-fn on_screen_findings(plan: &VariantPlan) -> Vec<Finding> {
-    let shown = plan.overlay.as_ref().map(|o| o.end.unwrap_or(plan.duration).min(plan.duration) - o.start);
+pub(crate) fn on_screen_findings(plan: &VariantPlan) -> Vec<Finding> {
+    // The shortest window the plan puts it on screen in (start-end timing has several).
+    let shown = plan.overlay.as_ref().map(|o| {
+        let windows = o.on_screen(plan.duration);
+        let shortest = windows.iter().map(|w| w.end - w.start).fold(f64::INFINITY, f64::min);
+        (shortest, windows.len())
+    });
     let problem = match shown {
         None => Some("视频画面上没有风险提示。".to_owned()),
-        Some(s) if s + 1e-6 < MIN_DISPLAY_SECONDS => {
+        Some((s, 1)) if s + 1e-6 < MIN_DISPLAY_SECONDS => {
             Some(format!("风险提示在画面上只显示 {s:.1} 秒，不足 {MIN_DISPLAY_SECONDS} 秒。"))
+        }
+        Some((s, _)) if s + 1e-6 < MIN_DISPLAY_SECONDS => {
+            Some(format!("风险提示有一次在画面上只显示 {:.1} 秒，不足 {MIN_DISPLAY_SECONDS} 秒。", s.max(0.0)))
         }
         Some(_) => None,
     };

@@ -41,6 +41,14 @@ pub struct StudioConfig {
     /// The login's password, held for this run only (never saved); `None`: `PGPASSWORD`.
     #[serde(skip)]
     pub team_password: Option<String>,
+    /// Full versions whose master fits the platform are smart-rendered (see
+    /// [`crate::plan::smart`]); off: every render is a full re-encode.
+    #[serde(default = "yes")]
+    pub smart_render: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Snapshot settings (see [`crate::backups`]).
@@ -73,6 +81,7 @@ impl StudioConfig {
             backups: BackupConfig::default(),
             team_database: None,
             team_password: None,
+            smart_render: true,
         }
     }
 
@@ -97,7 +106,12 @@ pub struct Studio {
     pub(crate) db_ready: Mutex<bool>,
     /// Why the last automatic snapshot failed, for Settings → 备份.
     pub(crate) backup_problem: Mutex<Option<String>>,
+    /// Keyframes of masters already read for smart render, by path, size and
+    /// modification time (the editor plans again on every change).
+    facts: Mutex<Vec<(FactsKey, crate::plan::smart::StreamFacts)>>,
 }
+
+type FactsKey = (PathBuf, u64, Option<std::time::SystemTime>);
 
 impl Studio {
     /// Loads the shipped and user catalogs; creates the data folder.
@@ -123,6 +137,7 @@ impl Studio {
             text: Mutex::new(None),
             db_ready: Mutex::new(false),
             backup_problem: Mutex::new(None),
+            facts: Mutex::new(Vec::new()),
         })
     }
 
@@ -227,7 +242,54 @@ impl Studio {
             plan.captions = Some(captions);
             plan.notes.extend(notes);
         }
+        if profile.video.as_ref().is_some_and(|v| v.target_duration.is_none()) {
+            let method = self.render_method(profile, media, &plan);
+            plan.notes.push(method.summary());
+            plan.method = Some(method);
+        }
         Ok(plan)
+    }
+
+    /// Smart render or a full re-encode for a full version, and why.
+    fn render_method(
+        &self,
+        profile: &crate::platform::PlatformProfile,
+        media: &MediaInfo,
+        plan: &VariantPlan,
+    ) -> crate::plan::smart::RenderMethod {
+        use crate::plan::smart::{self, RenderMethod};
+        if !self.config.smart_render {
+            return RenderMethod::Full { why: vec!["smart render is off".into()] };
+        }
+        let why = smart::static_reasons(plan, media);
+        if !why.is_empty() {
+            return RenderMethod::Full { why };
+        }
+        let facts = match self.stream_facts(&media.path) {
+            Ok(f) => f,
+            Err(e) => return RenderMethod::Full { why: vec![format!("its keyframes could not be read ({e})")] },
+        };
+        let max_gap = profile.video.as_ref().map_or(10.0, |v| v.max_keyframe_gap());
+        match smart::decide(plan, media, &facts, max_gap) {
+            Ok(s) => RenderMethod::Smart(s),
+            Err(why) => RenderMethod::Full { why },
+        }
+    }
+
+    fn stream_facts(&self, path: &Path) -> Result<crate::plan::smart::StreamFacts> {
+        let meta = std::fs::metadata(path).map_err(|e| EngineError::io(format!("reading {}", path.display()), e))?;
+        let key = (path.to_owned(), meta.len(), meta.modified().ok());
+        let mut cache = self.facts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, f)) = cache.iter().find(|(k, _)| *k == key) {
+            return Ok(f.clone());
+        }
+        let facts = crate::probe::stream_facts(&self.tools, path)?;
+        // A few masters are enough: an editor works on one at a time.
+        if cache.len() >= 8 {
+            cache.remove(0);
+        }
+        cache.push((key, facts.clone()));
+        Ok(facts)
     }
 
     /// The AI label's pictures for the frame and the cover, and its implicit

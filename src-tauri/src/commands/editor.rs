@@ -2,7 +2,7 @@
 //! so what the window draws is what ffmpeg renders) and queuing renders.
 
 use serde::{Deserialize, Serialize};
-use studio_engine::plan::{FocusPoint, PlanRequest, Segment};
+use studio_engine::plan::{FocusPoint, PlacedOverlay, PlanRequest, Segment};
 use studio_engine::platform::ReframeMode;
 use tauri::State;
 use ts_rs::TS;
@@ -56,6 +56,11 @@ pub struct PreviewView {
     pub safe_right: u32,
     /// The disclaimer picture the render overlays, at its place in the frame.
     pub overlay: Option<OverlayView>,
+    /// Output seconds the disclaimer is on screen in (one window for the whole
+    /// clip, or the start, reminders and end with start-end timing).
+    pub overlay_windows: Vec<SegmentView>,
+    /// The AI-content label picture (a marked master), at its place in the frame.
+    pub ai_label: Option<OverlayView>,
     /// Output frames per second: caption pictures are timed in frames.
     pub fps: u32,
     /// Burned-in caption pictures, in the band the render puts them in.
@@ -115,6 +120,16 @@ fn request(
     })
 }
 
+fn placed(o: &PlacedOverlay) -> OverlayView {
+    OverlayView {
+        image: o.source.path.display().to_string(),
+        x: o.x,
+        y: o.y,
+        width: o.source.width,
+        height: o.source.height,
+    }
+}
+
 fn master_media(state: &AppState, master_id: i32) -> Result<studio_engine::probe::MediaInfo, IpcError> {
     let refusal = || format!("master {master_id} is not an imported video");
     master_of_kind(state, master_id, "video", refusal)?.media.ok_or_else(|| IpcError::invalid(refusal()))
@@ -147,13 +162,13 @@ pub fn preview(
         safe_bottom: z.bottom,
         safe_left: z.left,
         safe_right: z.right,
-        overlay: plan.overlay.as_ref().map(|o| OverlayView {
-            image: o.source.path.display().to_string(),
-            x: o.x,
-            y: o.y,
-            width: o.source.width,
-            height: o.source.height,
-        }),
+        overlay: plan.overlay.as_ref().map(placed),
+        overlay_windows: plan
+            .overlay
+            .as_ref()
+            .map(|o| o.on_screen(plan.duration).iter().map(|w| SegmentView { start: w.start, end: w.end }).collect())
+            .unwrap_or_default(),
+        ai_label: plan.ai_label.as_ref().map(|l| placed(&l.overlay)),
         fps: plan.fps,
         captions: plan
             .captions

@@ -1,6 +1,7 @@
 //! Commands the UI calls. Each one validates its input, calls the engine and
 //! maps the answer to a view type; nothing else lives here.
 
+pub mod ai;
 pub mod backups;
 pub mod captions;
 pub mod editor;
@@ -103,6 +104,8 @@ pub struct JobSummary {
     pub output_path: String,
     pub cover_path: Option<String>,
     pub error: Option<String>,
+    /// How a full version was made: `smart: …` or `full re-encode: …`.
+    pub method: Option<String>,
 }
 
 /// A local profile.
@@ -188,6 +191,7 @@ pub fn jobs(state: State<'_, AppState>) -> Result<Vec<JobSummary>, IpcError> {
             output_path: j.output_path.display().to_string(),
             cover_path: j.cover_path.map(|p| p.display().to_string()),
             error: j.error,
+            method: j.method,
         })
         .collect())
 }

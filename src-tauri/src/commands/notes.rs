@@ -71,7 +71,8 @@ pub fn make_note(
         theme,
         disclaimer: studio.disclaimer_with_settings(&disclaimer)?,
         cross_line: None,
-        ai: None,
+        // The article's stored mark: every card and the text version carry its label.
+        ai: store.master_ai(i64::from(master_id))?,
     };
     let plan = studio.make_note(&master.path, &request, &studio.data_dir().join("notes"))?;
     let variant = studio.enqueue_note("default", &plan)?;

@@ -3,4 +3,8 @@
 /**
  * A render job as the UI lists it.
  */
-export type JobSummary = { id: number, variant_id: number, platform: string, state: string, progress: number, fps: number | null, eta_seconds: number | null, output_path: string, cover_path: string | null, error: string | null, };
+export type JobSummary = { id: number, variant_id: number, platform: string, state: string, progress: number, fps: number | null, eta_seconds: number | null, output_path: string, cover_path: string | null, error: string | null, 
+/**
+ * How a full version was made: `smart: …` or `full re-encode: …`.
+ */
+method: string | null, };

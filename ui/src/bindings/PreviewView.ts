@@ -12,6 +12,15 @@ export type PreviewView = { platform: string, width: number, height: number, sou
  */
 overlay: OverlayView | null, 
 /**
+ * Output seconds the disclaimer is on screen in (one window for the whole
+ * clip, or the start, reminders and end with start-end timing).
+ */
+overlay_windows: Array<SegmentView>, 
+/**
+ * The AI-content label picture (a marked master), at its place in the frame.
+ */
+ai_label: OverlayView | null, 
+/**
  * Output frames per second: caption pictures are timed in frames.
  */
 fps: number, 

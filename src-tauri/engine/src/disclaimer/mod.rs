@@ -4,6 +4,7 @@
 //! that picture, so nothing a user types ever reaches a filtergraph.
 
 mod overlay;
+mod policy;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use overlay::rounded_rect;
 pub use overlay::{OverlayImage, overlay_font_px, render_overlay};
+pub use policy::{DisclaimerPolicy, Window, window_length};
 
 use crate::assets::{AssetRecord, load_records, unknown};
 use crate::error::{EngineError, Result};
@@ -70,8 +72,12 @@ pub struct Disclaimer {
     /// Seconds from the start of the variant.
     #[serde(default)]
     pub start: f64,
-    /// Seconds shown; `None` means until the end.
+    /// Seconds shown; `None` means until the end (with `start-end` timing:
+    /// the length of each window, at least the minimum).
     pub duration: Option<f64>,
+    /// When it is on screen; `None`: as the platform's profile says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DisclaimerPolicy>,
 }
 
 impl Disclaimer {
@@ -83,7 +89,7 @@ impl Disclaimer {
             let label = if preset.lang.starts_with("zh") { "执业编号：" } else { "Licence: " };
             lines.push(format!("{label}{licence}"));
         }
-        Self { lines, start: 0.0, duration: None }
+        Self { lines, start: 0.0, duration: None, at: None }
     }
 
     /// The text as one string, lines separated by newlines.

@@ -6,7 +6,9 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use super::geometry::reframe_chain;
+use super::smart::SmartPlan;
 use super::{PlacedOverlay, VariantPlan};
+use crate::disclaimer::Window;
 use crate::tools::file_url;
 
 fn secs(v: f64) -> String {
@@ -14,12 +16,36 @@ fn secs(v: f64) -> String {
 }
 
 fn overlay_filter(base: &str, overlay: &PlacedOverlay, input_index: usize, output: &str) -> String {
-    let enable = match (overlay.start > 0.0, overlay.end) {
-        (_, Some(end)) => format!(":enable='between(t,{},{})'", secs(overlay.start), secs(end)),
-        (true, None) => format!(":enable='gte(t,{})'", secs(overlay.start)),
-        (false, None) => String::new(),
-    };
+    let enable = enable_terms(overlay).map(|e| format!(":enable='{e}'")).unwrap_or_default();
     format!("[{base}][{input_index}:v]overlay=x={}:y={}{enable}[{output}]", overlay.x, overlay.y)
+}
+
+/// When the overlay is on, as a timeline expression (`None`: always).
+fn enable_terms(overlay: &PlacedOverlay) -> Option<String> {
+    if overlay.windows.is_empty() {
+        match (overlay.start > 0.0, overlay.end) {
+            (_, Some(end)) => Some(format!("between(t,{},{})", secs(overlay.start), secs(end))),
+            (true, None) => Some(format!("gte(t,{})", secs(overlay.start))),
+            (false, None) => None,
+        }
+    } else {
+        // Separate windows (start-end timing). The last one runs to the end
+        // of the clip, where a fractional frame could fall past its `end`.
+        let n = overlay.windows.len();
+        let terms: Vec<String> = overlay
+            .windows
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if i + 1 == n && overlay.end.is_none() {
+                    format!("gte(t,{})", secs(w.start))
+                } else {
+                    format!("between(t,{},{})", secs(w.start), secs(w.end))
+                }
+            })
+            .collect();
+        Some(terms.join("+"))
+    }
 }
 
 impl VariantPlan {
@@ -107,47 +133,13 @@ impl VariantPlan {
         graph.push(format!("[{last}]format=yuv420p[vout]"));
         let audio_map = audio_map.or_else(|| silent_input.map(|i| format!("{i}:a:0")));
 
-        let e = &self.encoder;
-        let gop = ((self.keyframe_interval * f64::from(self.fps)).round() as u32).max(1);
         let mut tail: Vec<String> = vec!["-filter_complex".into(), graph.join(";"), "-map".into(), "[vout]".into()];
         if let Some(a) = audio_map {
             tail.extend(["-map".into(), a]);
         }
-        tail.extend(
-            [
-                "-c:v",
-                "libx264",
-                "-preset",
-                &e.x264_preset,
-                "-crf",
-                &e.crf.to_string(),
-                "-maxrate",
-                &format!("{}k", e.max_bitrate_kbps),
-                "-bufsize",
-                &format!("{}k", e.max_bitrate_kbps * 2),
-                "-profile:v",
-                "high",
-                "-pix_fmt",
-                "yuv420p",
-                "-g",
-                &gop.to_string(),
-            ]
-            .map(str::to_owned),
-        );
+        tail.extend(self.x264_args());
         if self.master_has_audio || self.silent_audio {
-            tail.extend(
-                [
-                    "-c:a",
-                    "aac",
-                    "-b:a",
-                    &format!("{}k", e.audio_bitrate_kbps),
-                    "-ar",
-                    &e.audio_sample_rate.to_string(),
-                    "-ac",
-                    "2",
-                ]
-                .map(str::to_owned),
-            );
+            tail.extend(self.aac_args());
         }
         // Also cap the output: a fractional-rate master can make the fps
         // filter emit a frame or two past the input's end.
@@ -166,6 +158,189 @@ impl VariantPlan {
             None => tail.extend(["-movflags", "+faststart"].map(str::to_owned)),
         }
         tail.extend(["-f", "mp4", "-y"].map(str::to_owned));
+        args.extend(tail.into_iter().map(OsString::from));
+        args.push(file_url(output));
+        args
+    }
+
+    /// The profile's x264 settings, the same for a full render and a smart one's re-encoded GOPs.
+    fn x264_args(&self) -> Vec<String> {
+        let e = &self.encoder;
+        let gop = ((self.keyframe_interval * f64::from(self.fps)).round() as u32).max(1);
+        [
+            "-c:v",
+            "libx264",
+            "-preset",
+            &e.x264_preset,
+            "-crf",
+            &e.crf.to_string(),
+            "-maxrate",
+            &format!("{}k", e.max_bitrate_kbps),
+            "-bufsize",
+            &format!("{}k", e.max_bitrate_kbps * 2),
+            "-profile:v",
+            "high",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            &gop.to_string(),
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    fn aac_args(&self) -> Vec<String> {
+        let e = &self.encoder;
+        [
+            "-c:a",
+            "aac",
+            "-b:a",
+            &format!("{}k", e.audio_bitrate_kbps),
+            "-ar",
+            &e.audio_sample_rate.to_string(),
+            "-ac",
+            "2",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    /// Smart render, step 1: the master's video, copied, cut at the plan's
+    /// keyframes into MPEG-TS pieces `dir/p000.ts`, `dir/p001.ts`, …
+    pub fn smart_split_args(&self, smart: &SmartPlan, dir: &Path) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec!["-i".into(), file_url(&self.master)];
+        // Half a frame early: the segment muxer cuts at the first keyframe at
+        // or after each time, and a time printed to the millisecond may fall
+        // just after the keyframe it names.
+        let half = 0.5 / f64::from(self.fps.max(1));
+        let times = if smart.cuts.is_empty() {
+            // One piece: a cut past the end.
+            secs(smart.first_pts + self.duration + 60.0)
+        } else {
+            smart.cuts.iter().map(|t| format!("{:.6}", t - half)).collect::<Vec<_>>().join(",")
+        };
+        args.extend(
+            [
+                "-map",
+                "0:v:0",
+                "-c",
+                "copy",
+                "-muxdelay",
+                "0",
+                "-muxpreload",
+                "0",
+                "-f",
+                "segment",
+                "-segment_format",
+                "mpegts",
+                "-segment_times",
+                &times,
+                "-y",
+            ]
+            .map(OsString::from),
+        );
+        // The muxer expands `%03d` in the whole name: a `%` in the folder is doubled.
+        let mut pattern = file_url(dir).to_string_lossy().replace('%', "%%");
+        pattern.push(std::path::MAIN_SEPARATOR);
+        pattern.push_str("p%03d.ts");
+        args.push(pattern.into());
+        args
+    }
+
+    /// Smart render, step 2: one piece re-encoded with the overlays, its
+    /// timestamps kept. `offset` turns output seconds into the piece's
+    /// (master time plus the pieces' shift); `reorder` is the master's
+    /// B-frame delay in frames, which the new GOPs must have too, so that
+    /// decode times run on across each join. `first` is the output second
+    /// of the piece's first frame.
+    pub fn smart_reencode_args(
+        &self,
+        piece: &Path,
+        out: &Path,
+        offset: f64,
+        first: f64,
+        reorder: u32,
+    ) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec!["-copyts".into(), "-i".into(), file_url(piece)];
+        let mut graph = vec![reframe_chain(
+            self.reframe,
+            self.focus,
+            (self.source_width, self.source_height),
+            (self.width, self.height),
+            "0:v:0",
+            "framed",
+        )];
+        let mut last = "framed";
+        if let Some(o) = &self.overlay {
+            args.extend(["-f".into(), "png_pipe".into(), "-i".into()]);
+            args.push(file_url(&o.source.path));
+            // Half a frame wider on each side: the pieces' frame times are
+            // not whole milliseconds, and a window printed to the millisecond
+            // could miss its first frame. The frames it takes are the full
+            // render's.
+            let half = 0.5 / f64::from(self.fps.max(1));
+            let windows = o.on_screen(self.duration);
+            let shifted = PlacedOverlay {
+                start: o.start + offset - half,
+                end: o.end.map(|e| e + offset + half),
+                windows: windows
+                    .iter()
+                    .map(|w| Window { start: w.start + offset - half, end: w.end + offset + half })
+                    .collect(),
+                ..o.clone()
+            };
+            // ffmpeg's overlay judges its very first frame at t = 0 whatever
+            // that frame's timestamp (`-copyts` keeps the master's): that
+            // frame is named by number when a window holds it.
+            let mut enable = enable_terms(&shifted).unwrap_or_else(|| "1".into());
+            if windows.iter().any(|w| w.start - half <= first && first <= w.end + half) {
+                enable.push_str("+eq(n,0)");
+            }
+            graph.push(format!("[{last}][1:v]overlay=x={}:y={}:enable='{enable}'[marked]", o.x, o.y));
+            last = "marked";
+        }
+        graph.push(format!("[{last}]format=yuv420p[vout]"));
+        let mut tail: Vec<String> = vec!["-filter_complex".into(), graph.join(";"), "-map".into(), "[vout]".into()];
+        tail.push("-an".into());
+        tail.extend(self.x264_args());
+        tail.extend(match reorder {
+            0 => ["-bf", "0"].map(str::to_owned).to_vec(),
+            1 => ["-bf", "3", "-x264-params", "b-pyramid=none"].map(str::to_owned).to_vec(),
+            _ => ["-bf", "3", "-x264-params", "b-pyramid=normal"].map(str::to_owned).to_vec(),
+        });
+        tail.extend(
+            ["-fps_mode", "passthrough", "-muxdelay", "0", "-muxpreload", "0", "-f", "mpegts", "-y"].map(str::to_owned),
+        );
+        args.extend(tail.into_iter().map(OsString::from));
+        args.push(file_url(out));
+        args
+    }
+
+    /// Smart render, step 3: the pieces (names in the work folder, which is
+    /// ffmpeg's current folder) joined as one stream, with the audio, into
+    /// an MP4 with faststart.
+    pub fn smart_join_args(&self, smart: &SmartPlan, pieces: &[String], output: &Path) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec!["-i".into(), format!("concat:{}", pieces.join("|")).into()];
+        let audio = if self.master_has_audio {
+            args.extend(["-i".into(), file_url(&self.master)]);
+            Some(if smart.copy_audio { vec!["-c:a".to_owned(), "copy".to_owned()] } else { self.aac_args() })
+        } else if self.silent_audio {
+            let source = format!("anullsrc=r={}:cl=stereo", self.encoder.audio_sample_rate);
+            args.extend(["-f", "lavfi", "-t", &secs(self.duration), "-i", &source].map(OsString::from));
+            Some(self.aac_args())
+        } else {
+            None
+        };
+        let mut tail: Vec<String> = ["-map", "0:v:0", "-c:v", "copy"].map(str::to_owned).to_vec();
+        if let Some(codec) = audio {
+            tail.extend(["-map".to_owned(), "1:a:0".to_owned()]);
+            tail.extend(codec);
+        }
+        tail.extend(["-t".to_owned(), secs(self.duration)]);
+        tail.extend(
+            ["-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart", "-f", "mp4", "-y"]
+                .map(str::to_owned),
+        );
         args.extend(tail.into_iter().map(OsString::from));
         args.push(file_url(output));
         args

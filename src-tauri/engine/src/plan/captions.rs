@@ -279,6 +279,7 @@ mod tests {
                 y: plate_y,
                 start: 0.0,
                 end: None,
+                windows: Vec::new(),
             };
             for d in [None, Some(&disclaimer)] {
                 let band = caption_band(profile, d, None).unwrap();

@@ -31,14 +31,14 @@ impl OverlayBox {
     pub fn place(&self, source: &OverlaySource, start: f64, end: Option<f64>) -> PlacedOverlay {
         let x = self.left + self.max_width().saturating_sub(source.width) / 2;
         let y = self.frame_height.saturating_sub(self.bottom + source.height).max(self.top);
-        PlacedOverlay { source: source.clone(), x, y, start, end }
+        PlacedOverlay { source: source.clone(), x, y, start, end, windows: Vec::new() }
     }
 
     /// In the safe area's top-left corner, for the whole clip: the AI-content
     /// label stays clear of the disclaimer and captions at the bottom (a
     /// caption band at the top starts below it, see `caption_band`).
     pub fn place_top(&self, source: &OverlaySource) -> PlacedOverlay {
-        PlacedOverlay { source: source.clone(), x: self.left, y: self.top, start: 0.0, end: None }
+        PlacedOverlay { source: source.clone(), x: self.left, y: self.top, start: 0.0, end: None, windows: Vec::new() }
     }
 }
 

@@ -5,6 +5,7 @@
 mod args;
 mod captions;
 mod geometry;
+pub mod smart;
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +16,7 @@ pub use captions::{
 };
 pub use geometry::{OverlayBox, ai_label_font_px, overlay_box};
 
-use crate::disclaimer::{Disclaimer, MIN_DISPLAY_SECONDS};
+use crate::disclaimer::{Disclaimer, DisclaimerPolicy, MIN_DISPLAY_SECONDS, Window, window_length};
 use crate::error::{EngineError, Result};
 use crate::platform::{EncoderSpec, PlatformProfile, ReframeMode};
 use crate::probe::MediaInfo;
@@ -101,6 +102,21 @@ pub struct PlacedOverlay {
     pub start: f64,
     /// `None`: until the end.
     pub end: Option<f64>,
+    /// With start-end timing, the separate windows it is on screen in
+    /// (`start` and `end` then span them); empty: one window, `start`–`end`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<Window>,
+}
+
+impl PlacedOverlay {
+    /// Every window the overlay is on screen in, within a clip of `duration` seconds.
+    pub fn on_screen(&self, duration: f64) -> Vec<Window> {
+        if self.windows.is_empty() {
+            vec![Window { start: self.start, end: self.end.unwrap_or(duration).min(duration) }]
+        } else {
+            self.windows.iter().map(|w| Window { start: w.start, end: w.end.min(duration) }).collect()
+        }
+    }
 }
 
 /// The cover image: one frame of the variant at the cover size.
@@ -146,6 +162,9 @@ pub struct VariantPlan {
     /// cover, and the implicit record written into both files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_label: Option<VideoAiLabel>,
+    /// Smart render or a full re-encode, and why (`None`: a full re-encode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<smart::RenderMethod>,
     /// Decisions the user should know about (e.g. "the master is shorter than 15 s").
     pub notes: Vec<String>,
 }
@@ -181,14 +200,21 @@ pub fn plan_variant(
 
     let (overlay, cover_overlay, disclaimer_text) = match (&request.disclaimer, overlays) {
         (Some(d), Some(pair)) => {
-            let (start, end) = display_window(d, duration).map_err(fail)?;
             let frame_box = overlay_box(profile, false);
             let cover_box = overlay_box(profile, true);
-            (
-                Some(frame_box.place(&pair.frame, start, end)),
-                Some(cover_box.place(&pair.cover, 0.0, None)),
-                Some(d.text()),
-            )
+            let policy = d.at.unwrap_or(video.disclaimer_at);
+            let placed = match start_end_windows(d, policy, duration, &mut notes).map_err(fail)? {
+                Some(windows) => {
+                    let mut placed = frame_box.place(&pair.frame, 0.0, None);
+                    placed.windows = windows;
+                    placed
+                }
+                None => {
+                    let (start, end) = display_window(d, duration).map_err(fail)?;
+                    frame_box.place(&pair.frame, start, end)
+                }
+            };
+            (Some(placed), Some(cover_box.place(&pair.cover, 0.0, None)), Some(d.text()))
         }
         (Some(_), None) => return Err(fail("the disclaimer overlay was not rendered".into())),
         (None, _) => {
@@ -240,6 +266,7 @@ pub fn plan_variant(
         output,
         captions: None,
         ai_label: None,
+        method: None,
         notes,
     })
 }
@@ -310,6 +337,37 @@ fn resolve_segments(
         return Err(format!("the variant would be {}, over the platform's {} limit", clock(duration), clock(max)));
     }
     Ok(segments)
+}
+
+/// The start-end windows, or `None` for one window (`whole`, or a clip too
+/// short for separate windows, which then shows it throughout).
+fn start_end_windows(
+    d: &Disclaimer,
+    policy: DisclaimerPolicy,
+    duration: f64,
+    notes: &mut Vec<String>,
+) -> std::result::Result<Option<Vec<Window>>, String> {
+    if policy == DisclaimerPolicy::Whole {
+        return Ok(None);
+    }
+    if d.start != 0.0 {
+        return Err(format!("a disclaimer start of {} s applies to `whole` timing, not `{policy}`", d.start));
+    }
+    if let Some(len) = d.duration.filter(|l| *l + 1e-6 < MIN_DISPLAY_SECONDS) {
+        return Err(format!("each disclaimer window would be {len} s; at least {MIN_DISPLAY_SECONDS} s is required"));
+    }
+    let len = window_length(d.duration);
+    let windows = policy.windows(len, duration);
+    match &windows {
+        Some(w) => notes.push(format!(
+            "disclaimer ({policy}): on screen {}",
+            w.iter().map(|w| format!("{}–{}", clock(w.start), clock(w.end))).collect::<Vec<_>>().join(", ")
+        )),
+        None => notes.push(format!(
+            "disclaimer ({policy}): the clip is too short for separate start and end windows, so it stays on screen throughout"
+        )),
+    }
+    Ok(windows)
 }
 
 /// When the disclaimer is on screen, refusing anything under the legal minimum.

@@ -41,7 +41,7 @@ fn overlays() -> OverlayPair {
 }
 
 fn disclaimer() -> Disclaimer {
-    Disclaimer { lines: vec!["投资有风险，入市需谨慎".into()], start: 0.0, duration: None }
+    Disclaimer { lines: vec!["投资有风险，入市需谨慎".into()], start: 0.0, duration: None, at: None }
 }
 
 fn request(start: Option<f64>) -> PlanRequest {
@@ -122,6 +122,56 @@ fn disclaimer_shown_under_five_seconds_is_refused() {
 }
 
 #[test]
+fn the_full_version_shows_the_disclaimer_at_the_start_the_end_and_every_ten_minutes() {
+    // Bilibili's profile: start-end with a reminder every 10 minutes.
+    let p = plan(&media(2400.0, (1920, 1080), true), "bilibili", &request(None)).unwrap();
+    let o = p.overlay.clone().unwrap();
+    let spans: Vec<(f64, f64)> = o.on_screen(p.duration).iter().map(|w| (w.start, w.end)).collect();
+    assert_eq!(spans, vec![(0.0, 5.0), (600.0, 605.0), (1200.0, 1205.0), (1800.0, 1805.0), (2395.0, 2400.0)]);
+    let a = args_text(&p.ffmpeg_args(Path::new("/o"))).join(" ");
+    assert!(
+        a.contains(
+            "enable='between(t,0.000,5.000)+between(t,600.000,605.000)+between(t,1200.000,1205.000)\
+             +between(t,1800.000,1805.000)+gte(t,2395.000)'"
+        ),
+        "{a}"
+    );
+    assert!(
+        p.notes.iter().any(|n| n.contains("start-end,every=10m") && n.contains("00:39:55–00:40:00")),
+        "{:?}",
+        p.notes
+    );
+    // The cover keeps it whole, and review finds every window long enough.
+    assert!(p.cover.overlay.as_ref().unwrap().windows.is_empty());
+    assert!(crate::review::on_screen_findings(&p).is_empty());
+
+    // A render's own choice wins over the profile's; short clips stay whole.
+    let mut r = request(None);
+    r.disclaimer = Some(Disclaimer { at: Some(DisclaimerPolicy::Whole), ..disclaimer() });
+    let whole = plan(&media(2400.0, (1920, 1080), true), "bilibili", &r).unwrap();
+    assert!(whole.overlay.unwrap().windows.is_empty());
+    let douyin = plan(&media(60.0, (1920, 1080), true), "douyin", &request(None)).unwrap();
+    assert!(douyin.overlay.unwrap().windows.is_empty());
+    r.disclaimer = Some(Disclaimer { at: Some(DisclaimerPolicy::StartEnd { every: None }), ..disclaimer() });
+    let clip = plan(&media(60.0, (1920, 1080), true), "douyin", &r).unwrap();
+    let spans: Vec<(f64, f64)> = clip.overlay.unwrap().on_screen(15.0).iter().map(|w| (w.start, w.end)).collect();
+    assert_eq!(spans, vec![(0.0, 5.0), (10.0, 15.0)]);
+
+    // Too short for two windows: on screen throughout, and the plan says so.
+    let short = plan(&media(9.0, (1920, 1080), true), "bilibili", &request(None)).unwrap();
+    assert_eq!(short.overlay.unwrap().on_screen(9.0).len(), 1);
+    assert!(short.notes.iter().any(|n| n.contains("throughout")), "{:?}", short.notes);
+
+    // Windows shorter than 5 s, or a start, do not fit start-end timing.
+    r.disclaimer = Some(Disclaimer { duration: Some(4.0), ..disclaimer() });
+    let err = plan(&media(2400.0, (1920, 1080), true), "bilibili", &r).unwrap_err();
+    assert!(err.to_string().contains("at least 5 s"), "{err}");
+    r.disclaimer = Some(Disclaimer { start: 3.0, ..disclaimer() });
+    let err = plan(&media(2400.0, (1920, 1080), true), "bilibili", &r).unwrap_err();
+    assert!(err.to_string().contains("applies to `whole`"), "{err}");
+}
+
+#[test]
 fn master_without_audio_gets_a_silent_track() {
     let p = plan(&media(30.0, (1920, 1080), false), "douyin", &request(None)).unwrap();
     assert!(p.silent_audio);
@@ -157,8 +207,12 @@ fn rotated_master_plans_from_its_upright_size() {
 #[test]
 fn user_text_never_reaches_the_filtergraph() {
     let mut r = request(None);
-    r.disclaimer =
-        Some(Disclaimer { lines: vec!["it's 100%: C:\\path, 投资有风险".into()], start: 0.0, duration: None });
+    r.disclaimer = Some(Disclaimer {
+        lines: vec!["it's 100%: C:\\path, 投资有风险".into()],
+        start: 0.0,
+        duration: None,
+        at: None,
+    });
     let p = plan(&media(30.0, (1920, 1080), true), "douyin", &r).unwrap();
     let a = args_text(&p.ffmpeg_args(Path::new("/o"))).join(" ");
     assert!(!a.contains("it's") && !a.contains("100%"));
@@ -189,4 +243,93 @@ fn clock_round_trips() {
     assert_eq!(parse_clock("90").unwrap(), 90.0);
     assert!(parse_clock("abc").is_err() && parse_clock("-1").is_err());
     assert_eq!(clock(90.5), "00:01:30.500");
+}
+
+mod smart_render {
+    use super::*;
+    use crate::plan::smart::{RenderMethod, StreamFacts, decide, pieces, static_reasons};
+
+    fn facts(seconds: f64, gop: f64) -> StreamFacts {
+        let n = (seconds / gop).ceil() as usize;
+        StreamFacts {
+            keyframes: (0..n).map(|i| i as f64 * gop).collect(),
+            frames: (seconds * 30.0) as u64,
+            first_pts: 0.0,
+            video_kbps: 6000.0,
+            audio_profile: Some("LC".into()),
+        }
+    }
+
+    #[test]
+    fn a_fitting_full_version_reencodes_only_the_gops_under_its_windows() {
+        let m = media(2400.0, (1920, 1080), true);
+        let p = plan(&m, "bilibili", &request(None)).unwrap();
+        let s = decide(&p, &m, &facts(2400.0, 2.0), 10.0).unwrap();
+        let spans: Vec<(f64, f64)> = s.reencoded.iter().map(|w| (w.start, w.end)).collect();
+        assert_eq!(spans, vec![(0.0, 6.0), (600.0, 606.0), (1200.0, 1206.0), (1800.0, 1806.0), (2394.0, 2400.0)]);
+        assert_eq!(s.cuts, vec![6.0, 600.0, 606.0, 1200.0, 1206.0, 1800.0, 1806.0, 2394.0]);
+        assert!(s.copy_audio);
+        let summary = RenderMethod::Smart(s.clone()).summary();
+        assert_eq!(
+            summary,
+            "smart: 5 windows re-encoded (0:00–0:06, 10:00–10:06, 20:00–20:06, 30:00–30:06, 39:54–40:00), 98.8 % copied; audio copied"
+        );
+        let layout = pieces(&s, 2400.0);
+        assert_eq!(layout.len(), 9);
+        assert_eq!(layout.iter().filter(|p| p.2).count(), 5);
+        assert_eq!((layout[0], layout[1]), ((0.0, 6.0, true), (6.0, 600.0, false)));
+
+        // The ffmpeg steps: a stream-copied cut at each keyframe (half a frame
+        // early), a re-encode whose overlay windows are in the pieces' time,
+        // a join of the pieces with the master's audio copied.
+        let split = args_text(&p.smart_split_args(&s, Path::new("/work/a%b")));
+        let times = split.iter().position(|a| a == "-segment_times").unwrap();
+        assert!(split[times + 1].starts_with("5.983333,599.983333,"), "{split:?}");
+        assert!(split.last().unwrap().ends_with("a%%b/p%03d.ts"), "{split:?}");
+        let re = args_text(&p.smart_reencode_args(Path::new("/w/p002.ts"), Path::new("/w/r002.ts"), 0.1, 600.0, 2))
+            .join(" ");
+        assert!(
+            re.contains("between(t,600.083,605.117)") && re.contains("-copyts") && re.contains("b-pyramid=normal"),
+            "{re}"
+        );
+        assert!(re.contains("-an") && re.contains("-f mpegts") && re.contains("+eq(n,0)'"), "{re}");
+        let first = args_text(&p.smart_reencode_args(Path::new("/w/p002.ts"), Path::new("/w/r002.ts"), 0.1, 590.0, 2));
+        assert!(!first.join(" ").contains("eq(n,0)"), "a piece that starts before its window: {first:?}");
+        let join =
+            args_text(&p.smart_join_args(&s, &["p000.ts".into(), "r001.ts".into()], Path::new("/o.mp4"))).join(" ");
+        assert!(join.starts_with("-i concat:p000.ts|r001.ts -i file:/masters/talk 1.mp4"), "{join}");
+        assert!(join.contains("-c:v copy") && join.contains("-c:a copy") && join.contains("+faststart"), "{join}");
+    }
+
+    #[test]
+    fn what_does_not_fit_is_said_in_words() {
+        let mut m = media(600.0, (1440, 1080), true);
+        m.video.codec = "hevc".into();
+        m.video.frame_rate = 30000.0 / 1001.0;
+        let p = plan(&m, "bilibili", &request(None)).unwrap();
+        assert_eq!(static_reasons(&p, &m), vec!["the master is HEVC", "1440x1080, not 1920x1080", "29.97 fps, not 30"]);
+        let m = media(600.0, (1920, 1080), true);
+        let p = plan(&m, "bilibili", &request(None)).unwrap();
+        let mut f = facts(600.0, 12.0);
+        f.video_kbps = 20_000.0;
+        f.audio_profile = Some("HE-AAC".into());
+        assert_eq!(
+            decide(&p, &m, &f, 10.0).unwrap_err(),
+            vec![
+                "keyframes up to 12 s apart, over the 10 s the platform allows",
+                "its video is 20.0 Mbps, over the profile's 12.0 Mbps cap"
+            ]
+        );
+        let s = decide(&p, &m, &facts(600.0, 2.0), 10.0).unwrap();
+        assert!(s.copy_audio);
+        f = facts(600.0, 2.0);
+        f.audio_profile = Some("HE-AAC".into());
+        let s = decide(&p, &m, &f, 10.0).unwrap();
+        assert_eq!((s.copy_audio, s.audio_note.as_deref()), (false, Some("the master's is AAC HE-AAC")));
+        // A whole-clip disclaimer leaves nothing to copy.
+        let mut r = request(None);
+        r.disclaimer = Some(Disclaimer { at: Some(DisclaimerPolicy::Whole), ..disclaimer() });
+        let p = plan(&m, "bilibili", &r).unwrap();
+        assert_eq!(static_reasons(&p, &m), vec!["the disclaimer is on screen throughout (timing `whole`)"]);
+    }
 }

@@ -76,8 +76,27 @@ pub fn run(
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
 ) -> Result<()> {
+    run_in(tools, args, None, output, duration, on_progress, cancel).map(drop)
+}
+
+/// [`run`] in the folder `cwd` (relative names in `args` are read there),
+/// returning the error lines ffmpeg logged although it succeeded: a decode
+/// check reads them.
+pub fn run_in(
+    tools: &MediaTools,
+    args: &[OsString],
+    cwd: Option<&Path>,
+    output: &Path,
+    duration: f64,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<Vec<String>> {
     let mut cmd = command(tools, args);
     crate::process::prepare(cmd.as_inner_mut());
+    if let Some(dir) = cwd {
+        cmd.as_inner_mut().current_dir(dir);
+    }
+    let mut errors = Vec::new();
     let mut child = cmd.spawn().map_err(|e| spawn_error("ffmpeg", &output.display().to_string(), e))?;
     // Held until ffmpeg has been waited for (the end of this function).
     let _tether = match crate::process::tether(child.as_inner()) {
@@ -123,7 +142,12 @@ pub fn run(
                     eta_seconds: (p.speed > 0.0).then(|| left / f64::from(p.speed)),
                 });
             }
-            Ok(FfmpegEvent::Log(LogLevel::Error | LogLevel::Fatal | LogLevel::Warning, line)) => keep(line),
+            Ok(FfmpegEvent::Log(level @ (LogLevel::Error | LogLevel::Fatal | LogLevel::Warning), line)) => {
+                if !matches!(level, LogLevel::Warning) {
+                    errors.push(line.clone());
+                }
+                keep(line)
+            }
             Ok(FfmpegEvent::Log(_, line)) if line.contains("Error") || line.contains("error") => keep(line),
             // ffmpeg-sidecar says this whenever the output is a file, not stdout.
             Ok(FfmpegEvent::Error(e)) if e.contains("No streams found") || e.contains("No output streams") => {}
@@ -157,7 +181,7 @@ pub fn run(
         return Err(EngineError::Cancelled);
     }
     if status.success() {
-        return Ok(());
+        return Ok(errors);
     }
     let stderr_tail = Vec::from(tail).join("\n");
     tracing::warn!(status = %crate::process::describe_exit(status), last_lines = %stderr_tail, "ffmpeg failed");

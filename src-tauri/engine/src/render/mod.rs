@@ -3,6 +3,7 @@
 //! name is always whole.
 
 pub mod ffmpeg;
+pub mod smart;
 
 use std::fs::File;
 use std::io::Read;
@@ -15,6 +16,7 @@ pub use ffmpeg::{CancelToken, Progress};
 
 use crate::error::{EngineError, Result};
 use crate::plan::VariantPlan;
+use crate::plan::smart::RenderMethod;
 use crate::tools::MediaTools;
 
 /// A finished variant.
@@ -24,6 +26,9 @@ pub struct RenderOutcome {
     pub cover: PathBuf,
     pub size_bytes: u64,
     pub sha256: String,
+    /// How the video was made (`smart: …`, `full re-encode: …`); `None` for a clip.
+    #[serde(default)]
+    pub method: Option<String>,
 }
 
 /// Where a file is written before it is complete.
@@ -55,7 +60,7 @@ pub fn render_variant(
         "render planned"
     );
     let result = (|| {
-        ffmpeg::run(tools, &plan.ffmpeg_args(&video_tmp), &plan.output, plan.duration, on_progress, cancel)?;
+        let method = render_video(tools, plan, &video_tmp, on_progress, cancel)?;
         check_duration(tools, plan, &video_tmp)?;
         ffmpeg::run(tools, &plan.cover_args(&cover_tmp), &plan.cover.output, 0.04, &mut |_| {}, cancel)?;
         if let Some(label) = &plan.ai_label {
@@ -69,12 +74,43 @@ pub fn render_variant(
         if let Some(c) = plan.captions.as_ref().filter(|c| !c.cues.is_empty()) {
             write_complete(&c.srt, crate::subtitles::to_srt(&c.cues).as_bytes())?;
         }
-        Ok(RenderOutcome { output: plan.output.clone(), cover: plan.cover.output.clone(), size_bytes, sha256 })
+        Ok(RenderOutcome { output: plan.output.clone(), cover: plan.cover.output.clone(), size_bytes, sha256, method })
     })();
     if result.is_err() {
         remove_partials(plan);
     }
     result
+}
+
+/// The video, smart-rendered when the plan says so and that works, else in
+/// full; returns how it was made.
+fn render_video(
+    tools: &MediaTools,
+    plan: &VariantPlan,
+    video_tmp: &Path,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<Option<String>> {
+    let full = |on_progress: &mut dyn FnMut(Progress)| {
+        ffmpeg::run(tools, &plan.ffmpeg_args(video_tmp), &plan.output, plan.duration, on_progress, cancel)
+    };
+    match &plan.method {
+        Some(method @ RenderMethod::Smart(s)) => match smart::render(tools, plan, s, video_tmp, on_progress, cancel) {
+            Ok(()) => Ok(Some(method.summary())),
+            Err(EngineError::Cancelled) => Err(EngineError::Cancelled),
+            Err(e) => {
+                // Nothing of the smart attempt is kept: the full render starts afresh.
+                tracing::warn!(code = e.code(), error = %e, "smart render failed; rendering in full");
+                let _ = std::fs::remove_file(video_tmp);
+                full(on_progress)?;
+                Ok(Some(format!("full re-encode ({e})")))
+            }
+        },
+        other => {
+            full(on_progress)?;
+            Ok(other.as_ref().map(RenderMethod::summary))
+        }
+    }
 }
 
 /// Writes the implicit AI label into the cover JPEG as XMP (ffmpeg's JPEG
@@ -98,6 +134,13 @@ fn check_duration(tools: &MediaTools, plan: &VariantPlan, file: &Path) -> Result
 
 /// Deletes the temporary files a plan's render may have left.
 pub fn remove_partials(plan: &VariantPlan) {
+    let pieces = smart::work_dir(plan);
+    if pieces.exists() {
+        match std::fs::remove_dir_all(&pieces) {
+            Ok(()) => tracing::info!(path = %pieces.display(), "removed a smart render's pieces"),
+            Err(e) => tracing::warn!(path = %pieces.display(), error = %e, "could not remove a smart render's pieces"),
+        }
+    }
     for path in [partial_path(&plan.output), partial_path(&plan.cover.output)] {
         match std::fs::remove_file(&path) {
             Ok(()) => tracing::info!(path = %path.display(), "removed partial file"),

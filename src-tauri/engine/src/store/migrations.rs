@@ -558,6 +558,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    // 7 → 8: how a job's video was made (smart render, a full re-encode, and
+    // why a smart render fell back), for the render table.
+    Migration {
+        common: r#"
+    ALTER TABLE render_jobs ADD COLUMN method TEXT;
+    "#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build writes.

@@ -40,6 +40,10 @@ pub struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Re-encode full versions whole instead of smart-rendering them (copying
+    /// every GOP no overlay touches); also `"smart_render": false` in machine.json.
+    #[arg(long, global = true)]
+    pub no_smart: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -283,6 +287,10 @@ pub enum Command {
         /// decoding its audio and keyframes, and the standard set with and without burned-in captions.
         #[arg(long)]
         captions: bool,
+        /// Measure smart render instead: a recorded-style --minutes 1080p master's Bilibili full
+        /// version, smart against a full re-encode, and the copied frames compared with the master's.
+        #[arg(long)]
+        smart: bool,
         /// Measure a team database (--database, as its owner) under ten laptops' mix instead.
         #[arg(long)]
         team: bool,
@@ -530,9 +538,15 @@ pub struct VariantArgs {
     /// Seconds into the variant the disclaimer appears.
     #[arg(long, default_value_t = 0.0)]
     pub disclaimer_start: f64,
-    /// Seconds the disclaimer stays (default: to the end; at least 5).
+    /// Seconds the disclaimer stays (default: to the end; at least 5). With
+    /// start-end timing, the length of each window.
     #[arg(long)]
     pub disclaimer_duration: Option<f64>,
+    /// When the disclaimer is on screen: whole, start-end, or start-end,every=10m
+    /// (a reminder every 10 minutes). Default: each platform's profile (Bilibili's
+    /// full version: start-end,every=10m; short clips: whole).
+    #[arg(long, value_name = "TIMING")]
+    pub disclaimer_at: Option<studio_engine::disclaimer::DisclaimerPolicy>,
     /// A subtitle file (SRT, WebVTT, ASS/SSA) for the master: stored with it (see `studio subtitles`)
     /// and cut into each variant's captions. Default: the subtitles the master already has.
     #[arg(long)]

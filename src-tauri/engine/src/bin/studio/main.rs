@@ -6,6 +6,7 @@ mod backup;
 mod bench;
 mod bench_calendar;
 mod bench_captions;
+mod bench_smart;
 mod bench_team;
 mod cli;
 mod progress;
@@ -58,6 +59,7 @@ fn open(cli: &Cli, parallel: usize) -> Result<Studio> {
         backup_dir: cli.backup_dir.clone(),
         backups_kept: cli.backups_kept,
         team_database: cli.team_database.clone(),
+        smart_render: cli.no_smart.then_some(false),
     };
     flags.apply(&mut config);
     config.max_parallel_jobs = parallel;
@@ -281,6 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 licence: Some("A0000000000000".into()),
                 disclaimer_start: 0.0,
                 disclaimer_duration: None,
+                disclaimer_at: None,
                 subtitles: None,
                 captions: Vec::new(),
                 ai: cli::AiArgs { kinds: None, label: None, producer: None },
@@ -298,6 +301,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { captions: true, minutes, out, .. } => {
             let studio = open(&cli, 1)?;
             bench_captions::captions(&studio, *minutes, out).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench { smart: true, minutes, out, .. } => {
+            let studio = open(&cli, 1)?;
+            bench_smart::smart(&studio, *minutes, out).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench { calendar: true, out, .. } => bench_calendar::calendar(out).map(|()| ExitCode::SUCCESS),
         Command::Bench { team: true, laptops, seconds, think_ms, out, .. } => {
@@ -345,6 +352,7 @@ fn plan_all(
     if let Some(d) = disclaimer.as_mut() {
         d.start = args.disclaimer_start;
         d.duration = args.disclaimer_duration;
+        d.at = args.disclaimer_at;
     }
     let segments = args.segments.iter().map(|s| parse_segment(s)).collect::<Result<Vec<_>>>()?;
     let cues = match &args.subtitles {
@@ -442,9 +450,18 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
             o.y,
             o.source.width,
             o.source.height,
-            match o.end {
-                Some(end) => format!("{}–{}", clock(o.start), clock(end)),
-                None => format!("from {} to the end", clock(o.start)),
+            match (o.windows.as_slice(), o.end) {
+                ([], Some(end)) => format!("{}–{}", clock(o.start), clock(end)),
+                ([], None) => format!("from {} to the end", clock(o.start)),
+                (windows, _) => format!(
+                    "{} windows: {}",
+                    windows.len(),
+                    windows
+                        .iter()
+                        .map(|w| format!("{}–{}", clock(w.start), clock(w.end)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             }
         );
     }
@@ -534,6 +551,10 @@ fn print_jobs(jobs: &[RenderJob]) {
         ]);
     }
     t.print();
+    // How each full version was made (smart render, or why a full re-encode).
+    for j in jobs.iter().filter(|j| j.method.is_some()) {
+        println!("job {} ({}): {}", j.id, j.platform, j.method.as_deref().unwrap_or_default());
+    }
 }
 
 fn human_size(bytes: u64) -> String {

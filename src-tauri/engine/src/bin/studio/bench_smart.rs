@@ -1,0 +1,144 @@
+//! `studio bench --smart`: the full Bilibili version of a recorded-style
+//! 1080p30 master (H.264 with B-frames, a keyframe every 2 s) with a
+//! start-end disclaimer, smart-rendered and then re-encoded in full, in one
+//! run; and how many of the smart output's frames are the master's own.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use studio_engine::plan::smart::RenderMethod;
+use studio_engine::plan::{PlanRequest, VariantPlan};
+use studio_engine::queue::{Silent, run_queue};
+use studio_engine::render::CancelToken;
+use studio_engine::{EngineError, Result, Studio, StudioConfig};
+
+pub fn smart(base: &Studio, minutes: f64, out: &Path) -> Result<()> {
+    base.tools().check()?;
+    let seconds = (minutes * 60.0).max(60.0);
+    std::fs::create_dir_all(out).map_err(|e| EngineError::io("creating the benchmark folder", e))?;
+    let master = out.join(format!("recorded-{seconds:.0}s.mp4"));
+    if !master.exists() {
+        eprintln!(
+            "generating {} ({seconds:.0} s, 1920x1080, x264 with B-frames, keyframe every 2 s)…",
+            master.display()
+        );
+        generate(base, seconds, &master)?;
+    }
+
+    eprintln!("smart render…");
+    let (t_smart, plan, job_method, smart_out) = render(base, &out.join("data-smart"), &master, true)?;
+    let Some(RenderMethod::Smart(s)) = &plan.method else {
+        return Err(EngineError::InvalidArgument(format!(
+            "the master was not smart-rendered: {}",
+            plan.method.as_ref().map_or_else(String::new, RenderMethod::summary)
+        )));
+    };
+    eprintln!("full re-encode…");
+    let (t_full, _, _, full_out) = render(base, &out.join("data-full"), &master, false)?;
+
+    eprintln!("comparing frames…");
+    let (got, want, whole) = (framemd5(base, &smart_out)?, framemd5(base, &master)?, framemd5(base, &full_out)?);
+    let frame = 1.0 / 30.0;
+    let outside: Vec<usize> = (0..want.len())
+        .filter(|i| {
+            let t = s.first_pts + *i as f64 * frame;
+            !s.reencoded.iter().any(|r| t >= r.start - frame / 2.0 && t < r.end - frame / 2.0)
+        })
+        .collect();
+    let identical = outside.iter().filter(|i| got.get(**i) == want.get(**i)).count();
+    let same_times = got.iter().map(|f| &f.0).eq(whole.iter().map(|f| &f.0));
+
+    println!(
+        "Smart render benchmark (wall time, this machine: {} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let timing = plan.overlay.as_ref().map_or(0, |o| o.on_screen(plan.duration).len());
+    println!(
+        "master: {seconds:.0} s 1080p30 H.264, keyframe every 2 s; Bilibili full version, disclaimer in {timing} windows"
+    );
+    println!("  {}", job_method.unwrap_or_default());
+    println!("  smart render                 {t_smart:9.2} s");
+    println!("  full re-encode               {t_full:9.2} s   full/smart = {:.1}", t_full / t_smart);
+    println!(
+        "  frames: {} in the master, {} in the smart output, {} in the full one (timestamps {})",
+        want.len(),
+        got.len(),
+        whole.len(),
+        if same_times { "equal" } else { "DIFFER" }
+    );
+    println!("  outside the re-encoded GOPs: {identical} of {} frames bit-identical to the master's", outside.len());
+    Ok(())
+}
+
+fn generate(base: &Studio, seconds: f64, path: &Path) -> Result<()> {
+    let status = Command::new(&base.tools().ffmpeg)
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1920x1080:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+        ])
+        .args(["-t", &format!("{seconds:.3}"), "-c:v", "libx264", "-preset", "superfast", "-bf", "3", "-g", "60"])
+        .args(["-keyint_min", "60", "-sc_threshold", "0", "-crf", "23", "-maxrate", "8M", "-bufsize", "16M"])
+        .args(["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-movflags", "+faststart"])
+        .arg(path)
+        .status()
+        .map_err(|e| EngineError::io("running ffmpeg", e))?;
+    if !status.success() {
+        return Err(EngineError::InvalidArgument(format!("generating {} failed", path.display())));
+    }
+    Ok(())
+}
+
+fn render(
+    base: &Studio,
+    data: &Path,
+    master: &Path,
+    smart: bool,
+) -> Result<(f64, VariantPlan, Option<String>, std::path::PathBuf)> {
+    let _ = std::fs::remove_dir_all(data);
+    let mut config = StudioConfig::new(data.to_owned());
+    config.ffmpeg = base.config().ffmpeg.clone();
+    config.fonts = base.config().fonts.clone();
+    config.smart_render = smart;
+    let t = Instant::now();
+    let studio = Studio::open(config)?;
+    let media = studio.probe(master)?;
+    let request = PlanRequest {
+        disclaimer: Some(studio.disclaimer(Some("risk-zh"), None, None, None)?),
+        ..PlanRequest::default()
+    };
+    let plan = studio.plan(&media, "bilibili", &request, &data.join("out"))?;
+    studio.enqueue("bench", &media, std::slice::from_ref(&plan))?;
+    let jobs = run_queue(&studio, &Silent, &CancelToken::default())?;
+    let job = jobs.into_iter().last().ok_or_else(|| EngineError::InvalidArgument("no job ran".into()))?;
+    if let Some(e) = &job.error {
+        return Err(EngineError::InvalidArgument(format!("benchmark render failed: {e}")));
+    }
+    Ok((t.elapsed().as_secs_f64(), plan, job.method, job.output_path))
+}
+
+/// (pts, md5) of every decoded video frame.
+fn framemd5(base: &Studio, path: &Path) -> Result<Vec<(String, String)>> {
+    let out = Command::new(&base.tools().ffmpeg)
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-f", "framemd5", "-"])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| EngineError::io("running ffmpeg", e))?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').map(str::trim).collect();
+            Some((f.get(2)?.to_string(), f.get(5)?.to_string()))
+        })
+        .collect())
+}

@@ -1,0 +1,252 @@
+//! Smart render of full versions, checked frame by frame against the master:
+//! GOPs outside the disclaimer's windows are the master's own (framemd5),
+//! frame count and timestamps equal a full render's, the disclaimer is on
+//! screen where planned, the audio is the master's, and every case that
+//! cannot be smart-rendered says why and renders in full.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+use studio_e2e::*;
+use studio_engine::plan::VariantPlan;
+use studio_engine::plan::smart::RenderMethod;
+use studio_engine::queue::{Silent, run_queue};
+use studio_engine::render::CancelToken;
+use studio_engine::{Studio, StudioConfig};
+
+fn studio(data: &Path, smart: bool) -> Studio {
+    full_small_profile(data);
+    write_fast_profiles(data);
+    let mut config = StudioConfig::new(data.to_owned());
+    config.smart_render = smart;
+    Studio::open(config).unwrap()
+}
+
+/// (pts, md5) of every decoded video frame.
+fn framemd5(path: &Path) -> Vec<(i64, String)> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-f", "framemd5", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').map(str::trim).collect();
+            (f[2].parse().unwrap(), f[5].to_owned())
+        })
+        .collect()
+}
+
+/// ffmpeg decodes the whole file without one error line.
+fn decodes_cleanly(path: &Path) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "decode errors: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The audio stream's packets, hashed.
+fn audio_md5(path: &Path) -> String {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args(["-map", "0:a:0", "-c", "copy", "-f", "md5", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn plan_for(studio: &Studio, master: &Path, platform: &str, out: &Path) -> VariantPlan {
+    let media = studio.probe(master).unwrap();
+    studio.plan(&media, platform, &request(studio, None), out).unwrap()
+}
+
+fn run(studio: &Studio, master: &Path, plan: &VariantPlan) -> studio_engine::store::RenderJob {
+    let media = studio.probe(master).unwrap();
+    studio.enqueue("tests", &media, std::slice::from_ref(plan)).unwrap();
+    let jobs = run_queue(studio, &Silent, &CancelToken::default()).unwrap();
+    let job = jobs.into_iter().last().unwrap();
+    assert!(job.error.is_none(), "{:?}", job.error);
+    job
+}
+
+/// Output frame index ranges that were re-encoded, from the smart plan.
+fn reencoded_frames(plan: &VariantPlan) -> Vec<(i64, i64)> {
+    let Some(RenderMethod::Smart(s)) = &plan.method else { panic!("not smart: {:?}", plan.method) };
+    let frames = s.frames as i64;
+    s.reencoded.iter().map(|w| ((w.start * 30.0).round() as i64, ((w.end * 30.0).round() as i64).min(frames))).collect()
+}
+
+#[test]
+fn a_full_version_is_smart_rendered_and_its_copied_frames_are_the_masters_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("讲座 'OBS' & 录制.mp4");
+    recorded_master(&master, 40.0, (640, 360), 2, true);
+    let smart = studio(&dir.path().join("data"), true);
+    let plan = plan_for(&smart, &master, "full-small", &dir.path().join("smart"));
+    let summary = plan.method.as_ref().unwrap().summary();
+    assert_eq!(summary, "smart: 2 windows re-encoded (0:00–0:06, 0:34–0:40), 70.0 % copied; audio copied");
+    assert!(plan.notes.contains(&summary), "{:?}", plan.notes);
+    let job = run(&smart, &master, &plan);
+    assert_eq!(job.method.as_deref(), Some(summary.as_str()), "the render table says how it was made");
+    assert!(!studio_engine::render::smart::work_dir(&plan).exists(), "the pieces are gone");
+
+    let out = &job.output_path;
+    decodes_cleanly(out);
+    let probe = ffprobe(out);
+    let v = stream(&probe, "video").unwrap();
+    assert_eq!(
+        (v["codec_name"].as_str(), v["width"].as_u64(), v["height"].as_u64()),
+        (Some("h264"), Some(640), Some(360))
+    );
+    assert!(moov_before_mdat(out), "faststart");
+    assert_eq!(audio_md5(out), audio_md5(&master), "the audio is the master's, copied");
+    let a = stream(&probe, "audio").unwrap();
+    assert!(num(&a["start_time"]).abs() < 1e-3 && num(&v["start_time"]).abs() < 1e-3, "audio and video start together");
+
+    // Every frame outside the re-encoded GOPs is the master's own.
+    let (got, want) = (framemd5(out), framemd5(&master));
+    assert_eq!(got.len(), want.len(), "frame count");
+    let ranges = reencoded_frames(&plan);
+    assert_eq!(ranges, vec![(0, 180), (1020, 1200)]);
+    let mut copied = 0;
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g.0, w.0, "frame {i}'s timestamp");
+        let inside = ranges.iter().any(|(a, b)| (*a..*b).contains(&(i as i64)));
+        if !inside {
+            assert_eq!(g.1, w.1, "frame {i} is copied bit for bit");
+            copied += 1;
+        }
+    }
+    assert_eq!(copied, 840);
+
+    // The same variant rendered in full: the same frames at the same times.
+    let full = studio(&dir.path().join("data-full"), false);
+    let full_plan = plan_for(&full, &master, "full-small", &dir.path().join("full"));
+    assert_eq!(full_plan.method.as_ref().unwrap().summary(), "full re-encode: smart render is off");
+    let full_job = run(&full, &master, &full_plan);
+    let whole = framemd5(&full_job.output_path);
+    assert_eq!(whole.iter().map(|f| f.0).collect::<Vec<_>>(), got.iter().map(|f| f.0).collect::<Vec<_>>());
+
+    // The disclaimer is on screen in its windows (0–5 s, 35–40 s) and not between.
+    let o = plan.overlay.clone().unwrap();
+    let area = (o.x, o.y, o.source.width, o.source.height);
+    for (t, shown) in [(0.0, true), (4.9, true), (5.5, false), (20.0, false), (34.5, false), (35.2, true), (39.9, true)]
+    {
+        let (a, w, _) = frame_rgb(out, t);
+        let (b, _, _) = frame_rgb(&master, t);
+        let diff = mean_diff(&a, &b, w, area);
+        if shown {
+            assert!(diff > 20.0, "disclaimer on screen at {t} s (diff {diff})");
+        } else {
+            assert!(diff < 6.0, "no disclaimer at {t} s (diff {diff})");
+        }
+        let (c, _, _) = frame_rgb(&full_job.output_path, t);
+        assert!(mean_diff(&a, &c, w, area) < 6.0, "smart and full agree at {t} s");
+    }
+}
+
+#[test]
+fn sparse_keyframes_and_a_silent_master_still_join_at_the_first_and_last_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("talk.mp4");
+    recorded_master(&master, 60.0, (640, 360), 10, false);
+    let studio = studio(&dir.path().join("data"), true);
+    let plan = plan_for(&studio, &master, "full-small", &dir.path().join("out"));
+    assert_eq!(
+        plan.method.as_ref().unwrap().summary(),
+        "smart: 2 windows re-encoded (0:00–0:10, 0:50–1:00), 66.7 % copied; audio encoded"
+    );
+    let job = run(&studio, &master, &plan);
+    decodes_cleanly(&job.output_path);
+    let probe = ffprobe(&job.output_path);
+    let a = stream(&probe, "audio").expect("a silent AAC track, as the profile asks");
+    assert_eq!(a["codec_name"], "aac");
+    let (got, want) = (framemd5(&job.output_path), framemd5(&master));
+    assert_eq!(got.len(), want.len());
+    assert_eq!(reencoded_frames(&plan), vec![(0, 300), (1500, 1800)]);
+    for i in 300..1500 {
+        assert_eq!(got[i], want[i], "frame {i}");
+    }
+    assert_ne!(got[0].1, want[0].1, "the first frame carries the disclaimer");
+    assert_ne!(got[1799].1, want[1799].1, "so does the last");
+}
+
+#[test]
+fn a_master_that_does_not_fit_is_rendered_in_full_and_the_plan_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    full_small_profile(&data);
+    let master = dir.path().join("talk.mp4");
+    make_master(&master, &Master { seconds: 30.0, size: (1280, 720), rate: "30000/1001", ..Master::default() });
+    let plan = studio_ok(&data, &["plan", master.to_str().unwrap(), "--platforms", "bilibili,douyin"]);
+    assert!(plan.contains("full re-encode: 1280x720, not 1920x1080 / 29.97 fps, not 30"), "{plan}");
+    // Short clips are re-encoded as always, with nothing to say.
+    assert_eq!(plan.matches("full re-encode").count(), 1, "{plan}");
+
+    // Keyframes too far apart for the platform (every 12 s, over its 10 s).
+    let sparse = dir.path().join("sparse.mp4");
+    recorded_master(&sparse, 30.0, (640, 360), 12, true);
+    let plan = studio_ok(&data, &["plan", sparse.to_str().unwrap(), "--platforms", "full-small"]);
+    assert!(plan.contains("full re-encode: keyframes up to 12 s apart, over the 10 s the platform allows"), "{plan}");
+    let plan = studio_ok(&data, &["--no-smart", "plan", sparse.to_str().unwrap(), "--platforms", "full-small"]);
+    assert!(plan.contains("full re-encode: smart render is off"), "{plan}");
+    // A disclaimer shown throughout leaves nothing to copy.
+    let plan =
+        studio_ok(&data, &["plan", sparse.to_str().unwrap(), "--platforms", "full-small", "--disclaimer-at", "whole"]);
+    assert!(plan.contains("the disclaimer is on screen throughout"), "{plan}");
+}
+
+#[test]
+fn a_smart_render_that_fails_falls_back_to_a_full_render_and_records_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("talk.mp4");
+    recorded_master(&master, 30.0, (640, 360), 2, true);
+    let studio = studio(&dir.path().join("data"), true);
+    let mut plan = plan_for(&studio, &master, "full-small", &dir.path().join("out"));
+    // A plan whose frame count no join can meet: the check after joining refuses it.
+    let Some(RenderMethod::Smart(s)) = plan.method.as_mut() else { panic!("{:?}", plan.method) };
+    s.frames += 1;
+    let job = run(&studio, &master, &plan);
+    let method = job.method.unwrap();
+    assert!(
+        method.starts_with(
+            "full re-encode (smart render failed at the check step: 900 frames joined, the master has 901)"
+        ),
+        "{method}"
+    );
+    decodes_cleanly(&job.output_path);
+    assert_eq!(framemd5(&job.output_path).len(), 900);
+    assert!(!studio_engine::render::smart::work_dir(&plan).exists());
+}
+
+#[test]
+fn the_shipped_bilibili_profile_smart_renders_a_1080p_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("talk.mp4");
+    recorded_master(&master, 30.0, (1920, 1080), 2, true);
+    let studio = studio(&dir.path().join("data"), true);
+    let plan = plan_for(&studio, &master, "bilibili", &dir.path().join("out"));
+    assert_eq!(
+        plan.method.as_ref().unwrap().summary(),
+        "smart: 2 windows re-encoded (0:00–0:06, 0:24–0:30), 60.0 % copied; audio copied"
+    );
+    let job = run(&studio, &master, &plan);
+    let duration = assert_platform_mp4(&job.output_path, (1920, 1080));
+    assert_duration(duration, 30.0);
+    decodes_cleanly(&job.output_path);
+    let (got, want) = (framemd5(&job.output_path), framemd5(&master));
+    assert_eq!(got.len(), want.len());
+    assert!(got[180..720] == want[180..720], "the middle is the master's own");
+}
