@@ -748,11 +748,11 @@ async fn a_smart_rendered_full_version_plays_in_the_window_across_its_joins() {
     full_small_profile(&data);
     let studio = fast_studio(&data);
     let master = dir.path().join("录制 OBS.mp4");
-    recorded_master(&master, 20.0, (640, 360), 2, true);
+    recorded_master(&master, 30.0, (640, 360), 2, true);
     let out = dir.path().join("out");
     let (_, jobs) = render(&studio, &master, &["full-small"], &request(&studio, None), &out);
     let method = jobs[0].method.clone().unwrap_or_default();
-    assert!(method.starts_with("smart: 2 windows re-encoded (0:00–0:06, 0:14–0:20)"), "{method}");
+    assert!(method.starts_with("smart: 2 windows re-encoded (0:00–0:06, 0:24–0:30)"), "{method}");
     let smart = studio.import_master(&jobs[0].output_path, "default").unwrap();
     drop(studio);
 
@@ -764,8 +764,8 @@ async fn a_smart_rendered_full_version_plays_in_the_window_across_its_joins() {
     select(&app, ".player select", &smart.id.to_string()).await;
     let state = "const v = document.querySelector('.player video'); \
                  return [v.currentTime, v.readyState, v.error ? v.error.code : 0, v.paused];";
-    // Across the first join (6 s), then the second (14 s).
-    for (from, past) in [(5.0, 6.8), (13.0, 14.8)] {
+    // Across the first join (6 s), then the second (24 s).
+    for (from, past) in [(5.0, 6.8), (23.0, 24.8)] {
         app.execute(
             &format!(
                 "const v = document.querySelector('.player video'); v.muted = true; v.currentTime = {from}; v.play();"

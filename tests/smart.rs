@@ -191,7 +191,12 @@ fn a_master_that_does_not_fit_is_rendered_in_full_and_the_plan_says_why() {
     let master = dir.path().join("talk.mp4");
     make_master(&master, &Master { seconds: 30.0, size: (1280, 720), rate: "30000/1001", ..Master::default() });
     let plan = studio_ok(&data, &["plan", master.to_str().unwrap(), "--platforms", "bilibili,douyin"]);
-    assert!(plan.contains("full re-encode: 1280x720, not 1920x1080 / 29.97 fps, not 30"), "{plan}");
+    assert!(plan.contains("full re-encode: 1280x720, not 1920x1080"), "{plan}");
+    // 29.97 fps is a rate Bilibili takes as it is; 24 fps is not.
+    let film = dir.path().join("film.mp4");
+    make_master(&film, &Master { seconds: 30.0, rate: "24", ..Master::default() });
+    let plan = studio_ok(&data, &["plan", film.to_str().unwrap(), "--platforms", "full-small"]);
+    assert!(plan.contains("full re-encode: 24 fps, not 30"), "{plan}");
     // Short clips are re-encoded as always, with nothing to say.
     assert_eq!(plan.matches("full re-encode").count(), 1, "{plan}");
 
@@ -231,22 +236,34 @@ fn a_smart_render_that_fails_falls_back_to_a_full_render_and_records_why() {
     assert!(!studio_engine::render::smart::work_dir(&plan).exists());
 }
 
+/// A camera's 29.97 fps recording: Bilibili takes the rate as it is, so the
+/// smart render keeps it (a full render converts to 30).
 #[test]
 fn the_shipped_bilibili_profile_smart_renders_a_1080p_recording() {
     let dir = tempfile::tempdir().unwrap();
     let master = dir.path().join("talk.mp4");
-    recorded_master(&master, 30.0, (1920, 1080), 2, true);
+    recorded_master_at(&master, 30.0, (1920, 1080), "30000/1001", 2, true);
     let studio = studio(&dir.path().join("data"), true);
     let plan = plan_for(&studio, &master, "bilibili", &dir.path().join("out"));
-    assert_eq!(
-        plan.method.as_ref().unwrap().summary(),
-        "smart: 2 windows re-encoded (0:00–0:06, 0:24–0:30), 60.0 % copied; audio copied"
-    );
+    let summary = plan.method.as_ref().unwrap().summary();
+    assert!(summary.starts_with("smart: 2 windows re-encoded (0:00–0:06, 0:24–0:30)"), "{summary}");
+    assert!(summary.ends_with("audio copied"), "{summary}");
     let job = run(&studio, &master, &plan);
-    let duration = assert_platform_mp4(&job.output_path, (1920, 1080));
-    assert_duration(duration, 30.0);
     decodes_cleanly(&job.output_path);
+    let probe = ffprobe(&job.output_path);
+    let v = stream(&probe, "video").unwrap();
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64(), v["codec_name"].as_str()),
+        (Some(1920), Some(1080), Some("h264"))
+    );
+    assert_eq!(v["r_frame_rate"], "30000/1001", "the master's rate, kept");
+    assert_eq!(stream(&probe, "audio").unwrap()["profile"], "LC");
+    assert!(moov_before_mdat(&job.output_path));
+    assert_duration(num(&probe["format"]["duration"]), 30.0);
     let (got, want) = (framemd5(&job.output_path), framemd5(&master));
     assert_eq!(got.len(), want.len());
+    // GOPs of 60 frames (2 s at 29.97): the re-encoded ones are the first
+    // three and the last three.
     assert!(got[180..720] == want[180..720], "the middle is the master's own");
+    assert_ne!(got[0], want[0]);
 }

@@ -177,6 +177,7 @@ fn outcome(plan: &studio_engine::plan::VariantPlan, n: u8) -> RenderOutcome {
         size_bytes: 1_234_567,
         sha256: format!("{n:02x}").repeat(32),
         method: None,
+        encoder: None,
     }
 }
 

@@ -97,8 +97,16 @@ pub fn full_small_profile(data: &Path) {
 /// A recording as an OBS or a camera writes it: x264 with B-frames, closed
 /// GOPs, a keyframe every `gop_seconds`.
 pub fn recorded_master(path: &Path, seconds: f64, size: (u32, u32), gop_seconds: u32, audio: bool) {
-    let video = format!("testsrc2=size={}x{}:rate=30", size.0, size.1);
-    let gop = (gop_seconds * 30).to_string();
+    recorded_master_at(path, seconds, size, "30", gop_seconds, audio);
+}
+
+/// [`recorded_master`] at another frame rate (`30000/1001`, `25`).
+pub fn recorded_master_at(path: &Path, seconds: f64, size: (u32, u32), rate: &str, gop_seconds: u32, audio: bool) {
+    let video = format!("testsrc2=size={}x{}:rate={rate}", size.0, size.1);
+    let fps = rate
+        .split_once('/')
+        .map_or_else(|| rate.parse::<f64>().unwrap(), |(n, d)| n.parse::<f64>().unwrap() / d.parse::<f64>().unwrap());
+    let gop = ((f64::from(gop_seconds) * fps).round() as u32).to_string();
     let mut cmd = Command::new("ffmpeg");
     cmd.args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", &video]);
     if audio {

@@ -8,6 +8,7 @@ pub mod captions;
 pub mod compliance;
 pub mod digest;
 pub mod disclaimer;
+pub mod encoders;
 pub mod error;
 pub mod folders;
 pub mod highlights;

@@ -33,6 +33,9 @@ pub struct MachineSettings {
     /// Smart render of full versions (`None`: on); see [`crate::plan::smart`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smart_render: Option<bool>,
+    /// `auto`, `software` or a hardware encoder (`None`: auto); see [`crate::encoders`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_encoder: Option<crate::encoders::EncoderSetting>,
 }
 
 impl MachineSettings {
@@ -86,6 +89,9 @@ impl MachineSettings {
         if let Some(on) = self.smart_render {
             config.smart_render = on;
         }
+        if let Some(e) = &self.video_encoder {
+            config.video_encoder = e.clone();
+        }
     }
 
     /// Drops empty paths (an emptied field means the default) and checks
@@ -124,6 +130,7 @@ impl MachineSettings {
             backups_kept: self.backups_kept,
             team_database: team_database.map(str::to_owned),
             smart_render: self.smart_render,
+            video_encoder: self.video_encoder.clone(),
         })
     }
 }

@@ -156,11 +156,20 @@ pub struct VideoSpec {
     /// seconds (a smart render keeps the master's); default twice `keyframe_interval`.
     #[serde(default)]
     pub max_keyframe_gap: Option<f64>,
+    /// Other frame rates the platform takes as they are: a smart render keeps
+    /// a master's rate when it is one of these (a full render converts to `fps`).
+    #[serde(default)]
+    pub accepted_fps: Vec<f64>,
 }
 
 impl VideoSpec {
     pub fn max_keyframe_gap(&self) -> f64 {
         self.max_keyframe_gap.unwrap_or(2.0 * self.keyframe_interval)
+    }
+
+    /// The profile's own rate or one it accepts (29.97 for `29.97`, 30000/1001).
+    pub fn takes_fps(&self, rate: f64) -> bool {
+        (rate - f64::from(self.fps)).abs() < 0.01 || self.accepted_fps.iter().any(|a| (rate - a).abs() < 0.01)
     }
 }
 

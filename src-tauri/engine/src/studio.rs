@@ -45,6 +45,9 @@ pub struct StudioConfig {
     /// [`crate::plan::smart`]); off: every render is a full re-encode.
     #[serde(default = "yes")]
     pub smart_render: bool,
+    /// Which H.264 encoder renders: the first hardware one that works, x264, or a named one.
+    #[serde(default)]
+    pub video_encoder: crate::encoders::EncoderSetting,
 }
 
 fn yes() -> bool {
@@ -82,6 +85,7 @@ impl StudioConfig {
             team_database: None,
             team_password: None,
             smart_render: true,
+            video_encoder: crate::encoders::EncoderSetting::Auto,
         }
     }
 
@@ -109,6 +113,8 @@ pub struct Studio {
     /// Keyframes of masters already read for smart render, by path, size and
     /// modification time (the editor plans again on every change).
     facts: Mutex<Vec<(FactsKey, crate::plan::smart::StreamFacts)>>,
+    /// The hardware encoders that work here, found on first use.
+    encoders: Mutex<Option<Vec<String>>>,
 }
 
 type FactsKey = (PathBuf, u64, Option<std::time::SystemTime>);
@@ -138,6 +144,7 @@ impl Studio {
             db_ready: Mutex::new(false),
             backup_problem: Mutex::new(None),
             facts: Mutex::new(Vec::new()),
+            encoders: Mutex::new(None),
         })
     }
 
@@ -242,6 +249,11 @@ impl Studio {
             plan.captions = Some(captions);
             plan.notes.extend(notes);
         }
+        if profile.video.is_some() {
+            let choice = self.encoder_choice();
+            plan.notes.push(format!("encoder: {}", choice.said));
+            plan.video_encoder = choice.encoder;
+        }
         if profile.video.as_ref().is_some_and(|v| v.target_duration.is_none()) {
             let method = self.render_method(profile, media, &plan);
             plan.notes.push(method.summary());
@@ -261,7 +273,10 @@ impl Studio {
         if !self.config.smart_render {
             return RenderMethod::Full { why: vec!["smart render is off".into()] };
         }
-        let why = smart::static_reasons(plan, media);
+        let Some(video) = profile.video.as_ref() else {
+            return RenderMethod::Full { why: vec!["this platform takes no video".into()] };
+        };
+        let why = smart::static_reasons(plan, media, &video.accepted_fps);
         if !why.is_empty() {
             return RenderMethod::Full { why };
         }
@@ -269,11 +284,21 @@ impl Studio {
             Ok(f) => f,
             Err(e) => return RenderMethod::Full { why: vec![format!("its keyframes could not be read ({e})")] },
         };
-        let max_gap = profile.video.as_ref().map_or(10.0, |v| v.max_keyframe_gap());
-        match smart::decide(plan, media, &facts, max_gap) {
+        match smart::decide(plan, media, &facts, video) {
             Ok(s) => RenderMethod::Smart(s),
             Err(why) => RenderMethod::Full { why },
         }
+    }
+
+    /// The encoder renders use, from the setting and what works on this machine.
+    pub fn encoder_choice(&self) -> crate::encoders::Choice {
+        use crate::encoders::{EncoderSetting, choose, usable};
+        if self.config.video_encoder == EncoderSetting::Software {
+            return choose(&EncoderSetting::Software, &[]);
+        }
+        let mut found = self.encoders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let list = found.get_or_insert_with(|| usable(&self.tools, &self.config.data_dir.join("encoders.json")));
+        choose(&self.config.video_encoder, list)
     }
 
     fn stream_facts(&self, path: &Path) -> Result<crate::plan::smart::StreamFacts> {

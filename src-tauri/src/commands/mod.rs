@@ -106,6 +106,8 @@ pub struct JobSummary {
     pub error: Option<String>,
     /// How a full version was made: `smart: …` or `full re-encode: …`.
     pub method: Option<String>,
+    /// The encoder that ran (and why not the planned one, if it failed).
+    pub encoder: Option<String>,
 }
 
 /// A local profile.
@@ -192,6 +194,7 @@ pub fn jobs(state: State<'_, AppState>) -> Result<Vec<JobSummary>, IpcError> {
             cover_path: j.cover_path.map(|p| p.display().to_string()),
             error: j.error,
             method: j.method,
+            encoder: j.encoder,
         })
         .collect())
 }

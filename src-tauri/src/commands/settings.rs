@@ -113,6 +113,7 @@ pub fn save_machine_settings(
         // Settings → 团队 keeps its own choice; this form leaves it as it is.
         team_database: state.machine().0.team_database.clone(),
         smart_render: state.machine().0.smart_render,
+        video_encoder: state.machine().0.video_encoder.clone(),
     };
     apply(&app, &state, wanted)?;
     Ok(machine_view(&state))

@@ -7,4 +7,8 @@ export type JobSummary = { id: number, variant_id: number, platform: string, sta
 /**
  * How a full version was made: `smart: …` or `full re-encode: …`.
  */
-method: string | null, };
+method: string | null, 
+/**
+ * The encoder that ran (and why not the planned one, if it failed).
+ */
+encoder: string | null, };

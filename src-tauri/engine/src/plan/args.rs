@@ -137,7 +137,7 @@ impl VariantPlan {
         if let Some(a) = audio_map {
             tail.extend(["-map".into(), a]);
         }
-        tail.extend(self.x264_args());
+        tail.extend(self.video_args(self.video_encoder.as_deref()));
         if self.master_has_audio || self.silent_audio {
             tail.extend(self.aac_args());
         }
@@ -160,6 +160,33 @@ impl VariantPlan {
         tail.extend(["-f", "mp4", "-y"].map(str::to_owned));
         args.extend(tail.into_iter().map(OsString::from));
         args.push(file_url(output));
+        args
+    }
+
+    /// The video encoder's settings: the profile's for x264 (also a smart
+    /// render's re-encoded GOPs), or a hardware encoder's constant quality
+    /// for the same CRF under the same caps.
+    fn video_args(&self, hardware: Option<&str>) -> Vec<String> {
+        let Some(name) = hardware else { return self.x264_args() };
+        let e = &self.encoder;
+        let gop = ((self.keyframe_interval * f64::from(self.fps)).round() as u32).max(1);
+        let mut args = vec!["-c:v".to_owned(), name.to_owned()];
+        args.extend(crate::encoders::quality_args(name, e.crf));
+        args.extend(
+            [
+                "-maxrate",
+                &format!("{}k", e.max_bitrate_kbps),
+                "-bufsize",
+                &format!("{}k", e.max_bitrate_kbps * 2),
+                "-profile:v",
+                "high",
+                "-pix_fmt",
+                "yuv420p",
+                "-g",
+                &gop.to_string(),
+            ]
+            .map(str::to_owned),
+        );
         args
     }
 
@@ -212,7 +239,7 @@ impl VariantPlan {
         // Half a frame early: the segment muxer cuts at the first keyframe at
         // or after each time, and a time printed to the millisecond may fall
         // just after the keyframe it names.
-        let half = 0.5 / f64::from(self.fps.max(1));
+        let half = 0.5 / smart.frame_rate.max(1.0);
         let times = if smart.cuts.is_empty() {
             // One piece: a cut past the end.
             secs(smart.first_pts + self.duration + 60.0)
@@ -252,13 +279,14 @@ impl VariantPlan {
     /// (master time plus the pieces' shift); `reorder` is the master's
     /// B-frame delay in frames, which the new GOPs must have too, so that
     /// decode times run on across each join. `first` is the output second
-    /// of the piece's first frame.
+    /// of the piece's first frame, `frame` the master's frame duration.
     pub fn smart_reencode_args(
         &self,
         piece: &Path,
         out: &Path,
         offset: f64,
         first: f64,
+        frame: f64,
         reorder: u32,
     ) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["-copyts".into(), "-i".into(), file_url(piece)];
@@ -278,7 +306,7 @@ impl VariantPlan {
             // not whole milliseconds, and a window printed to the millisecond
             // could miss its first frame. The frames it takes are the full
             // render's.
-            let half = 0.5 / f64::from(self.fps.max(1));
+            let half = frame / 2.0;
             let windows = o.on_screen(self.duration);
             let shifted = PlacedOverlay {
                 start: o.start + offset - half,

@@ -165,6 +165,9 @@ pub struct VariantPlan {
     /// Smart render or a full re-encode, and why (`None`: a full re-encode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<smart::RenderMethod>,
+    /// A hardware H.264 encoder for the render (`None`: x264); see [`crate::encoders`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_encoder: Option<String>,
     /// Decisions the user should know about (e.g. "the master is shorter than 15 s").
     pub notes: Vec<String>,
 }
@@ -267,6 +270,7 @@ pub fn plan_variant(
         captions: None,
         ai_label: None,
         method: None,
+        video_encoder: None,
         notes,
     })
 }

@@ -50,6 +50,9 @@ pub struct SmartPlan {
     pub cuts: Vec<f64>,
     /// The master's first frame time, which the pieces' timestamps keep.
     pub first_pts: f64,
+    /// The master's frames per second, which the output keeps (the profile's
+    /// own rate or one it accepts).
+    pub frame_rate: f64,
     /// Video frames the output has (the master's).
     pub frames: u64,
     /// Share of the video copied, 0..=1.
@@ -107,10 +110,11 @@ fn short_clock(seconds: f64) -> String {
 
 /// Why the plan cannot be smart-rendered from what the probe already says
 /// (empty: it may be, once the keyframes are read). Cheap: no file is read.
-pub fn static_reasons(plan: &VariantPlan, media: &MediaInfo) -> Vec<String> {
+pub fn static_reasons(plan: &VariantPlan, media: &MediaInfo, accepted_fps: &[f64]) -> Vec<String> {
     let mut why = Vec::new();
     let v = &media.video;
     let frame = 1.0 / f64::from(plan.fps.max(1));
+    let takes = |r: f64| (r - f64::from(plan.fps)).abs() < 0.01 || accepted_fps.iter().any(|a| (r - a).abs() < 0.01);
     match plan.segments.as_slice() {
         [s] if s.start <= frame / 2.0 && s.end + frame >= media.duration => {}
         _ => why.push("the variant is a cut of the master, not all of it".into()),
@@ -133,7 +137,7 @@ pub fn static_reasons(plan: &VariantPlan, media: &MediaInfo) -> Vec<String> {
     }
     if v.variable_frame_rate {
         why.push("variable frame rate".into());
-    } else if (v.frame_rate - f64::from(plan.fps)).abs() > 0.001 {
+    } else if !takes(v.frame_rate) {
         why.push(format!("{} fps, not {}", round2(v.frame_rate), plan.fps));
     }
     if plan.captions.as_ref().is_some_and(|c| c.burn && !c.pictures.is_empty()) {
@@ -157,11 +161,12 @@ pub fn decide(
     plan: &VariantPlan,
     media: &MediaInfo,
     facts: &StreamFacts,
-    max_gap: f64,
+    video: &crate::platform::VideoSpec,
 ) -> std::result::Result<SmartPlan, Vec<String>> {
-    let mut why = static_reasons(plan, media);
+    let mut why = static_reasons(plan, media, &video.accepted_fps);
+    let max_gap = video.max_keyframe_gap();
     let k = &facts.keyframes;
-    let frame = 1.0 / f64::from(plan.fps.max(1));
+    let frame = 1.0 / media.video.frame_rate.max(1.0);
     if k.first().is_none_or(|first| (first - facts.first_pts).abs() > frame / 2.0) {
         why.push("it does not start on a keyframe".into());
     }
@@ -235,6 +240,7 @@ pub fn decide(
         reencoded: ranges,
         cuts,
         first_pts: facts.first_pts,
+        frame_rate: media.video.frame_rate,
         frames: facts.frames,
         copied: (1.0 - reencoded / media.duration).clamp(0.0, 1.0),
         copy_audio,

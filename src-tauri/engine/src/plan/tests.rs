@@ -249,6 +249,10 @@ mod smart_render {
     use super::*;
     use crate::plan::smart::{RenderMethod, StreamFacts, decide, pieces, static_reasons};
 
+    fn bilibili_video() -> crate::platform::VideoSpec {
+        profile("bilibili").video.unwrap()
+    }
+
     fn facts(seconds: f64, gop: f64) -> StreamFacts {
         let n = (seconds / gop).ceil() as usize;
         StreamFacts {
@@ -264,7 +268,7 @@ mod smart_render {
     fn a_fitting_full_version_reencodes_only_the_gops_under_its_windows() {
         let m = media(2400.0, (1920, 1080), true);
         let p = plan(&m, "bilibili", &request(None)).unwrap();
-        let s = decide(&p, &m, &facts(2400.0, 2.0), 10.0).unwrap();
+        let s = decide(&p, &m, &facts(2400.0, 2.0), &bilibili_video()).unwrap();
         let spans: Vec<(f64, f64)> = s.reencoded.iter().map(|w| (w.start, w.end)).collect();
         assert_eq!(spans, vec![(0.0, 6.0), (600.0, 606.0), (1200.0, 1206.0), (1800.0, 1806.0), (2394.0, 2400.0)]);
         assert_eq!(s.cuts, vec![6.0, 600.0, 606.0, 1200.0, 1206.0, 1800.0, 1806.0, 2394.0]);
@@ -286,14 +290,28 @@ mod smart_render {
         let times = split.iter().position(|a| a == "-segment_times").unwrap();
         assert!(split[times + 1].starts_with("5.983333,599.983333,"), "{split:?}");
         assert!(split.last().unwrap().ends_with("a%%b/p%03d.ts"), "{split:?}");
-        let re = args_text(&p.smart_reencode_args(Path::new("/w/p002.ts"), Path::new("/w/r002.ts"), 0.1, 600.0, 2))
-            .join(" ");
+        let re = args_text(&p.smart_reencode_args(
+            Path::new("/w/p002.ts"),
+            Path::new("/w/r002.ts"),
+            0.1,
+            600.0,
+            1.0 / 30.0,
+            2,
+        ))
+        .join(" ");
         assert!(
             re.contains("between(t,600.083,605.117)") && re.contains("-copyts") && re.contains("b-pyramid=normal"),
             "{re}"
         );
         assert!(re.contains("-an") && re.contains("-f mpegts") && re.contains("+eq(n,0)'"), "{re}");
-        let first = args_text(&p.smart_reencode_args(Path::new("/w/p002.ts"), Path::new("/w/r002.ts"), 0.1, 590.0, 2));
+        let first = args_text(&p.smart_reencode_args(
+            Path::new("/w/p002.ts"),
+            Path::new("/w/r002.ts"),
+            0.1,
+            590.0,
+            1.0 / 30.0,
+            2,
+        ));
         assert!(!first.join(" ").contains("eq(n,0)"), "a piece that starts before its window: {first:?}");
         let join =
             args_text(&p.smart_join_args(&s, &["p000.ts".into(), "r001.ts".into()], Path::new("/o.mp4"))).join(" ");
@@ -307,29 +325,34 @@ mod smart_render {
         m.video.codec = "hevc".into();
         m.video.frame_rate = 30000.0 / 1001.0;
         let p = plan(&m, "bilibili", &request(None)).unwrap();
-        assert_eq!(static_reasons(&p, &m), vec!["the master is HEVC", "1440x1080, not 1920x1080", "29.97 fps, not 30"]);
+        assert_eq!(
+            static_reasons(&p, &m, &[]),
+            vec!["the master is HEVC", "1440x1080, not 1920x1080", "29.97 fps, not 30"]
+        );
+        // A rate the profile accepts is kept as it is.
+        assert_eq!(static_reasons(&p, &m, &[25.0, 29.97]), vec!["the master is HEVC", "1440x1080, not 1920x1080"]);
         let m = media(600.0, (1920, 1080), true);
         let p = plan(&m, "bilibili", &request(None)).unwrap();
         let mut f = facts(600.0, 12.0);
         f.video_kbps = 20_000.0;
         f.audio_profile = Some("HE-AAC".into());
         assert_eq!(
-            decide(&p, &m, &f, 10.0).unwrap_err(),
+            decide(&p, &m, &f, &bilibili_video()).unwrap_err(),
             vec![
                 "keyframes up to 12 s apart, over the 10 s the platform allows",
                 "its video is 20.0 Mbps, over the profile's 12.0 Mbps cap"
             ]
         );
-        let s = decide(&p, &m, &facts(600.0, 2.0), 10.0).unwrap();
+        let s = decide(&p, &m, &facts(600.0, 2.0), &bilibili_video()).unwrap();
         assert!(s.copy_audio);
         f = facts(600.0, 2.0);
         f.audio_profile = Some("HE-AAC".into());
-        let s = decide(&p, &m, &f, 10.0).unwrap();
+        let s = decide(&p, &m, &f, &bilibili_video()).unwrap();
         assert_eq!((s.copy_audio, s.audio_note.as_deref()), (false, Some("the master's is AAC HE-AAC")));
         // A whole-clip disclaimer leaves nothing to copy.
         let mut r = request(None);
         r.disclaimer = Some(Disclaimer { at: Some(DisclaimerPolicy::Whole), ..disclaimer() });
         let p = plan(&m, "bilibili", &r).unwrap();
-        assert_eq!(static_reasons(&p, &m), vec!["the disclaimer is on screen throughout (timing `whole`)"]);
+        assert_eq!(static_reasons(&p, &m, &[]), vec!["the disclaimer is on screen throughout (timing `whole`)"]);
     }
 }

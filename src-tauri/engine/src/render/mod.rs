@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 pub use ffmpeg::{CancelToken, Progress};
 
+use crate::encoders::SOFTWARE;
 use crate::error::{EngineError, Result};
 use crate::plan::VariantPlan;
 use crate::plan::smart::RenderMethod;
@@ -29,6 +30,9 @@ pub struct RenderOutcome {
     /// How the video was made (`smart: …`, `full re-encode: …`); `None` for a clip.
     #[serde(default)]
     pub method: Option<String>,
+    /// The encoder that ran, and why not the planned one if it failed.
+    #[serde(default)]
+    pub encoder: Option<String>,
 }
 
 /// Where a file is written before it is complete.
@@ -60,7 +64,7 @@ pub fn render_variant(
         "render planned"
     );
     let result = (|| {
-        let method = render_video(tools, plan, &video_tmp, on_progress, cancel)?;
+        let (method, encoder) = render_video(tools, plan, &video_tmp, on_progress, cancel)?;
         check_duration(tools, plan, &video_tmp)?;
         ffmpeg::run(tools, &plan.cover_args(&cover_tmp), &plan.cover.output, 0.04, &mut |_| {}, cancel)?;
         if let Some(label) = &plan.ai_label {
@@ -74,7 +78,14 @@ pub fn render_variant(
         if let Some(c) = plan.captions.as_ref().filter(|c| !c.cues.is_empty()) {
             write_complete(&c.srt, crate::subtitles::to_srt(&c.cues).as_bytes())?;
         }
-        Ok(RenderOutcome { output: plan.output.clone(), cover: plan.cover.output.clone(), size_bytes, sha256, method })
+        Ok(RenderOutcome {
+            output: plan.output.clone(),
+            cover: plan.cover.output.clone(),
+            size_bytes,
+            sha256,
+            method,
+            encoder: Some(encoder),
+        })
     })();
     if result.is_err() {
         remove_partials(plan);
@@ -83,32 +94,67 @@ pub fn render_variant(
 }
 
 /// The video, smart-rendered when the plan says so and that works, else in
-/// full; returns how it was made.
+/// full; returns how it was made and the encoder that ran.
 fn render_video(
     tools: &MediaTools,
     plan: &VariantPlan,
     video_tmp: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
-) -> Result<Option<String>> {
-    let full = |on_progress: &mut dyn FnMut(Progress)| {
-        ffmpeg::run(tools, &plan.ffmpeg_args(video_tmp), &plan.output, plan.duration, on_progress, cancel)
-    };
+) -> Result<(Option<String>, String)> {
+    let full = |on_progress: &mut dyn FnMut(Progress)| full_render(tools, plan, video_tmp, on_progress, cancel);
     match &plan.method {
         Some(method @ RenderMethod::Smart(s)) => match smart::render(tools, plan, s, video_tmp, on_progress, cancel) {
-            Ok(()) => Ok(Some(method.summary())),
+            // The re-encoded GOPs are x264's: their B-frame delay must be the master's.
+            Ok(()) => Ok((Some(method.summary()), SOFTWARE.to_owned())),
             Err(EngineError::Cancelled) => Err(EngineError::Cancelled),
             Err(e) => {
                 // Nothing of the smart attempt is kept: the full render starts afresh.
                 tracing::warn!(code = e.code(), error = %e, "smart render failed; rendering in full");
                 let _ = std::fs::remove_file(video_tmp);
-                full(on_progress)?;
-                Ok(Some(format!("full re-encode ({e})")))
+                let encoder = full(on_progress)?;
+                Ok((Some(format!("full re-encode ({e})")), encoder))
             }
         },
         other => {
-            full(on_progress)?;
-            Ok(other.as_ref().map(RenderMethod::summary))
+            let encoder = full(on_progress)?;
+            Ok((other.as_ref().map(RenderMethod::summary), encoder))
+        }
+    }
+}
+
+/// The whole video through one encoder: the planned hardware one, and x264
+/// if that fails at start or mid-job (its partial file is dropped first).
+fn full_render(
+    tools: &MediaTools,
+    plan: &VariantPlan,
+    video_tmp: &Path,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<String> {
+    let run = |p: &VariantPlan, on_progress: &mut dyn FnMut(Progress)| {
+        ffmpeg::run(tools, &p.ffmpeg_args(video_tmp), &plan.output, plan.duration, on_progress, cancel)
+    };
+    let Some(hardware) = plan.video_encoder.as_deref() else {
+        run(plan, on_progress)?;
+        return Ok(SOFTWARE.to_owned());
+    };
+    match run(plan, on_progress) {
+        Ok(()) => Ok(hardware.to_owned()),
+        Err(e @ (EngineError::Cancelled | EngineError::DiskFull { .. })) => Err(e),
+        Err(e) => {
+            let why = match &e {
+                EngineError::RenderFailed { status, stderr_tail, .. } => {
+                    let last = stderr_tail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+                    format!("{status}: {}", last.trim())
+                }
+                other => other.to_string(),
+            };
+            tracing::warn!(encoder = hardware, error = %e, "hardware encoder failed; rendering with x264");
+            let _ = std::fs::remove_file(video_tmp);
+            let software = VariantPlan { video_encoder: None, ..plan.clone() };
+            run(&software, on_progress)?;
+            Ok(format!("{SOFTWARE} ({hardware} failed: {why})"))
         }
     }
 }

@@ -69,7 +69,7 @@ fn run_steps(
     // at zero; the shift is the master's B-frame delay.
     let (pts, dts) = crate::probe::first_video_packet(tools, &dir.join(&names[0]))?;
     let shift = pts - smart.first_pts;
-    let frame = 1.0 / f64::from(plan.fps.max(1));
+    let frame = 1.0 / smart.frame_rate.max(1.0);
     let reorder = ((pts - dts) / frame).round();
     if !(0.0..=2.0).contains(&reorder) {
         return Err(step_failed(
@@ -92,6 +92,7 @@ fn run_steps(
             &dir.join(&out_name),
             smart.first_pts + shift,
             start - smart.first_pts,
+            frame,
             reorder as u32,
         );
         let length = stop - start;

@@ -61,13 +61,15 @@ pub struct RenderJob {
     pub sha256: Option<String>,
     /// How the video was made: `smart: …`, `full re-encode: …`.
     pub method: Option<String>,
+    /// The encoder that ran: `libx264`, `h264_nvenc`, `libx264 (h264_nvenc failed: …)`.
+    pub encoder: Option<String>,
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
 }
 
 const JOB_COLUMNS: &str = "j.id, j.variant_id, v.platform, j.state, j.attempts, j.progress, j.fps, j.eta_s, j.error, \
-     j.output_path, j.cover_path, j.size_bytes, j.sha256, j.created_at, j.started_at, j.finished_at, j.method";
+     j.output_path, j.cover_path, j.size_bytes, j.sha256, j.created_at, j.started_at, j.finished_at, j.method, j.encoder";
 
 fn job_from_row(data_dir: &std::path::Path, r: &Row) -> Result<RenderJob> {
     Ok(RenderJob {
@@ -85,6 +87,7 @@ fn job_from_row(data_dir: &std::path::Path, r: &Row) -> Result<RenderJob> {
         size_bytes: r.get::<Option<i64>>(11)?.map(|v| v.max(0) as u64),
         sha256: r.get(12)?,
         method: r.get(16)?,
+        encoder: r.get(17)?,
         created_at: r.get(13)?,
         started_at: r.get(14)?,
         finished_at: r.get(15)?,
@@ -156,14 +159,15 @@ impl Store {
             let (variant_id, before): (i64, String) = (r.get(0)?, r.get(1)?);
             tx.execute(
                 "UPDATE render_jobs SET state = 'done', progress = 100, eta_s = 0, output_path = ?2, cover_path = ?3,
-                     size_bytes = ?4, sha256 = ?5, method = ?6, finished_at = {now} WHERE id = ?1",
+                     size_bytes = ?4, sha256 = ?5, method = ?6, encoder = ?7, finished_at = {now} WHERE id = ?1",
                 args![
                     id,
                     output,
                     cover,
                     i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX),
                     outcome.sha256,
-                    outcome.method
+                    outcome.method,
+                    outcome.encoder
                 ],
             )?;
             if before == "approved" || before == "in_review" {

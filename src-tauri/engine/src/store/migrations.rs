@@ -559,10 +559,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     // 7 → 8: how a job's video was made (smart render, a full re-encode, and
-    // why a smart render fell back), for the render table.
+    // why a smart render fell back) and which encoder ran, for the render table.
     Migration {
         common: r#"
     ALTER TABLE render_jobs ADD COLUMN method TEXT;
+    ALTER TABLE render_jobs ADD COLUMN encoder TEXT;
     "#,
         sqlite: "",
         postgres: "",

@@ -44,6 +44,11 @@ pub struct Cli {
     /// every GOP no overlay touches); also `"smart_render": false` in machine.json.
     #[arg(long, global = true)]
     pub no_smart: bool,
+    /// H.264 encoder: auto (the first hardware encoder that works here: h264_videotoolbox,
+    /// h264_nvenc, h264_qsv, h264_amf), software (x264), or one of those names; a hardware
+    /// encoder that fails falls back to x264. Also `"video_encoder"` in machine.json.
+    #[arg(long, global = true, value_name = "ENCODER")]
+    pub encoder: Option<studio_engine::encoders::EncoderSetting>,
     #[command(subcommand)]
     pub command: Command,
 }

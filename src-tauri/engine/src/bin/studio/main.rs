@@ -60,6 +60,7 @@ fn open(cli: &Cli, parallel: usize) -> Result<Studio> {
         backups_kept: cli.backups_kept,
         team_database: cli.team_database.clone(),
         smart_render: cli.no_smart.then_some(false),
+        video_encoder: cli.encoder.clone(),
     };
     flags.apply(&mut config);
     config.max_parallel_jobs = parallel;
@@ -508,7 +509,37 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
         words.extend(inner.get_args().map(|a| a.to_string_lossy().into_owned()));
         shell_words::join(words)
     };
-    println!("   $ {}", show(plan.ffmpeg_args(&studio_engine::render::partial_path(&plan.output))));
+    let video = studio_engine::render::partial_path(&plan.output);
+    if let Some(studio_engine::plan::smart::RenderMethod::Smart(s)) = &plan.method {
+        // The pieces' shift and B-frame delay are read off the first piece
+        // when it runs; shown here as none and two frames.
+        let dir = studio_engine::render::smart::work_dir(plan);
+        println!("   smart steps (in {}):", dir.display());
+        println!("   $ {}", show(plan.smart_split_args(s, &dir)));
+        let layout = studio_engine::plan::smart::pieces(s, s.first_pts + plan.duration);
+        let mut names = Vec::new();
+        for (i, (start, _, reencode)) in layout.iter().enumerate() {
+            let piece = format!("p{i:03}.ts");
+            if *reencode {
+                let out = format!("r{i:03}.ts");
+                let args = plan.smart_reencode_args(
+                    &dir.join(&piece),
+                    &dir.join(&out),
+                    s.first_pts,
+                    start - s.first_pts,
+                    1.0 / s.frame_rate,
+                    2,
+                );
+                println!("   $ {}", show(args));
+                names.push(out);
+            } else {
+                names.push(piece);
+            }
+        }
+        println!("   $ {}", show(plan.smart_join_args(s, &names, &video)));
+        println!("   if a step fails, the full render:");
+    }
+    println!("   $ {}", show(plan.ffmpeg_args(&video)));
     println!("   $ {}", show(plan.cover_args(&studio_engine::render::partial_path(&plan.cover.output))));
 }
 
@@ -551,9 +582,16 @@ fn print_jobs(jobs: &[RenderJob]) {
         ]);
     }
     t.print();
-    // How each full version was made (smart render, or why a full re-encode).
-    for j in jobs.iter().filter(|j| j.method.is_some()) {
-        println!("job {} ({}): {}", j.id, j.platform, j.method.as_deref().unwrap_or_default());
+    // How each video was made: the encoder, and for a full version smart
+    // render or why a full re-encode.
+    for j in jobs {
+        let how = match (&j.method, &j.encoder) {
+            (Some(m), Some(e)) => format!("{m}; encoder {e}"),
+            (Some(m), None) => m.clone(),
+            (None, Some(e)) => format!("encoder {e}"),
+            (None, None) => continue,
+        };
+        println!("job {} ({}): {how}", j.id, j.platform);
     }
 }
 
