@@ -168,39 +168,26 @@ impl VariantPlan {
     /// for the same CRF under the same caps.
     fn video_args(&self, hardware: Option<&str>) -> Vec<String> {
         let Some(name) = hardware else { return self.x264_args() };
-        let e = &self.encoder;
-        let gop = ((self.keyframe_interval * f64::from(self.fps)).round() as u32).max(1);
         let mut args = vec!["-c:v".to_owned(), name.to_owned()];
-        args.extend(crate::encoders::quality_args(name, e.crf));
-        args.extend(
-            [
-                "-maxrate",
-                &format!("{}k", e.max_bitrate_kbps),
-                "-bufsize",
-                &format!("{}k", e.max_bitrate_kbps * 2),
-                "-profile:v",
-                "high",
-                "-pix_fmt",
-                "yuv420p",
-                "-g",
-                &gop.to_string(),
-            ]
-            .map(str::to_owned),
-        );
+        args.extend(crate::encoders::quality_args(name, self.encoder.crf));
+        args.extend(self.caps_args());
         args
     }
 
     /// The profile's x264 settings, the same for a full render and a smart one's re-encoded GOPs.
     fn x264_args(&self) -> Vec<String> {
         let e = &self.encoder;
+        let mut args: Vec<String> =
+            ["-c:v", "libx264", "-preset", &e.x264_preset, "-crf", &e.crf.to_string()].map(str::to_owned).to_vec();
+        args.extend(self.caps_args());
+        args
+    }
+
+    /// What every encoder shares: the profile's bitrate cap, H.264 High, 4:2:0, its keyframe interval.
+    fn caps_args(&self) -> Vec<String> {
+        let e = &self.encoder;
         let gop = ((self.keyframe_interval * f64::from(self.fps)).round() as u32).max(1);
         [
-            "-c:v",
-            "libx264",
-            "-preset",
-            &e.x264_preset,
-            "-crf",
-            &e.crf.to_string(),
             "-maxrate",
             &format!("{}k", e.max_bitrate_kbps),
             "-bufsize",
