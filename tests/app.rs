@@ -232,6 +232,30 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     act_as(&app, "审核老王").await;
     click(&app, "#tab-review").await;
     click(&app, "#variants button[data-platform=douyin]").await;
+    // The reviewer plays the rendered file itself, and sees the hash the approval records.
+    let sha = wait_text(&app, "#review-sha", 10, |t| t.len() == 64).await;
+    let done = {
+        let studio = studio_engine::Studio::open(studio_engine::StudioConfig::new(data.clone())).unwrap();
+        let jobs = studio.store().unwrap().jobs().unwrap();
+        jobs.into_iter().find(|j| j.platform == "douyin" && j.sha256.is_some()).unwrap()
+    };
+    assert_eq!(Some(sha.as_str()), done.sha256.as_deref(), "the hash shown is the rendered file's");
+    app.execute("const v = document.querySelector('#review-video'); v.muted = true; v.play();", vec![]).await.unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let s = app
+            .execute("const v = document.querySelector('#review-video'); return [v.currentTime, v.error ? v.error.code : 0];", vec![])
+            .await
+            .unwrap();
+        assert_eq!(s[1].as_u64(), Some(0), "the review player reports no error: {s}");
+        if s[0].as_f64().unwrap_or(0.0) > 1.0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the rendered video never played: {s}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.execute("document.querySelector('#review-video').pause();", vec![]).await.unwrap();
+    screenshot(&app, &shots, "05a-review-plays").await;
     click(&app, "#approve").await;
     attr_is(&app, "#review-detail", "data-state", "approved", 20).await;
     let history = wait_text(&app, ".history", 10, |t| t.contains("审核老王")).await;
@@ -726,6 +750,20 @@ async fn the_editor_adds_subtitles_shows_the_caption_of_the_frame_and_applies_a_
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     screenshot(&app, &shots(), "42-editor-ai-label").await;
+
+    // Start-end timing: the preview shows the disclaimer only in its windows
+    // (0–5 s and 10–15 s of the 15 s clip from the master's start).
+    set_value(&app, "[data-platform='douyin'] input.in", "0").await;
+    select(&app, "[data-platform='douyin'] select.disclaimer-at", "start-end").await;
+    let disclaimer = "[data-platform='douyin'] img.disclaimer";
+    for (at, shown) in [(7.0, false), (2.0, true), (12.0, true)] {
+        app.execute(&seek(at), vec![]).await.unwrap();
+        let started = std::time::Instant::now();
+        while app.find(Locator::Css(disclaimer)).await.is_ok() != shown {
+            assert!(started.elapsed() < Duration::from_secs(10), "disclaimer shown at {at} s of the clip: {shown}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
     let studio = fast_studio(&data);
     let store = studio.store().unwrap();
     let id = studio.masters().unwrap()[0].id;

@@ -115,6 +115,31 @@ fn only_reviewed_and_approved_variants_reach_the_queue() {
     assert!(store.verify_audit().unwrap().problems.is_empty());
 }
 
+/// The editor changes and resubmits while the reviewer's screen still shows
+/// the old version: approving from that screen is refused.
+#[test]
+fn a_reviewer_approves_only_what_the_screen_showed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (studio, v) = rendered(dir.path(), |s| request(s, None));
+    let mut store = studio.store().unwrap();
+    let editor = store.person("编辑小李").unwrap();
+    let reviewer = store.person("审核老王").unwrap();
+    store.edit_variant_text(v, &editor, "基金定投入门", "三分钟看懂定投的原理。", &[]).unwrap();
+    studio.submit_for_review(v, "编辑小李").unwrap();
+    let seen = store.variant_content(v).unwrap().content_hash();
+
+    store.edit_variant_text(v, &editor, "基金定投入门：三个误区", "三分钟看懂定投的原理。", &[]).unwrap();
+    studio.submit_for_review(v, "编辑小李").unwrap();
+    let err = studio.approve_seen(&mut store, v, &reviewer, &[], Some(&seen)).unwrap_err();
+    assert_eq!(err.code(), "stale_view", "{err}");
+    assert!(err.to_string().contains("look at it again"), "{err}");
+    assert_eq!(state(&store, v), ReviewState::InReview, "nothing changed");
+
+    let now = store.variant_content(v).unwrap().content_hash();
+    studio.approve_seen(&mut store, v, &reviewer, &[], Some(&now)).unwrap();
+    assert_eq!(state(&store, v), ReviewState::Approved);
+}
+
 #[test]
 fn overrides_need_reasons_and_nobody_but_an_admin_approves_their_own_work() {
     let dir = tempfile::tempdir().unwrap();

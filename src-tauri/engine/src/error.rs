@@ -56,6 +56,11 @@ pub enum EngineError {
     )]
     IncompleteOutput { output: PathBuf, actual: f64, expected: f64 },
 
+    #[error(
+        "variant {variant} changed after the review screen showed it (new text, settings or rendered file); look at it again before approving"
+    )]
+    StaleView { variant: i64 },
+
     /// A smart render step failed; the job renders in full instead (see `render::smart`).
     #[error("smart render failed at the {step} step: {detail}")]
     SmartRender { step: String, detail: String },
@@ -152,6 +157,7 @@ impl EngineError {
             Self::AnalysisFailed { .. } => "analysis_failed",
             Self::IncompleteOutput { .. } => "render_incomplete",
             Self::SmartRender { .. } => "smart_render_failed",
+            Self::StaleView { .. } => "stale_view",
             Self::DiskFull { .. } => "disk_full",
             Self::OutputInUse { .. } => "output_in_use",
             Self::Cancelled => "cancelled",

@@ -160,6 +160,9 @@ pub struct VideoSpec {
     /// a master's rate when it is one of these (a full render converts to `fps`).
     #[serde(default)]
     pub accepted_fps: Vec<f64>,
+    /// Part of the standard set: the editor ticks it for a new master.
+    #[serde(default)]
+    pub standard_set: bool,
 }
 
 impl VideoSpec {

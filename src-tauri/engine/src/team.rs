@@ -391,12 +391,24 @@ impl Studio {
     /// Approves a variant. In team mode its files in team storage are read
     /// through and checked first: an altered file is refused, not approved.
     pub fn approve(&self, store: &mut Store, variant_id: i64, person: &Person, overrides: &[Override]) -> Result<()> {
+        self.approve_seen(store, variant_id, person, overrides, None)
+    }
+
+    /// [`Studio::approve`] of what the review screen showed (`seen`: its content hash).
+    pub fn approve_seen(
+        &self,
+        store: &mut Store,
+        variant_id: i64,
+        person: &Person,
+        overrides: &[Override],
+        seen: Option<&str>,
+    ) -> Result<()> {
         if store.is_team() {
             for f in self.team_files(store, variant_id)? {
                 store.verify_media(&f.sha256, &format!("{} of variant {variant_id}", f.name))?;
             }
         }
-        store.approve(variant_id, person, overrides)
+        store.approve_seen(variant_id, person, overrides, seen)
     }
 }
 

@@ -29,6 +29,10 @@ pub struct VariantChoice {
     #[serde(default)]
     #[ts(optional)]
     pub captions: Option<bool>,
+    /// When the disclaimer shows: whole | start-end | start-end,every=10m; absent or null for the profile's.
+    #[serde(default)]
+    #[ts(optional)]
+    pub disclaimer_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -111,7 +115,11 @@ fn request(
         focus: FocusPoint { x: choice.focus_x, y: choice.focus_y },
         disclaimer: match disclaimer {
             "none" => None,
-            id => Some(state.studio().disclaimer_with_settings(id)?),
+            id => {
+                let mut d = state.studio().disclaimer_with_settings(id)?;
+                d.at = choice.disclaimer_at.as_deref().filter(|s| !s.is_empty()).map(str::parse).transpose()?;
+                Some(d)
+            }
         },
         cues: state.studio().store()?.subtitles(i64::from(master_id))?.map(|s| s.cues).unwrap_or_default(),
         burn_captions: choice.captions,

@@ -88,6 +88,8 @@ pub struct PlatformSummary {
     pub takes_notes: bool,
     /// The platform whose accounts post it (`douyin` for `douyin-notes`).
     pub account_platform: String,
+    /// The editor ticks it for a new master (the profile's `standard_set`).
+    pub standard_set: bool,
 }
 
 /// A render job as the UI lists it.
@@ -154,6 +156,7 @@ pub fn platforms(state: State<'_, AppState>) -> Vec<PlatformSummary> {
             takes_video: p.video.is_some(),
             takes_notes: p.notes.is_some(),
             account_platform: p.account_platform().to_owned(),
+            standard_set: p.video.as_ref().is_some_and(|v| v.standard_set),
         })
         .collect()
 }

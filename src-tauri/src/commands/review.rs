@@ -58,6 +58,13 @@ pub struct ReviewView {
     pub tags: Vec<String>,
     pub findings: Vec<FindingView>,
     pub history: Vec<HistoryView>,
+    /// Where the player streams the rendered video from (video variants).
+    pub media_url: Option<String>,
+    /// The rendered file's SHA-256, the one an approval records.
+    pub sha256: Option<String>,
+    /// What the screen shows, hashed: approving sends it back, and a variant
+    /// that changed since is refused (`stale_view`).
+    pub content_hash: String,
 }
 
 #[derive(Debug, Deserialize, TS)]
@@ -127,12 +134,24 @@ pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<Revi
         .into_iter()
         .map(|e| HistoryView { at: e.at, actor: e.actor, action: e.action, detail: e.detail })
         .collect();
+    let variant = variant_view(&store, id, row.master_id)?;
+    let job = store.latest_done_job(id)?;
+    let media_url = match (&state.media, job.as_ref()) {
+        (Some(server), Some(j)) if variant.kind == "video" => {
+            server.allow(&j.output_path);
+            Some(server.url(&j.output_path))
+        }
+        _ => None,
+    };
     Ok(ReviewView {
-        variant: variant_view(&store, id, row.master_id)?,
+        variant,
+        content_hash: content.content_hash(),
         body: content.body,
         tags: content.tags,
         findings,
         history,
+        media_url,
+        sha256: job.and_then(|j| j.sha256),
     })
 }
 
@@ -212,13 +231,14 @@ pub fn approve(
     actor: String,
     variant_id: i32,
     overrides: Vec<OverrideInput>,
+    seen: Option<String>,
 ) -> Result<(), IpcError> {
     let studio = state.studio();
     let mut store = studio.review_store()?;
     let who = acting(&studio, &store, &actor)?;
     let overrides: Vec<Override> =
         overrides.into_iter().map(|o| Override { rule_id: o.rule_id, reason: o.reason }).collect();
-    studio.approve(&mut store, i64::from(variant_id), &who, &overrides)?;
+    studio.approve_seen(&mut store, i64::from(variant_id), &who, &overrides, seen.as_deref())?;
     Ok(())
 }
 

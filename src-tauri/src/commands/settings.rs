@@ -52,6 +52,12 @@ pub struct MachineView {
     pub font_families: Vec<String>,
     /// Why the saved choices could not be used at start (the app then runs on defaults).
     pub problem: Option<String>,
+    /// Full versions are smart-rendered (copying what no overlay touches).
+    pub smart_render: bool,
+    /// auto | software | h264_nvenc …, as chosen.
+    pub video_encoder: String,
+    /// The encoder renders use here and why, e.g. `libx264 (auto: no hardware encoder works here)`.
+    pub encoder_in_use: String,
 }
 
 /// What the UI sends to change them.
@@ -63,6 +69,13 @@ pub struct MachineInput {
     pub font_files: Vec<String>,
     pub backup_dir: Option<String>,
     pub backups_kept: Option<i32>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub smart_render: Option<bool>,
+    /// auto | software | an encoder's name; absent: as it is.
+    #[serde(default)]
+    #[ts(optional)]
+    pub video_encoder: Option<String>,
 }
 
 fn text(path: &std::path::Path) -> String {
@@ -83,6 +96,9 @@ fn machine_view(state: &AppState) -> MachineView {
         ffmpeg_in_use: text(&studio.tools().ffmpeg),
         font_families: fonts.families().unwrap_or_default(),
         problem,
+        smart_render: studio.config().smart_render,
+        video_encoder: studio.config().video_encoder.to_string(),
+        encoder_in_use: studio.encoder_choice().said,
     }
 }
 
@@ -112,8 +128,11 @@ pub fn save_machine_settings(
         },
         // Settings → 团队 keeps its own choice; this form leaves it as it is.
         team_database: state.machine().0.team_database.clone(),
-        smart_render: state.machine().0.smart_render,
-        video_encoder: state.machine().0.video_encoder.clone(),
+        smart_render: settings.smart_render.or(state.machine().0.smart_render),
+        video_encoder: match settings.video_encoder {
+            Some(e) => Some(e.parse::<studio_engine::encoders::EncoderSetting>()?),
+            None => state.machine().0.video_encoder.clone(),
+        },
     };
     apply(&app, &state, wanted)?;
     Ok(machine_view(&state))

@@ -3,4 +3,8 @@
 /**
  * What the UI sends to change them.
  */
-export type MachineInput = { data_dir: string | null, ffmpeg: string | null, font_files: Array<string>, backup_dir: string | null, backups_kept: number | null, };
+export type MachineInput = { data_dir: string | null, ffmpeg: string | null, font_files: Array<string>, backup_dir: string | null, backups_kept: number | null, smart_render?: boolean, 
+/**
+ * auto | software | an encoder's name; absent: as it is.
+ */
+video_encoder?: string, };

@@ -11,4 +11,16 @@ font_families: Array<string>,
 /**
  * Why the saved choices could not be used at start (the app then runs on defaults).
  */
-problem: string | null, };
+problem: string | null, 
+/**
+ * Full versions are smart-rendered (copying what no overlay touches).
+ */
+smart_render: boolean, 
+/**
+ * auto | software | h264_nvenc …, as chosen.
+ */
+video_encoder: string, 
+/**
+ * The encoder renders use here and why, e.g. `libx264 (auto: no hardware encoder works here)`.
+ */
+encoder_in_use: string, };

@@ -11,4 +11,8 @@ target_duration: number | null, takes_video: boolean, takes_notes: boolean,
 /**
  * The platform whose accounts post it (`douyin` for `douyin-notes`).
  */
-account_platform: string, };
+account_platform: string, 
+/**
+ * The editor ticks it for a new master (the profile's `standard_set`).
+ */
+standard_set: boolean, };

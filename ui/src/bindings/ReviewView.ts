@@ -3,4 +3,17 @@ import type { FindingView } from "./FindingView";
 import type { HistoryView } from "./HistoryView";
 import type { VariantView } from "./VariantView";
 
-export type ReviewView = { variant: VariantView, body: string, tags: Array<string>, findings: Array<FindingView>, history: Array<HistoryView>, };
+export type ReviewView = { variant: VariantView, body: string, tags: Array<string>, findings: Array<FindingView>, history: Array<HistoryView>, 
+/**
+ * Where the player streams the rendered video from (video variants).
+ */
+media_url: string | null, 
+/**
+ * The rendered file's SHA-256, the one an approval records.
+ */
+sha256: string | null, 
+/**
+ * What the screen shows, hashed: approving sends it back, and a variant
+ * that changed since is refused (`stale_view`).
+ */
+content_hash: string, };

@@ -20,4 +20,8 @@ reframe: string | null, focus_x: number, focus_y: number,
 /**
  * Burn the master's subtitles in; absent or null for the profile's own choice.
  */
-captions?: boolean, };
+captions?: boolean, 
+/**
+ * When the disclaimer shows: whole | start-end | start-end,every=10m; absent or null for the profile's.
+ */
+disclaimer_at?: string, };

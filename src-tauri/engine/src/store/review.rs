@@ -220,8 +220,20 @@ impl Store {
     /// In review → approved. Reviewers and admins only; nobody but an admin
     /// approves their own variant; each blocking finding needs an override.
     pub fn approve(&mut self, id: i64, actor: &Person, overrides: &[Override]) -> Result<()> {
+        self.approve_seen(id, actor, overrides, None)
+    }
+
+    /// [`Store::approve`], refused unless the variant is still what the
+    /// reviewer was shown: `seen` is the content hash (text, settings and the
+    /// rendered file's SHA-256) the review screen showed.
+    pub fn approve_seen(&mut self, id: i64, actor: &Person, overrides: &[Override], seen: Option<&str>) -> Result<()> {
         self.db.act("approve", |tx| {
             let v = load_content(tx, id)?;
+            if let Some(seen) = seen
+                && v.content_hash() != seen
+            {
+                return Err(EngineError::StaleView { variant: id });
+            }
             if v.review_state != ReviewState::InReview {
                 return Err(not_allowed(format!(
                     "variant {id} is {}; only variants in review can be approved",
