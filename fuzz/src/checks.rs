@@ -189,9 +189,59 @@ pub fn profile_toml(data: &[u8]) {
             for p in catalog.all() {
                 assert!(!p.id.is_empty());
                 assert!(p.text.count("投资有风险 ok #tag") > 0);
+                plan_an_hour_long_master(p);
             }
         }
         Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// A video profile that loads plans an hour-long master of its own frame:
+/// the disclaimer's windows (whatever timing the profile names) are each at
+/// least the minimum, inside the clip and in order, and the smart-render
+/// check says why not in words or not at all.
+fn plan_an_hour_long_master(profile: &studio_engine::platform::PlatformProfile) {
+    use studio_engine::plan::{OverlayPair, OverlaySource, PlanRequest, plan_variant, smart};
+    use studio_engine::probe::{AudioInfo, MediaInfo, VideoInfo};
+    let Some(video) = &profile.video else { return };
+    let media = MediaInfo {
+        path: PathBuf::from("/masters/talk.mp4"),
+        container: "mov,mp4".into(),
+        duration: 3600.0,
+        size_bytes: 1,
+        video: VideoInfo {
+            codec: "h264".into(),
+            width: video.width,
+            height: video.height,
+            rotation: 0,
+            display_width: video.width,
+            display_height: video.height,
+            frame_rate: f64::from(video.fps),
+            frame_rate_text: format!("{}/1", video.fps),
+            variable_frame_rate: false,
+            pix_fmt: Some("yuv420p".into()),
+        },
+        audio: Some(AudioInfo { codec: "aac".into(), channels: 2, sample_rate: 48000 }),
+    };
+    let picture = |name: &str| OverlaySource { path: PathBuf::from(name), width: 100, height: 20, font: String::new() };
+    let overlays = OverlayPair { frame: picture("frame.png"), cover: picture("cover.png") };
+    let request = PlanRequest {
+        disclaimer: Some(Disclaimer { lines: vec!["投资有风险".into()], start: 0.0, duration: None, at: None }),
+        ..PlanRequest::default()
+    };
+    let Ok(plan) = plan_variant(&media, profile, &request, Some(&overlays), std::path::Path::new("/out")) else { return };
+    if let Some(o) = &plan.overlay {
+        let windows = o.on_screen(plan.duration);
+        assert!(!windows.is_empty());
+        let mut last_end = 0.0;
+        for w in &windows {
+            assert!(w.end - w.start >= 5.0 - 1e-6, "{}: a window of {} s", profile.id, w.end - w.start);
+            assert!(w.start >= last_end - 1e-6 && w.end <= plan.duration + 1e-6, "{}: {windows:?}", profile.id);
+            last_end = w.end;
+        }
+    }
+    for why in smart::static_reasons(&plan, &media, &video.accepted_fps) {
+        assert!(!why.is_empty());
     }
 }
 
