@@ -24,37 +24,6 @@ fn studio(data: &Path, smart: bool) -> Studio {
     Studio::open(config).unwrap()
 }
 
-/// (pts, md5) of every decoded video frame.
-fn framemd5(path: &Path) -> Vec<(i64, String)> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
-        .arg(path)
-        .args(["-map", "0:v:0", "-f", "framemd5", "-"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').map(str::trim).collect();
-            (f[2].parse().unwrap(), f[5].to_owned())
-        })
-        .collect()
-}
-
-/// ffmpeg decodes the whole file without one error line.
-fn decodes_cleanly(path: &Path) {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
-        .arg(path)
-        .args(["-f", "null", "-"])
-        .output()
-        .unwrap();
-    assert!(out.status.success() && out.stderr.is_empty(), "decode errors: {}", String::from_utf8_lossy(&out.stderr));
-}
-
 /// The audio stream's packets, hashed.
 fn audio_md5(path: &Path) -> String {
     let out = Command::new("ffmpeg")

@@ -389,3 +389,28 @@ fn the_installer_holds_the_gui_app_and_installs_and_uninstalls_under_wine() {
         ["repurpose-studio.exe", "studio.exe", "ffmpeg.exe"].iter().all(|f| !target.join(f).exists())
     });
 }
+
+/// Smart render with the Windows build and the Windows ffmpeg, in a data
+/// folder whose name holds `%d` (the segment muxer reads `%` in a name as a
+/// number pattern): the copied frames are the master's own.
+#[test]
+fn windows_cli_smart_renders_a_full_version_in_a_folder_named_with_percent_signs() {
+    let dir = tempfile::tempdir().unwrap();
+    let studio = WinStudio::install(&dir.path().join("Repurpose Studio"));
+    let master = dir.path().join("录制 OBS & 1.mp4");
+    recorded_master(&master, 30.0, (640, 360), 2, true);
+    let data = data_dir(dir.path());
+    full_small_profile(&data);
+    write_fast_profiles(&data);
+    let out = data.join("成品");
+    let rendered = studio.run_ok(&data, &["render", &win(&master), "--platforms", "full-small", "--out", &win(&out)]);
+    let table = String::from_utf8_lossy(&rendered.stdout);
+    assert!(table.contains("smart: 2 windows re-encoded (0:00–0:06, 0:24–0:30)"), "{table}");
+    let jobs = job_rows(&data);
+    let output = PathBuf::from(jobs[0]["output_path"].as_str().unwrap());
+    decodes_cleanly(&output);
+    let (got, want) = (framemd5(&output), framemd5(&master));
+    assert_eq!(got.len(), want.len(), "frame count");
+    assert!(got[180..720] == want[180..720], "the middle is the master's own");
+    assert!(part_files(&data).is_empty() && !output.with_file_name("录制 OBS & 1.full-small.mp4.smart").exists());
+}

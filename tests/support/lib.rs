@@ -121,6 +121,37 @@ pub fn recorded_master_at(path: &Path, seconds: f64, size: (u32, u32), rate: &st
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// (pts, md5) of every decoded video frame.
+pub fn framemd5(path: &Path) -> Vec<(i64, String)> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-f", "framemd5", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').map(str::trim).collect();
+            (f[2].parse().unwrap(), f[5].to_owned())
+        })
+        .collect()
+}
+
+/// ffmpeg decodes the whole file without one error line.
+pub fn decodes_cleanly(path: &Path) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "decode errors: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// ffprobe's JSON for a file.
 pub fn ffprobe(path: &Path) -> Value {
     let out = Command::new("ffprobe")
