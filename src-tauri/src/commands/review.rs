@@ -8,6 +8,7 @@ use studio_engine::store::{Override, Store};
 use tauri::State;
 use ts_rs::TS;
 
+use super::editor::SegmentView;
 use super::{acting, id32, person};
 use crate::error::IpcError;
 use crate::state::AppState;
@@ -65,6 +66,11 @@ pub struct ReviewView {
     /// What the screen shows, hashed: approving sends it back, and a variant
     /// that changed since is refused (`stale_view`).
     pub content_hash: String,
+    /// Seconds of video, for the timeline under the player.
+    pub duration: Option<f64>,
+    /// Where in the video the disclaimer is on screen, and the burned-in captions, from its plan.
+    pub disclaimer_windows: Vec<SegmentView>,
+    pub caption_windows: Vec<SegmentView>,
 }
 
 #[derive(Debug, Deserialize, TS)]
@@ -136,6 +142,24 @@ pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<Revi
         .collect();
     let variant = variant_view(&store, id, row.master_id)?;
     let job = store.latest_done_job(id)?;
+    // What the render was planned to show: the same plan the approval's hash covers.
+    let plan = (content.kind == "video")
+        .then(|| serde_json::from_str::<studio_engine::plan::VariantPlan>(&content.plan_json).ok())
+        .flatten();
+    let span = |start: f64, end: f64| SegmentView { start, end };
+    let disclaimer_windows = plan
+        .as_ref()
+        .and_then(|p| p.overlay.as_ref().map(|o| o.on_screen(p.duration)))
+        .unwrap_or_default()
+        .iter()
+        .map(|w| span(w.start, w.end))
+        .collect();
+    let caption_windows = plan
+        .as_ref()
+        .and_then(|p| p.captions.as_ref())
+        .filter(|c| c.burn)
+        .map(|c| c.cues.iter().map(|q| span(q.start, q.end)).collect())
+        .unwrap_or_default();
     let media_url = match (&state.media, job.as_ref()) {
         (Some(server), Some(j)) if variant.kind == "video" => {
             server.allow(&j.output_path);
@@ -152,6 +176,9 @@ pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<Revi
         history,
         media_url,
         sha256: job.and_then(|j| j.sha256),
+        duration: plan.as_ref().map(|p| p.duration),
+        disclaimer_windows,
+        caption_windows,
     })
 }
 
