@@ -227,6 +227,8 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     click(&app, "#variants button[data-platform=douyin]").await;
     set_value(&app, "#variant-title", "三分钟看懂定投").await;
     click(&app, "#review-detail form button[type=submit]").await;
+    // The screen reloads the variant after saving; submit what it then shows.
+    wait_text(&app, "#review-detail [role=status]", 10, |t| t.contains("已保存")).await;
     click(&app, "#submit-review").await;
     attr_is(&app, "#review-detail", "data-state", "in_review", 20).await;
     act_as(&app, "审核老王").await;
