@@ -34,6 +34,16 @@ fn standard_set_from_a_70_second_master() {
         let profile = studio.platforms().get(platform).unwrap();
         let c = profile.cover.unwrap();
         assert_eq!(image_size(&cover), (u64::from(c.width), u64::from(c.height)));
+        // It is the clip's own frame at the cover's time (taken from the render's decode),
+        // not one from elsewhere in the master: compared above the disclaimer.
+        let at = plan.cover.at - plan.segments[0].start;
+        let (picture, w, _) = frame_rgb(&cover, 0.0);
+        let o = plan.cover.overlay.as_ref().unwrap();
+        let above = (0, 0, w, o.y.saturating_sub(8));
+        let (same, _, _) = frame_rgb(&job.output_path, at);
+        let (later, _, _) = frame_rgb(&job.output_path, at + 5.0);
+        let (near, far) = (mean_diff(&picture, &same, w, above), mean_diff(&picture, &later, w, above));
+        assert!(near < 4.0 && far > near + 2.0, "{platform} cover: {near} from its frame, {far} from one 5 s on");
     }
     let store = studio.store().unwrap();
     assert_eq!(store.variants().unwrap().len(), 3);

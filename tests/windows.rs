@@ -96,7 +96,7 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
     let bare = dir.path().join("bare.mp4");
     let bare_render = std::process::Command::new("ffmpeg")
         .args(["-v", "error", "-y"])
-        .args(bare_plan.ffmpeg_args(&bare))
+        .args(bare_plan.ffmpeg_args(&bare, None))
         .status()
         .unwrap();
     assert!(bare_render.success());

@@ -240,7 +240,7 @@ fn plan_an_hour_long_master(profile: &studio_engine::platform::PlatformProfile) 
             last_end = w.end;
         }
     }
-    for why in smart::static_reasons(&plan, &media, &video.accepted_fps) {
+    for why in smart::static_reasons(&plan, &media, video) {
         assert!(!why.is_empty());
     }
 }

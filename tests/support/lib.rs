@@ -196,8 +196,12 @@ pub fn frame_rgb(path: &Path, t: f64) -> (Vec<u8>, u32, u32) {
     let probe = ffprobe(path);
     let v = stream(&probe, "video").unwrap();
     let (w, h) = (v["width"].as_u64().unwrap() as u32, v["height"].as_u64().unwrap() as u32);
+    // No seek at 0: the image demuxer then gives no frame of a JPEG.
+    let seek = if t > 0.0 { vec!["-ss".to_owned(), format!("{t}")] } else { Vec::new() };
     let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-ss", &format!("{t}"), "-i"])
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
+        .args(seek)
+        .arg("-i")
         .arg(path)
         .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         .stderr(Stdio::inherit())

@@ -97,17 +97,8 @@ pub fn probe(tools: &MediaTools, path: &Path) -> Result<MediaInfo> {
     if meta.len() == 0 {
         return Err(EngineError::InputEmpty { path });
     }
-    let output = tools
-        .ffprobe_command()
-        .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
-        .arg(crate::tools::file_url(&path))
-        .output()
-        .map_err(|e| spawn_error("ffprobe", &path.display().to_string(), e))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(EngineError::InputNotMedia { detail: describe_probe_error(&stderr, &path), path });
-    }
-    let parsed: ProbeJson = serde_json::from_slice(&output.stdout).map_err(|e| EngineError::InputNotMedia {
+    let stdout = ffprobe_output(tools, &path, &["-print_format", "json", "-show_format", "-show_streams"])?;
+    let parsed: ProbeJson = serde_json::from_slice(&stdout).map_err(|e| EngineError::InputNotMedia {
         path: path.clone(),
         detail: format!("unreadable ffprobe output: {e}"),
     })?;
@@ -150,6 +141,12 @@ pub fn stream_facts(tools: &MediaTools, path: &Path) -> Result<crate::plan::smar
 
 /// ffprobe's output for `args` on `path`, as text.
 fn ffprobe_text(tools: &MediaTools, path: &Path, args: &[&str]) -> Result<String> {
+    Ok(String::from_utf8_lossy(&ffprobe_output(tools, path, args)?).into_owned())
+}
+
+/// ffprobe's standard output for `args` on `path`; a file it cannot read is
+/// `InputNotMedia` with what ffprobe said about it.
+fn ffprobe_output(tools: &MediaTools, path: &Path, args: &[&str]) -> Result<Vec<u8>> {
     let output = tools
         .ffprobe_command()
         .args(["-v", "error"])
@@ -161,7 +158,7 @@ fn ffprobe_text(tools: &MediaTools, path: &Path, args: &[&str]) -> Result<String
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(EngineError::InputNotMedia { path: path.to_owned(), detail: describe_probe_error(&stderr, path) });
     }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    Ok(output.stdout)
 }
 
 /// The first video packet's presentation and decode times, in seconds.

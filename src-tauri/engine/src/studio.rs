@@ -254,8 +254,8 @@ impl Studio {
             plan.notes.push(format!("encoder: {}", choice.said));
             plan.video_encoder = choice.encoder;
         }
-        if profile.video.as_ref().is_some_and(|v| v.target_duration.is_none()) {
-            let method = self.render_method(profile, media, &plan);
+        if let Some(video) = profile.video.as_ref().filter(|v| v.target_duration.is_none()) {
+            let method = self.render_method(video, media, &plan);
             plan.notes.push(method.summary());
             plan.method = Some(method);
         }
@@ -265,7 +265,7 @@ impl Studio {
     /// Smart render or a full re-encode for a full version, and why.
     fn render_method(
         &self,
-        profile: &crate::platform::PlatformProfile,
+        video: &crate::platform::VideoSpec,
         media: &MediaInfo,
         plan: &VariantPlan,
     ) -> crate::plan::smart::RenderMethod {
@@ -273,10 +273,8 @@ impl Studio {
         if !self.config.smart_render {
             return RenderMethod::Full { why: vec!["smart render is off".into()] };
         }
-        let Some(video) = profile.video.as_ref() else {
-            return RenderMethod::Full { why: vec!["this platform takes no video".into()] };
-        };
-        let why = smart::static_reasons(plan, media, &video.accepted_fps);
+        // The cheap checks first: the keyframes are read only for a master that may fit.
+        let why = smart::static_reasons(plan, media, video);
         if !why.is_empty() {
             return RenderMethod::Full { why };
         }

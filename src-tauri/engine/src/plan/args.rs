@@ -49,8 +49,11 @@ fn enable_terms(overlay: &PlacedOverlay) -> Option<String> {
 }
 
 impl VariantPlan {
-    /// Arguments (after the program name) that render the video to `output`.
-    pub fn ffmpeg_args(&self, output: &Path) -> Vec<OsString> {
+    /// Arguments (after the program name) that render the video to `output`
+    /// and, given `cover`, the cover JPEG from the same decode (see
+    /// [`Self::cover_branch`]): a second ffmpeg run would seek and decode
+    /// the master again.
+    pub fn ffmpeg_args(&self, output: &Path, cover: Option<&Path>) -> Vec<OsString> {
         let mut args: Vec<OsString> = Vec::new();
         for seg in &self.segments {
             if seg.start > 0.0 {
@@ -84,9 +87,9 @@ impl VariantPlan {
             next_input - 1
         });
         let silent_input = self.silent_audio.then(|| {
-            let source = format!("anullsrc=r={}:cl=stereo", self.encoder.audio_sample_rate);
-            args.extend(["-f", "lavfi", "-t", &secs(self.duration), "-i", &source].map(OsString::from));
-            next_input
+            args.extend(self.silent_audio_input());
+            next_input += 1;
+            next_input - 1
         });
 
         let mut graph = Vec::new();
@@ -106,6 +109,15 @@ impl VariantPlan {
             let outputs = if with_audio { "[cat_v][cat_a]" } else { "[cat_v]" };
             graph.push(format!("{inputs}concat=n={n}:v=1:a={a}{outputs}"));
             ("cat_v".to_owned(), with_audio.then(|| "[cat_a]".to_owned()))
+        };
+        let video_in = match cover {
+            Some(_) => {
+                graph.push(format!("[{video_in}]split=2[source][cover_source]"));
+                let branch = self.cover_branch("cover_source", next_input, &mut args);
+                graph.extend(branch);
+                "source".to_owned()
+            }
+            None => video_in,
         };
         graph.push(reframe_chain(
             self.reframe,
@@ -160,7 +172,53 @@ impl VariantPlan {
         tail.extend(["-f", "mp4", "-y"].map(str::to_owned));
         args.extend(tail.into_iter().map(OsString::from));
         args.push(file_url(output));
+        if let Some(cover) = cover {
+            args.extend(["-map".into(), "[cover]".into()]);
+            args.extend(cover_output_args());
+            args.push(file_url(cover));
+        }
         args
+    }
+
+    /// The cover's filters, from the decoded `input` to `[cover]`: the one
+    /// frame at the cover's time (the branch ends after it, so the render
+    /// holds no frames for it), reframed to the cover's size with its
+    /// overlays, whose pictures are added to `args` as inputs from
+    /// `first_input` on.
+    fn cover_branch(&self, input: &str, first_input: usize, args: &mut Vec<OsString>) -> Vec<String> {
+        let c = &self.cover;
+        // Output seconds: the cover lies in the first part (see `plan::plan`).
+        let at = (c.at - self.segments.first().map_or(0.0, |s| s.start)).max(0.0);
+        let mut graph = vec![format!("[{input}]trim=start={},trim=end_frame=1[cover_frame]", secs(at))];
+        graph.extend(self.cover_filters("cover_frame", first_input, args));
+        graph
+    }
+
+    /// The cover's reframing and overlays, from `input` to `[cover]`.
+    fn cover_filters(&self, input: &str, first_input: usize, args: &mut Vec<OsString>) -> Vec<String> {
+        let c = &self.cover;
+        let mut graph = vec![reframe_chain(
+            self.reframe,
+            self.focus,
+            (self.source_width, self.source_height),
+            (c.width, c.height),
+            input,
+            "cover_framed",
+        )];
+        let mut last = "cover_framed";
+        let mut index = first_input;
+        let label = self.ai_label.as_ref().map(|l| &l.cover);
+        for (overlay, name) in [(c.overlay.as_ref(), "cover_marked"), (label, "cover_labelled")] {
+            if let Some(o) = overlay {
+                args.extend(["-f".into(), "png_pipe".into(), "-i".into()]);
+                args.push(file_url(&o.source.path));
+                graph.push(overlay_filter(last, o, index, name));
+                index += 1;
+                last = name;
+            }
+        }
+        graph.push(format!("[{last}]format=yuvj420p[cover]"));
+        graph
     }
 
     /// The video encoder's settings: the profile's for x264 (also a smart
@@ -201,6 +259,12 @@ impl VariantPlan {
         ]
         .map(str::to_owned)
         .to_vec()
+    }
+
+    /// A silent stereo track as long as the variant, for a master without sound.
+    fn silent_audio_input(&self) -> [OsString; 6] {
+        let source = format!("anullsrc=r={}:cl=stereo", self.encoder.audio_sample_rate);
+        ["-f", "lavfi", "-t", &secs(self.duration), "-i", &source].map(OsString::from)
     }
 
     fn aac_args(&self) -> Vec<String> {
@@ -340,8 +404,7 @@ impl VariantPlan {
             args.extend(["-i".into(), file_url(&self.master)]);
             Some(if smart.copy_audio { vec!["-c:a".to_owned(), "copy".to_owned()] } else { self.aac_args() })
         } else if self.silent_audio {
-            let source = format!("anullsrc=r={}:cl=stereo", self.encoder.audio_sample_rate);
-            args.extend(["-f", "lavfi", "-t", &secs(self.duration), "-i", &source].map(OsString::from));
+            args.extend(self.silent_audio_input());
             Some(self.aac_args())
         } else {
             None
@@ -361,53 +424,21 @@ impl VariantPlan {
         args
     }
 
-    /// Arguments that write the cover JPEG to `output`: one frame, seeking
-    /// on the input, through the same reframing as the video.
+    /// Arguments that write the cover JPEG to `output` on its own: one
+    /// frame, seeking on the input, through the same reframing as the video
+    /// (after a smart render, which decodes only part of the master).
     pub fn cover_args(&self, output: &Path) -> Vec<OsString> {
-        let c = &self.cover;
-        let mut args: Vec<OsString> = ["-ss", &secs(c.at), "-i"].map(OsString::from).to_vec();
+        let mut args: Vec<OsString> = ["-ss", &secs(self.cover.at), "-i"].map(OsString::from).to_vec();
         args.push(file_url(&self.master));
-        let mut graph = vec![reframe_chain(
-            self.reframe,
-            self.focus,
-            (self.source_width, self.source_height),
-            (c.width, c.height),
-            "0:v:0",
-            "framed",
-        )];
-        let mut last = "framed";
-        let label = self.ai_label.as_ref().map(|l| &l.cover);
-        for (overlay, name) in [(c.overlay.as_ref(), "marked"), (label, "labelled")] {
-            if let Some(o) = overlay {
-                let index = args.iter().filter(|a| *a == "-i").count();
-                args.extend(["-f".into(), "png_pipe".into(), "-i".into()]);
-                args.push(file_url(&o.source.path));
-                graph.push(overlay_filter(last, o, index, name));
-                last = name;
-            }
-        }
-        graph.push(format!("[{last}]format=yuvj420p[cover]"));
-        args.extend(
-            [
-                "-filter_complex",
-                &graph.join(";"),
-                "-map",
-                "[cover]",
-                "-frames:v",
-                "1",
-                "-q:v",
-                "2",
-                "-c:v",
-                "mjpeg",
-                "-f",
-                "image2",
-                "-update",
-                "1",
-                "-y",
-            ]
-            .map(OsString::from),
-        );
+        let graph = self.cover_filters("0:v:0", 1, &mut args);
+        args.extend(["-filter_complex".into(), graph.join(";").into(), "-map".into(), "[cover]".into()]);
+        args.extend(cover_output_args());
         args.push(file_url(output));
         args
     }
+}
+
+/// One JPEG frame, written in place (a `%d` in the folder's name is no pattern).
+fn cover_output_args() -> Vec<OsString> {
+    ["-frames:v", "1", "-q:v", "2", "-c:v", "mjpeg", "-f", "image2", "-update", "1", "-y"].map(OsString::from).to_vec()
 }

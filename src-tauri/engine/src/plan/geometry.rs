@@ -99,6 +99,11 @@ pub(super) fn reframe_chain(
     input: &str,
     output: &str,
 ) -> String {
+    // A picture that already has the frame's shape needs no crop, bars or
+    // blurred fill: any mode is a plain scale (none at all at equal sizes).
+    if fit_size(sw, sh, w, h) == (w, h) {
+        return format!("[{input}]scale={w}:{h}:flags=bicubic,setsar=1[{output}]");
+    }
     match mode {
         ReframeMode::Crop => {
             let (cw, ch) = cover_size(sw, sh, w, h);
@@ -145,6 +150,16 @@ mod tests {
                 let (fw, fh) = fit_size(sw, sh, w, h);
                 assert!(fw <= w && fh <= h && fw % 2 == 0 && fh % 2 == 0 && fw > 0 && fh > 0);
             }
+        }
+    }
+
+    #[test]
+    fn a_picture_of_the_frames_shape_is_only_scaled() {
+        for mode in [ReframeMode::Crop, ReframeMode::Fit, ReframeMode::BlurredFill] {
+            let chain = reframe_chain(mode, FocusPoint::default(), (720, 1280), (1080, 1920), "in", "out");
+            assert_eq!(chain, "[in]scale=1080:1920:flags=bicubic,setsar=1[out]");
+            let other = reframe_chain(mode, FocusPoint::default(), (1920, 1080), (1080, 1920), "in", "out");
+            assert_ne!(other, chain);
         }
     }
 

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::VariantPlan;
 use crate::disclaimer::Window;
+use crate::platform::VideoSpec;
 use crate::probe::MediaInfo;
 
 /// More than this share re-encoded: a full render costs about the same and
@@ -110,11 +111,10 @@ fn short_clock(seconds: f64) -> String {
 
 /// Why the plan cannot be smart-rendered from what the probe already says
 /// (empty: it may be, once the keyframes are read). Cheap: no file is read.
-pub fn static_reasons(plan: &VariantPlan, media: &MediaInfo, accepted_fps: &[f64]) -> Vec<String> {
+pub fn static_reasons(plan: &VariantPlan, media: &MediaInfo, video: &VideoSpec) -> Vec<String> {
     let mut why = Vec::new();
     let v = &media.video;
     let frame = 1.0 / f64::from(plan.fps.max(1));
-    let takes = |r: f64| (r - f64::from(plan.fps)).abs() < 0.01 || accepted_fps.iter().any(|a| (r - a).abs() < 0.01);
     match plan.segments.as_slice() {
         [s] if s.start <= frame / 2.0 && s.end + frame >= media.duration => {}
         _ => why.push("the variant is a cut of the master, not all of it".into()),
@@ -137,7 +137,7 @@ pub fn static_reasons(plan: &VariantPlan, media: &MediaInfo, accepted_fps: &[f64
     }
     if v.variable_frame_rate {
         why.push("variable frame rate".into());
-    } else if !takes(v.frame_rate) {
+    } else if !video.takes_fps(v.frame_rate) {
         why.push(format!("{} fps, not {}", round2(v.frame_rate), plan.fps));
     }
     if plan.captions.as_ref().is_some_and(|c| c.burn && !c.pictures.is_empty()) {
@@ -155,15 +155,15 @@ pub fn static_reasons(plan: &VariantPlan, media: &MediaInfo, accepted_fps: &[f64
     why
 }
 
-/// The smart plan, or why not, now that the keyframes are known.
-/// `max_gap` is the longest keyframe interval the platform accepts.
+/// The smart plan, or why not, now that the keyframes are known; `video` is
+/// the profile's (its accepted rates and longest keyframe interval).
 pub fn decide(
     plan: &VariantPlan,
     media: &MediaInfo,
     facts: &StreamFacts,
-    video: &crate::platform::VideoSpec,
+    video: &VideoSpec,
 ) -> std::result::Result<SmartPlan, Vec<String>> {
-    let mut why = static_reasons(plan, media, &video.accepted_fps);
+    let mut why = static_reasons(plan, media, video);
     let max_gap = video.max_keyframe_gap();
     let k = &facts.keyframes;
     let frame = 1.0 / media.video.frame_rate.max(1.0);

@@ -61,7 +61,7 @@ fn douyin_clip_seeks_on_input_and_encodes_for_the_platform() {
     let p = plan(&media(600.0, (1920, 1080), true), "douyin", &request(Some(90.0))).unwrap();
     assert_eq!(p.segments, vec![Segment { start: 90.0, end: 105.0 }]);
     assert_eq!((p.width, p.height, p.duration), (1080, 1920, 15.0));
-    let a = args_text(&p.ffmpeg_args(Path::new("/out/x.part")));
+    let a = args_text(&p.ffmpeg_args(Path::new("/out/x.part"), None));
     let i = a.iter().position(|s| s == "-i").unwrap();
     assert_eq!(&a[..i], ["-ss", "90.000", "-t", "15.000"], "seek before -i");
     for pair in [
@@ -100,7 +100,7 @@ fn clip_running_past_the_end_is_cut_and_noted() {
 fn full_version_ignores_the_clip_start() {
     let p = plan(&media(70.0, (1280, 720), true), "bilibili", &request(Some(30.0))).unwrap();
     assert_eq!(p.segments, vec![Segment { start: 0.0, end: 70.0 }]);
-    let a = args_text(&p.ffmpeg_args(Path::new("/o")));
+    let a = args_text(&p.ffmpeg_args(Path::new("/o"), None));
     assert!(!a.contains(&"-ss".to_owned()));
 }
 
@@ -115,7 +115,7 @@ fn disclaimer_shown_under_five_seconds_is_refused() {
     let p = plan(&media(60.0, (1920, 1080), true), "douyin", &r).unwrap();
     let overlay = p.overlay.clone().unwrap();
     assert_eq!((overlay.start, overlay.end), (2.0, Some(7.0)));
-    let a = args_text(&p.ffmpeg_args(Path::new("/o"))).join(" ");
+    let a = args_text(&p.ffmpeg_args(Path::new("/o"), None)).join(" ");
     assert!(a.contains("enable='between(t,2.000,7.000)'"), "{a}");
     let err = plan(&media(3.0, (1920, 1080), true), "douyin", &request(None)).unwrap_err();
     assert!(err.to_string().contains("clip itself is shorter"), "{err}");
@@ -128,7 +128,7 @@ fn the_full_version_shows_the_disclaimer_at_the_start_the_end_and_every_ten_minu
     let o = p.overlay.clone().unwrap();
     let spans: Vec<(f64, f64)> = o.on_screen(p.duration).iter().map(|w| (w.start, w.end)).collect();
     assert_eq!(spans, vec![(0.0, 5.0), (600.0, 605.0), (1200.0, 1205.0), (1800.0, 1805.0), (2395.0, 2400.0)]);
-    let a = args_text(&p.ffmpeg_args(Path::new("/o"))).join(" ");
+    let a = args_text(&p.ffmpeg_args(Path::new("/o"), None)).join(" ");
     assert!(
         a.contains(
             "enable='between(t,0.000,5.000)+between(t,600.000,605.000)+between(t,1200.000,1205.000)\
@@ -175,7 +175,7 @@ fn the_full_version_shows_the_disclaimer_at_the_start_the_end_and_every_ten_minu
 fn master_without_audio_gets_a_silent_track() {
     let p = plan(&media(30.0, (1920, 1080), false), "douyin", &request(None)).unwrap();
     assert!(p.silent_audio);
-    let a = args_text(&p.ffmpeg_args(Path::new("/o")));
+    let a = args_text(&p.ffmpeg_args(Path::new("/o"), None));
     assert!(a.windows(2).any(|w| w == ["-i", "anullsrc=r=48000:cl=stereo"]), "{a:?}");
     assert!(a.windows(2).any(|w| w == ["-map", "2:a:0"]), "{a:?}");
     assert!(a.windows(2).any(|w| w == ["-t", "15.000"]));
@@ -187,7 +187,7 @@ fn segments_are_joined_in_order() {
     r.segments = vec![Segment { start: 10.0, end: 20.0 }, Segment { start: 40.0, end: 45.0 }];
     let p = plan(&media(60.0, (1920, 1080), true), "xiaohongshu", &r).unwrap();
     assert_eq!(p.duration, 15.0);
-    let a = args_text(&p.ffmpeg_args(Path::new("/o")));
+    let a = args_text(&p.ffmpeg_args(Path::new("/o"), None));
     assert_eq!(a.iter().filter(|s| *s == "-i").count(), 3);
     let graph = &a[a.iter().position(|s| s == "-filter_complex").unwrap() + 1];
     assert!(graph.starts_with("[0:v:0][0:a:0][1:v:0][1:a:0]concat=n=2:v=1:a=1"), "{graph}");
@@ -200,7 +200,7 @@ fn rotated_master_plans_from_its_upright_size() {
     m.video.rotation = 90;
     (m.video.display_width, m.video.display_height) = (1080, 1920);
     let p = plan(&m, "douyin", &request(None)).unwrap();
-    let a = args_text(&p.ffmpeg_args(Path::new("/o"))).join(" ");
+    let a = args_text(&p.ffmpeg_args(Path::new("/o"), None)).join(" ");
     assert!(a.contains("scale=1080:1920"), "an upright 9:16 master needs no crop: {a}");
 }
 
@@ -214,7 +214,7 @@ fn user_text_never_reaches_the_filtergraph() {
         at: None,
     });
     let p = plan(&media(30.0, (1920, 1080), true), "douyin", &r).unwrap();
-    let a = args_text(&p.ffmpeg_args(Path::new("/o"))).join(" ");
+    let a = args_text(&p.ffmpeg_args(Path::new("/o"), None)).join(" ");
     assert!(!a.contains("it's") && !a.contains("100%"));
 }
 
@@ -237,6 +237,29 @@ fn cover_seeks_and_outputs_one_frame() {
 }
 
 #[test]
+fn the_render_takes_its_cover_from_its_own_decode() {
+    let p = plan(&media(600.0, (1920, 1080), false), "douyin", &request(Some(90.0))).unwrap();
+    let a = args_text(&p.ffmpeg_args(Path::new("/o.mp4"), Some(Path::new("/c.jpg"))));
+    // One master input, then the frame's disclaimer, the silent track and the cover's disclaimer.
+    let inputs: Vec<&String> = a.windows(2).filter(|w| w[0] == "-i").map(|w| &w[1]).collect();
+    assert_eq!(inputs.len(), 4, "{a:?}");
+    assert!(inputs[0].ends_with("talk 1.mp4") && inputs[3].ends_with("cover.png"), "{inputs:?}");
+    let graph = &a[a.iter().position(|s| s == "-filter_complex").unwrap() + 1];
+    assert!(graph.starts_with("[0:v:0]split=2[source][cover_source];"), "{graph}");
+    // The cover's frame is the one a second run would seek to: 1 s into the clip.
+    assert!(graph.contains("[cover_source]trim=start=1.000,trim=end_frame=1[cover_frame]"), "{graph}");
+    assert!(graph.contains("[cover_framed][3:v]overlay="), "{graph}");
+    assert!(graph.contains("[cover_marked]format=yuvj420p[cover]"), "{graph}");
+    // The video's options come before its file, the cover's after it.
+    let video = a.iter().position(|s| s.ends_with("o.mp4")).unwrap();
+    assert_eq!(a.last().map(String::as_str), Some("file:/c.jpg"));
+    let tail = &a[video + 1..];
+    assert_eq!(&tail[..2], ["-map", "[cover]"]);
+    assert!(tail.windows(2).any(|w| w == ["-frames:v", "1"]));
+    assert!(!a[..video].iter().any(|s| s == "-frames:v"));
+}
+
+#[test]
 fn clock_round_trips() {
     assert_eq!(parse_clock("00:01:30").unwrap(), 90.0);
     assert_eq!(parse_clock("1:30.5").unwrap(), 90.5);
@@ -251,6 +274,11 @@ mod smart_render {
 
     fn bilibili_video() -> crate::platform::VideoSpec {
         profile("bilibili").video.unwrap()
+    }
+
+    /// Bilibili's frame, taking only these rates besides its own.
+    fn accepting(rates: &[f64]) -> crate::platform::VideoSpec {
+        crate::platform::VideoSpec { accepted_fps: rates.to_vec(), ..bilibili_video() }
     }
 
     fn facts(seconds: f64, gop: f64) -> StreamFacts {
@@ -326,11 +354,14 @@ mod smart_render {
         m.video.frame_rate = 30000.0 / 1001.0;
         let p = plan(&m, "bilibili", &request(None)).unwrap();
         assert_eq!(
-            static_reasons(&p, &m, &[]),
+            static_reasons(&p, &m, &accepting(&[])),
             vec!["the master is HEVC", "1440x1080, not 1920x1080", "29.97 fps, not 30"]
         );
         // A rate the profile accepts is kept as it is.
-        assert_eq!(static_reasons(&p, &m, &[25.0, 29.97]), vec!["the master is HEVC", "1440x1080, not 1920x1080"]);
+        assert_eq!(
+            static_reasons(&p, &m, &accepting(&[25.0, 29.97])),
+            vec!["the master is HEVC", "1440x1080, not 1920x1080"]
+        );
         let m = media(600.0, (1920, 1080), true);
         let p = plan(&m, "bilibili", &request(None)).unwrap();
         let mut f = facts(600.0, 12.0);
@@ -353,6 +384,9 @@ mod smart_render {
         let mut r = request(None);
         r.disclaimer = Some(Disclaimer { at: Some(DisclaimerPolicy::Whole), ..disclaimer() });
         let p = plan(&m, "bilibili", &r).unwrap();
-        assert_eq!(static_reasons(&p, &m, &[]), vec!["the disclaimer is on screen throughout (timing `whole`)"]);
+        assert_eq!(
+            static_reasons(&p, &m, &accepting(&[])),
+            vec!["the disclaimer is on screen throughout (timing `whole`)"]
+        );
     }
 }

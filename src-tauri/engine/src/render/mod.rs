@@ -60,13 +60,15 @@ pub fn render_variant(
         fps = plan.fps,
         duration = plan.duration,
         segments = plan.segments.len(),
-        args = ?plan.ffmpeg_args(&video_tmp),
+        args = ?plan.ffmpeg_args(&video_tmp, Some(&cover_tmp)),
         "render planned"
     );
     let result = (|| {
-        let (method, encoder) = render_video(tools, plan, &video_tmp, on_progress, cancel)?;
+        let (method, encoder, cover_made) = render_video(tools, plan, &video_tmp, &cover_tmp, on_progress, cancel)?;
         check_duration(tools, plan, &video_tmp)?;
-        ffmpeg::run(tools, &plan.cover_args(&cover_tmp), &plan.cover.output, 0.04, &mut |_| {}, cancel)?;
+        if !cover_made {
+            ffmpeg::run(tools, &plan.cover_args(&cover_tmp), &plan.cover.output, 0.04, &mut |_| {}, cancel)?;
+        }
         if let Some(label) = &plan.ai_label {
             label_cover(&cover_tmp, &label.record.implicit)?;
         }
@@ -94,46 +96,52 @@ pub fn render_variant(
 }
 
 /// The video, smart-rendered when the plan says so and that works, else in
-/// full; returns how it was made and the encoder that ran.
+/// full with the cover from the same decode; returns how it was made, the
+/// encoder that ran, and whether the cover was written.
 fn render_video(
     tools: &MediaTools,
     plan: &VariantPlan,
     video_tmp: &Path,
+    cover_tmp: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
-) -> Result<(Option<String>, String)> {
-    let full = |on_progress: &mut dyn FnMut(Progress)| full_render(tools, plan, video_tmp, on_progress, cancel);
+) -> Result<(Option<String>, String, bool)> {
+    let full =
+        |on_progress: &mut dyn FnMut(Progress)| full_render(tools, plan, video_tmp, cover_tmp, on_progress, cancel);
     match &plan.method {
         Some(method @ RenderMethod::Smart(s)) => match smart::render(tools, plan, s, video_tmp, on_progress, cancel) {
             // The re-encoded GOPs are x264's: their B-frame delay must be the master's.
-            Ok(()) => Ok((Some(method.summary()), SOFTWARE.to_owned())),
+            Ok(()) => Ok((Some(method.summary()), SOFTWARE.to_owned(), false)),
             Err(EngineError::Cancelled) => Err(EngineError::Cancelled),
             Err(e) => {
                 // Nothing of the smart attempt is kept: the full render starts afresh.
                 tracing::warn!(code = e.code(), error = %e, "smart render failed; rendering in full");
                 let _ = std::fs::remove_file(video_tmp);
                 let encoder = full(on_progress)?;
-                Ok((Some(format!("full re-encode ({e})")), encoder))
+                Ok((Some(format!("full re-encode ({e})")), encoder, true))
             }
         },
         other => {
             let encoder = full(on_progress)?;
-            Ok((other.as_ref().map(RenderMethod::summary), encoder))
+            Ok((other.as_ref().map(RenderMethod::summary), encoder, true))
         }
     }
 }
 
-/// The whole video through one encoder: the planned hardware one, and x264
-/// if that fails at start or mid-job (its partial file is dropped first).
+/// The whole video (and the cover) through one encoder: the planned
+/// hardware one, and x264 if that fails at start or mid-job (its partial
+/// file is dropped first).
 fn full_render(
     tools: &MediaTools,
     plan: &VariantPlan,
     video_tmp: &Path,
+    cover_tmp: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
 ) -> Result<String> {
     let run = |p: &VariantPlan, on_progress: &mut dyn FnMut(Progress)| {
-        ffmpeg::run(tools, &p.ffmpeg_args(video_tmp), &plan.output, plan.duration, on_progress, cancel)
+        let args = p.ffmpeg_args(video_tmp, Some(cover_tmp));
+        ffmpeg::run(tools, &args, &plan.output, plan.duration, on_progress, cancel)
     };
     let Some(hardware) = plan.video_encoder.as_deref() else {
         run(plan, on_progress)?;

@@ -510,6 +510,7 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
         shell_words::join(words)
     };
     let video = studio_engine::render::partial_path(&plan.output);
+    let cover = studio_engine::render::partial_path(&plan.cover.output);
     if let Some(studio_engine::plan::smart::RenderMethod::Smart(s)) = &plan.method {
         // The pieces' shift and B-frame delay are read off the first piece
         // when it runs; shown here as none and two frames.
@@ -537,10 +538,10 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
             }
         }
         println!("   $ {}", show(plan.smart_join_args(s, &names, &video)));
-        println!("   if a step fails, the full render:");
+        println!("   $ {}", show(plan.cover_args(&cover)));
+        println!("   if a step fails, the full render (the cover from its decode):");
     }
-    println!("   $ {}", show(plan.ffmpeg_args(&video)));
-    println!("   $ {}", show(plan.cover_args(&studio_engine::render::partial_path(&plan.cover.output))));
+    println!("   $ {}", show(plan.ffmpeg_args(&video, Some(&cover))));
 }
 
 fn run_jobs(studio: &Studio, json: bool) -> Result<ExitCode> {
