@@ -131,7 +131,9 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     set_value(&app, "#import-path", empty.to_str().unwrap()).await;
     click(&app, "#import-button").await;
     let err = wait_text(&app, "#import-error", 20, |t| !t.is_empty()).await;
-    assert!(err.contains("input_empty") && err.contains("空文件.mp4"), "{err}");
+    // In Chinese, from the message catalog, naming the file once.
+    assert!(err.contains("是空文件（0 字节）") && err.matches("空文件.mp4").count() == 1, "{err}");
+    assert!(!err.contains("the file is empty") && !err.contains("input_empty"), "{err}");
     screenshot(&app, &shots, "01-bad-file").await;
     set_value(&app, "#import-path", master.to_str().unwrap()).await;
     click(&app, "#import-button").await;
@@ -297,6 +299,12 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     click(&app, "#schedule-button").await;
     let done = wait_text(&app, "#schedule-result", 10, |t| !t.is_empty()).await;
     assert!(done.contains("2099-12-01 18:00"), "{done}");
+    // A time that has passed is planned with a warning, in Chinese.
+    set_value(&app, "#schedule-time", "2020-01-01T09:00").await;
+    click(&app, "#schedule-button").await;
+    let warned = wait_text(&app, "#schedule-warnings", 10, |t| !t.is_empty()).await;
+    assert!(warned.contains("这个时间已经过去了") && !warned.contains("already passed"), "{warned}");
+    screenshot(&app, &shots, "06a-passed-time").await;
     open_december(&app).await;
     wait_text(&app, "#calendar [data-day='2099-12-01']", 10, |t| t.contains("18:00 licai_dy")).await;
     screenshot(&app, &shots, "06-scheduled").await;
@@ -318,6 +326,19 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     let list = wait_text(&app, "#post-list tbody", 10, |t| t.contains("licai_dy")).await;
     assert!(list.contains("2099-12-01 18:00") && list.contains("douyin") && list.contains("Planned"), "{list}");
     screenshot(&app, &shots, "07b-list").await;
+    // The same notices in English.
+    select(&app, "#schedule-variant", &variant).await;
+    select(&app, "#schedule-account", &account).await;
+    set_value(&app, "#schedule-time", "2020-01-02T09:00").await;
+    click(&app, "#schedule-button").await;
+    let warned = wait_text(&app, "#schedule-warnings", 10, |t| !t.is_empty()).await;
+    assert!(warned.contains("this time has already passed") && !warned.contains("已经过去"), "{warned}");
+    click(&app, "#tab-library").await;
+    set_value(&app, "#import-path", empty.to_str().unwrap()).await;
+    click(&app, "#import-button").await;
+    let err = wait_text(&app, "#import-error", 20, |t| !t.is_empty()).await;
+    assert!(err.contains("is empty (0 bytes)") && err.matches("空文件.mp4").count() == 1, "{err}");
+    screenshot(&app, &shots, "07a-english-messages").await;
     app.close().await.unwrap();
     assert_file(&shots.join("07-restarted-english.png"));
 
@@ -326,7 +347,13 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
         let studio = studio_engine::Studio::open(studio_engine::StudioConfig::new(data.clone())).unwrap();
         let mut store = studio.store().unwrap();
         let editor = store.person("编辑小李").unwrap();
-        let post = store.posts().unwrap()[0].id;
+        let post = store
+            .posts()
+            .unwrap()
+            .iter()
+            .find(|p| p.scheduled_at.as_deref().is_some_and(|t| t.starts_with("2099")))
+            .unwrap()
+            .id;
         store
             .mark_published(post, Some("https://v.douyin.com/x/"), studio_engine::jiff::Timestamp::now(), &editor)
             .unwrap();

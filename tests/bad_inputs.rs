@@ -81,7 +81,7 @@ fn master_without_audio_gets_a_silent_aac_track() {
     let studio = fast_studio(&dir.path().join("data"));
     let (plans, jobs) = render(&studio, &master, &["douyin"], &request(&studio, None), &dir.path().join("out"));
     assert!(plans[0].silent_audio);
-    assert!(plans[0].notes.iter().any(|n| n.contains("silent")));
+    assert!(plans[0].notes.iter().any(|n| n.text.contains("silent")));
     assert_duration(assert_platform_mp4(&jobs[0].output_path, (1080, 1920)), 7.0);
 }
 
@@ -174,7 +174,7 @@ fn master_shorter_than_the_clip_is_used_whole() {
     make_master(&master, &Master { seconds: 8.0, ..Master::default() });
     let studio = fast_studio(&dir.path().join("data"));
     let (plans, jobs) = render(&studio, &master, &["douyin"], &request(&studio, Some(3.0)), &dir.path().join("out"));
-    assert!(plans[0].notes.iter().any(|n| n.contains("whole master")), "{:?}", plans[0].notes);
+    assert!(plans[0].notes.iter().any(|n| n.text.contains("whole master")), "{:?}", plans[0].notes);
     assert_duration(assert_platform_mp4(&jobs[0].output_path, (1080, 1920)), 8.0);
 }
 

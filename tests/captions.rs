@@ -131,7 +131,10 @@ fn a_two_segment_clip_retimes_its_cues_and_cuts_them_at_the_joins() {
     let file = dir.path().join("talk.srt");
     std::fs::write(&file, srt).unwrap();
     let track = studio_engine::subtitles::read(&file).unwrap();
-    assert_eq!(track.warnings, vec!["the cues have no numbers; they are numbered in time order"]);
+    assert_eq!(
+        track.warnings.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
+        vec!["the cues have no numbers; they are numbered in time order"]
+    );
     let request = PlanRequest {
         segments: vec![Segment { start: 2.0, end: 6.0 }, Segment { start: 10.0, end: 14.0 }],
         cues: track.cues,

@@ -91,13 +91,13 @@ fn short_long_and_heading_heavy_articles_paginate_inside_their_boxes() {
     let plan = note(&studio, &long, "douyin-notes").unwrap();
     assert!(plan.cards.len() > 10, "{} cards", plan.cards.len());
     assert!(
-        plan.warnings.iter().any(|w| w.contains("body is")),
+        plan.warnings.iter().any(|w| w.text.contains("body is")),
         "the body is cut and the variant says so: {:?}",
         plan.warnings
     );
     let plan_x = note(&studio, &long, "xiaohongshu").unwrap();
     assert_eq!(plan_x.cards.len(), 18, "Xiaohongshu takes 18 cards");
-    assert!(plan_x.warnings.iter().any(|w| w.contains("cards")), "{:?}", plan_x.warnings);
+    assert!(plan_x.warnings.iter().any(|w| w.text.contains("cards")), "{:?}", plan_x.warnings);
 
     let mut headings = String::from("# 标题党\n\n");
     for i in 0..30 {
@@ -230,7 +230,7 @@ fn images_html_and_emoji() {
         "# 图文\n\n走势如下 📈：\n\n![近十年走势](img/chart%20one.png)\n\n<script>alert('x')</script>\n\n结语。\n",
     );
     let plan = note(&studio, &md, "xiaohongshu").unwrap();
-    assert!(plan.warnings.iter().any(|w| w.contains("<script>")), "{:?}", plan.warnings);
+    assert!(plan.warnings.iter().any(|w| w.text.contains("<script>")), "{:?}", plan.warnings);
     assert!(plan.cards.iter().all(|c| !c.text.contains("script")));
     assert!(plan.cards.iter().any(|c| c.text.contains("📈")), "emoji drawn from the fallback font");
 
@@ -258,7 +258,9 @@ fn notes_are_variants_that_go_through_review() {
     let plan = note(&studio, &md, "douyin-notes").unwrap();
     assert!(plan.text.title.chars().count() <= 20);
     assert_eq!(plan.text.tags.len(), 5, "Douyin takes 5 tags");
-    assert!(plan.warnings.iter().any(|w| w.contains("title")) && plan.warnings.iter().any(|w| w.contains("tags")));
+    assert!(
+        plan.warnings.iter().any(|w| w.text.contains("title")) && plan.warnings.iter().any(|w| w.text.contains("tags"))
+    );
     let variant = studio.enqueue_note("t", &plan).unwrap();
     let (content, findings) = studio.check_variant(variant).unwrap();
     assert_eq!(content.kind, "note");

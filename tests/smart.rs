@@ -66,7 +66,11 @@ fn a_full_version_is_smart_rendered_and_its_copied_frames_are_the_masters_own() 
     let plan = plan_for(&smart, &master, "full-small", &dir.path().join("smart"));
     let summary = plan.method.as_ref().unwrap().summary();
     assert_eq!(summary, "smart: 2 windows re-encoded (0:00–0:06, 0:34–0:40), 70.0 % copied; audio copied");
-    assert!(plan.notes.contains(&summary), "{:?}", plan.notes);
+    assert!(plan.notes.iter().any(|n| n.text == summary), "{:?}", plan.notes);
+    // The note is worded in Chinese from its code and parameters.
+    let note = plan.notes.iter().find(|n| n.code == "plan.smart").unwrap();
+    let zh = note.render(studio_engine::message::Lang::ZhCn);
+    assert_eq!(zh, "智能渲染：重新编码 2 段（0:00–0:06, 0:34–0:40），70.0% 原样复制；音频原样复制。");
     let job = run(&smart, &master, &plan);
     assert_eq!(job.method.as_deref(), Some(summary.as_str()), "the render table says how it was made");
     assert!(!studio_engine::render::smart::work_dir(&plan).exists(), "the pieces are gone");

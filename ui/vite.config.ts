@@ -5,7 +5,8 @@ import { defineConfig } from "vite";
 export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
-  server: { port: 5173, strictPort: true },
+  // The message catalogs live in ../assets/messages, shared with the engine.
+  server: { port: 5173, strictPort: true, fs: { allow: [".."] } },
   // Loaded from disk by the app, so one larger chunk (the chart library) costs nothing over the network.
   build: { target: "es2022", outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 1500 },
 });

@@ -187,7 +187,7 @@ impl AppState {
     /// choices and switches every later command to it. Refused while renders
     /// run, so no job is left writing into a folder the app has moved away from.
     pub fn switch(&self, wanted: MachineSettings) -> Result<Arc<Studio>, IpcError> {
-        self.refuse_while_rendering("change the data folder, ffmpeg, fonts or backups")?;
+        self.refuse_while_rendering("settings", "change the data folder, ffmpeg, fonts or backups")?;
         let mut launch = self.launch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut config = launch.base.clone();
         wanted.apply(&mut config);
@@ -231,12 +231,14 @@ impl AppState {
     }
 
     /// `busy` while the runner works, naming what must wait.
-    pub fn refuse_while_rendering(&self, what: &str) -> Result<(), IpcError> {
+    /// `action` names what waits in the catalogs (`busy_rendering.<action>`), `what` in English.
+    pub fn refuse_while_rendering(&self, action: &str, what: &str) -> Result<(), IpcError> {
         if self.running.load(Ordering::SeqCst) {
-            return Err(IpcError {
-                code: "busy".into(),
-                message: format!("renders are running; let them finish or cancel them, then {what}"),
-            });
+            let n = studio_engine::message::Notice::new(
+                &format!("busy_rendering.{action}"),
+                format!("renders are running; let them finish or cancel them, then {what}"),
+            );
+            return Err(IpcError::from_notice("busy", n));
         }
         Ok(())
     }

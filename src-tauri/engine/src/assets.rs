@@ -92,3 +92,8 @@ fn field_at(text: &str, offset: usize) -> String {
 pub fn unknown<T>(what: &'static str, id: &str, known: &BTreeMap<String, T>) -> EngineError {
     EngineError::UnknownId { what, id: id.to_owned(), available: known.keys().cloned().collect::<Vec<_>>().join(", ") }
 }
+
+/// A shipped file's text by its path under `assets/` (`messages/zh-CN.json`).
+pub fn shipped_text(path: &str) -> Option<String> {
+    ASSETS.get_file(path).and_then(|f| f.contents_utf8()).map(str::to_owned)
+}

@@ -2,6 +2,7 @@
 //! rule. A cut happens at a sentence boundary where one exists and always
 //! produces a warning: nothing is shortened silently.
 
+use crate::message::Notice;
 use serde::{Deserialize, Serialize};
 
 use crate::platform::TextLimits;
@@ -12,7 +13,7 @@ pub struct PlatformText {
     pub title: String,
     pub body: String,
     pub tags: Vec<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Notice>,
 }
 
 const SENTENCE_ENDS: &[char] = &['。', '！', '？', '!', '?', '；', ';', '\n', '…'];
@@ -49,20 +50,32 @@ pub fn fit(limits: &TextLimits, title: &str, body: &str, tags: &[String], extra_
     let title_max = limits.title_max as usize;
     let fitted_title = cut(limits, title.trim(), title_max);
     if fitted_title != title.trim() {
-        warnings.push(format!(
-            "title is {} long, over the limit of {title_max}: cut to 「{fitted_title}」",
-            limits.count(title.trim())
-        ));
+        let length = limits.count(title.trim());
+        warnings.push(
+            Notice::new(
+                "text.title_cut",
+                format!("title is {length} long, over the limit of {title_max}: cut to 「{fitted_title}」"),
+            )
+            .with("length", length)
+            .with("max", title_max)
+            .with("title", &fitted_title),
+        );
     }
     let mut fitted_body = body.trim().to_owned();
     if let Some(body_max) = limits.body_max.map(|m| m as usize) {
         let cut_body = cut(limits, &fitted_body, body_max);
         if cut_body != fitted_body {
-            warnings.push(format!(
-                "body is {} long, over the limit of {body_max}: cut after 「{}」",
-                limits.count(&fitted_body),
-                cut_body.chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect::<String>()
-            ));
+            let length = limits.count(&fitted_body);
+            let tail = cut_body.chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect::<String>();
+            warnings.push(
+                Notice::new(
+                    "text.body_cut",
+                    format!("body is {length} long, over the limit of {body_max}: cut after 「{tail}」"),
+                )
+                .with("length", length)
+                .with("max", body_max)
+                .with("tail", tail),
+            );
             fitted_body = cut_body;
         }
         if let Some(line) = extra_line.filter(|l| !l.trim().is_empty()) {
@@ -70,7 +83,11 @@ pub fn fit(limits: &TextLimits, title: &str, body: &str, tags: &[String], extra_
             if limits.count(&with_line) <= body_max {
                 fitted_body = with_line;
             } else {
-                warnings.push(format!("no room for the line 「{}」 within {body_max}", line.trim()));
+                warnings.push(
+                    Notice::new("text.no_room", format!("no room for the line 「{}」 within {body_max}", line.trim()))
+                        .with("line", line.trim())
+                        .with("max", body_max),
+                );
             }
         }
     } else if let Some(line) = extra_line.filter(|l| !l.trim().is_empty()) {
@@ -80,11 +97,16 @@ pub fn fit(limits: &TextLimits, title: &str, body: &str, tags: &[String], extra_
         tags.iter().map(|t| t.trim().trim_start_matches('#').to_owned()).filter(|t| !t.is_empty()).collect();
     let tags_max = limits.tags_max as usize;
     if clean.len() > tags_max {
-        warnings.push(format!(
-            "{} tags, over the limit of {tags_max}: dropped {}",
-            clean.len(),
-            clean[tags_max..].join(", ")
-        ));
+        let dropped = clean[tags_max..].join(", ");
+        warnings.push(
+            Notice::new(
+                "text.tags_dropped",
+                format!("{} tags, over the limit of {tags_max}: dropped {dropped}", clean.len()),
+            )
+            .with("count", clean.len())
+            .with("max", tags_max)
+            .with("dropped", dropped),
+        );
     }
     PlatformText { title: fitted_title, body: fitted_body, tags: clean.into_iter().take(tags_max).collect(), warnings }
 }
@@ -111,7 +133,7 @@ mod tests {
         assert!(xhs().count(&t.title) <= 20, "{}", t.title);
         assert_eq!(t.title, "基金定投到底能不能赚钱？");
         assert_eq!(t.warnings.len(), 1);
-        assert!(t.warnings[0].contains("over the limit of 20"));
+        assert!(t.warnings[0].text.contains("over the limit of 20"));
     }
 
     #[test]

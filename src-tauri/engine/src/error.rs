@@ -179,6 +179,93 @@ impl EngineError {
         }
     }
 
+    /// The values the catalogs' sentences for [`Self::code`] take, by name
+    /// (see `assets/messages/`).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let path = |p: &std::path::Path| p.display().to_string();
+        match self {
+            Self::ToolMissing { tool } => vec![("tool", (*tool).to_owned())],
+            Self::InputMissing { path: p }
+            | Self::InputEmpty { path: p }
+            | Self::InputNoVideo { path: p }
+            | Self::InputZeroDuration { path: p }
+            | Self::OutputInUse { path: p }
+            | Self::DiskFull { path: p } => vec![("path", path(p))],
+            Self::InputNotMedia { path: p, detail } => vec![("path", path(p)), ("detail", detail.clone())],
+            Self::ProfileInvalid { file, field, reason } => {
+                vec![("file", file.clone()), ("field", field.clone()), ("reason", reason.clone())]
+            }
+            Self::UnknownId { what, id, available } => {
+                vec![("what", (*what).to_owned()), ("id", id.clone()), ("available", available.clone())]
+            }
+            Self::Plan { platform, reason } => vec![("platform", platform.clone()), ("reason", reason.clone())],
+            Self::InvalidArgument(detail)
+            | Self::NotAllowed(detail)
+            | Self::StoreData(detail)
+            | Self::Duplicate(detail)
+            | Self::TeamRace(detail)
+            | Self::Team(detail) => vec![("detail", detail.clone())],
+            Self::FontMissing { chars } => vec![("chars", chars.clone()), ("code_points", code_points(chars))],
+            Self::RenderFailed { output, status, stderr_tail } => {
+                vec![("path", path(output)), ("status", status.clone()), ("log", stderr_tail.clone())]
+            }
+            Self::AnalysisFailed { master, status, stderr_tail } => {
+                vec![("path", path(master)), ("status", status.clone()), ("log", stderr_tail.clone())]
+            }
+            Self::IncompleteOutput { output, actual, expected } => {
+                vec![("path", path(output)), ("actual", format!("{actual:.2}")), ("expected", format!("{expected:.2}"))]
+            }
+            Self::StaleView { variant } => vec![("variant", variant.to_string())],
+            Self::SmartRender { step, detail } => vec![("step", step.clone()), ("detail", detail.clone())],
+            Self::Cancelled => Vec::new(),
+            Self::Busy { data_dir } => vec![("path", path(data_dir))],
+            Self::DatabaseDamaged { path: p, detail, snapshot } => {
+                let mut v = vec![("path", path(p)), ("detail", detail.clone())];
+                v.extend(snapshot_params(snapshot.as_deref()));
+                v
+            }
+            Self::DatabaseNewer { path: p, found, known, snapshot } => {
+                let mut v = vec![("path", path(p)), ("found", found.to_string()), ("known", known.to_string())];
+                v.extend(snapshot_params(snapshot.as_deref()));
+                v
+            }
+            Self::SubtitleInvalid { file, line, reason } => {
+                vec![("file", file.clone()), ("line", line.to_string()), ("reason", reason.clone())]
+            }
+            Self::NotFound { what, id } => vec![("what", (*what).to_owned()), ("id", id.to_string())],
+            Self::Json(e) => vec![("detail", e.to_string())],
+            Self::Store(e) => vec![("detail", e.to_string())],
+            Self::TeamUnreachable { server, detail } | Self::TeamLogin { server, detail } => {
+                vec![("server", server.clone()), ("detail", detail.clone())]
+            }
+            Self::MediaAltered { what, expected, actual, size } => vec![
+                ("what", what.clone()),
+                ("expected", expected.clone()),
+                ("actual", actual.clone()),
+                ("size", size.to_string()),
+            ],
+            Self::Io { context, source } => vec![("context", context.clone()), ("detail", source.to_string())],
+        }
+    }
+
+    /// The error as a person reads it: its code, parameters and English sentence.
+    pub fn notice(&self) -> crate::message::Notice {
+        let mut n = crate::message::Notice::new(self.code(), self.to_string());
+        for (name, value) in self.params() {
+            n = n.with(name, value);
+        }
+        // The database errors' second sentence names a snapshot or says there is none.
+        if matches!(self, Self::DatabaseDamaged { snapshot: None, .. } | Self::DatabaseNewer { snapshot: None, .. }) {
+            n.code.push_str(".no_snapshot");
+        }
+        n
+    }
+
+    /// The error in `lang`, from the catalogs (the English sentence if a catalog lacks it).
+    pub fn render(&self, lang: crate::message::Lang) -> String {
+        self.notice().render(lang)
+    }
+
     /// Lost a race with another writer: running the transaction again may succeed.
     pub fn is_race(&self) -> bool {
         matches!(self, Self::TeamRace(_))
@@ -215,6 +302,11 @@ fn restore_offer(snapshot: Option<&crate::store::backup::Snapshot>) -> String {
         ),
         None => "No good snapshot was found in the backup folder; if you keep copies elsewhere, restore one with `studio restore FILE`.".into(),
     }
+}
+
+fn snapshot_params(snapshot: Option<&crate::store::backup::Snapshot>) -> Vec<(&'static str, String)> {
+    snapshot
+        .map_or_else(Vec::new, |s| vec![("taken_at", s.taken_at.clone()), ("snapshot", s.path.display().to_string())])
 }
 
 /// `U+E000 U+1F600`, so a user can tell which character it is even when it shows as nothing.

@@ -15,6 +15,7 @@ pub mod highlights;
 pub mod library;
 pub mod logs;
 pub mod machine;
+pub mod message;
 pub mod metrics;
 pub mod notes;
 pub mod plan;

@@ -251,12 +251,15 @@ impl Studio {
         }
         if profile.video.is_some() {
             let choice = self.encoder_choice();
-            plan.notes.push(format!("encoder: {}", choice.said));
+            plan.notes.push(
+                crate::message::Notice::new("plan.encoder", format!("encoder: {}", choice.said))
+                    .with("encoder", &choice.said),
+            );
             plan.video_encoder = choice.encoder;
         }
         if let Some(video) = profile.video.as_ref().filter(|v| v.target_duration.is_none()) {
             let method = self.render_method(video, media, &plan);
-            plan.notes.push(method.summary());
+            plan.notes.push(method.notice());
             plan.method = Some(method);
         }
         Ok(plan)

@@ -73,7 +73,7 @@ pub async fn backup_now(state: State<'_, AppState>) -> Result<BackupsView, IpcEr
 /// Refused while renders run (they write to the database being replaced).
 #[tauri::command]
 pub fn restore_snapshot(state: State<'_, AppState>, path: String) -> Result<BackupsView, IpcError> {
-    state.refuse_while_rendering("restore a snapshot")?;
+    state.refuse_while_rendering("restore", "restore a snapshot")?;
     state.studio().restore(std::path::Path::new(&path))?;
     view(&state)
 }

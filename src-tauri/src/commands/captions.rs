@@ -1,5 +1,6 @@
 //! A master's subtitles and highlight suggestions, for the editor.
 
+use crate::error::NoticeView;
 use serde::Serialize;
 use studio_engine::highlights::Suggestion;
 use tauri::State;
@@ -18,7 +19,7 @@ pub struct SubtitlesView {
     pub encoding: String,
     pub cues: u32,
     /// What was changed or left out when the file was read.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<NoticeView>,
 }
 
 /// A suggested window, with its reasons in both UI languages.
@@ -42,7 +43,7 @@ fn view(s: studio_engine::store::MasterSubtitles) -> SubtitlesView {
         format: s.format,
         encoding: s.encoding,
         cues: u32::try_from(s.cues.len()).unwrap_or(u32::MAX),
-        warnings: s.warnings,
+        warnings: crate::error::notices(s.warnings),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The variant editor: the preview geometry (straight from the engine's plan,
 //! so what the window draws is what ffmpeg renders) and queuing renders.
 
+use crate::error::NoticeView;
 use serde::{Deserialize, Serialize};
 use studio_engine::plan::{FocusPoint, PlacedOverlay, PlanRequest, Segment};
 use studio_engine::platform::ReframeMode;
@@ -70,7 +71,7 @@ pub struct PreviewView {
     /// Burned-in caption pictures, in the band the render puts them in.
     pub captions: Vec<CaptionView>,
     pub caption_band: Option<OverlayView>,
-    pub notes: Vec<String>,
+    pub notes: Vec<NoticeView>,
 }
 
 /// One caption picture and the output frames `[first_frame, end_frame)` it is on.
@@ -196,7 +197,7 @@ pub fn preview(
             width: c.band.width,
             height: c.band.height,
         }),
-        notes: plan.notes.clone(),
+        notes: crate::error::notices(plan.notes.clone()),
     })
 }
 

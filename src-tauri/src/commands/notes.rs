@@ -1,6 +1,7 @@
 //! The note editor: the engine's card images for an article, and the
 //! platform's own counting rule for live counters.
 
+use crate::error::NoticeView;
 use serde::Serialize;
 use studio_engine::notes::NoteRequest;
 use studio_engine::platform::CountingRule;
@@ -33,7 +34,7 @@ pub struct NoteView {
     pub tags: Vec<String>,
     pub cards: Vec<String>,
     pub article_file: Option<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<NoticeView>,
     pub limits: LimitsView,
 }
 
@@ -86,7 +87,7 @@ pub fn make_note(
         tags: plan.text.tags,
         cards: plan.cards.iter().map(|c| c.path.display().to_string()).collect(),
         article_file: plan.article_file.map(|p| p.display().to_string()),
-        warnings: plan.warnings,
+        warnings: crate::error::notices(plan.warnings),
         limits: LimitsView {
             title_max: limits.title_max,
             body_max: limits.body_max,

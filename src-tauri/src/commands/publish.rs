@@ -1,5 +1,6 @@
 //! The publish calendar, accounts and scheduling, and the results view.
 
+use crate::error::NoticeView;
 use serde::Serialize;
 use studio_engine::EngineError;
 use studio_engine::jiff::tz::TimeZone;
@@ -158,14 +159,14 @@ pub fn add_account(
 pub struct ScheduledView {
     pub post_id: i32,
     pub local_time: String,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<NoticeView>,
 }
 
 fn scheduled_view(s: Scheduled, at: Timestamp, tz: &TimeZone) -> ScheduledView {
     ScheduledView {
         post_id: id32(s.post.id),
         local_time: local_text(at, tz),
-        warnings: s.clashes.into_iter().map(|c| c.message).collect(),
+        warnings: crate::error::notices(s.clashes.into_iter().map(|c| c.notice)),
     }
 }
 

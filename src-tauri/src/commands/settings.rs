@@ -163,11 +163,15 @@ pub async fn download_ffmpeg(app: AppHandle, state: State<'_, AppState>) -> Resu
     })
     .await
     .map_err(|e| IpcError::invalid(format!("the download stopped: {e}")))?;
-    let ffmpeg = result.map_err(|e| IpcError {
-        code: "download_failed".into(),
-        message: format!(
-            "ffmpeg could not be downloaded ({e}); check the network, or install ffmpeg yourself and choose it here"
-        ),
+    let ffmpeg = result.map_err(|e| {
+        let n = studio_engine::message::Notice::new(
+            "download_failed",
+            format!(
+                "ffmpeg could not be downloaded ({e}); check the network, or install ffmpeg yourself and choose it here"
+            ),
+        )
+        .with("detail", e);
+        IpcError::from_notice("download_failed", n)
     })?;
     let (mut wanted, _) = state.machine();
     wanted.ffmpeg = Some(ffmpeg);

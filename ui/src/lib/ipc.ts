@@ -1,19 +1,26 @@
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import type { IpcError } from "../bindings/IpcError";
+import { sayError } from "./messages";
 
-/** Calls a command; rejects with the engine's `{ code, message }`. */
+/** Calls a command; rejects with the engine's `{ code, message, key, params }`. */
 export async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (e) {
     const err = e as Partial<IpcError>;
-    throw { code: err.code ?? "ipc", message: err.message ?? String(e) } satisfies IpcError;
+    const code = err.code ?? "ipc";
+    throw {
+      code,
+      message: err.message ?? String(e),
+      key: err.key ?? code,
+      params: err.params ?? {},
+    } satisfies IpcError;
   }
 }
 
+/** An error in the user's language, from the message catalogs. */
 export function errorText(e: unknown): string {
-  const err = e as Partial<IpcError>;
-  return err.message ? `[${err.code}] ${err.message}` : String(e);
+  return sayError(e);
 }
 
 /** A file in the data folder or an imported master, through the scoped asset protocol. */

@@ -3,6 +3,7 @@
 //! page number. Every placed line is recorded, so tests (and the preview)
 //! can check that no text leaves its box.
 
+use crate::message::Notice;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -286,7 +287,7 @@ pub fn render_cards(
     input: &CardInput<'_>,
     out_dir: &Path,
     stem: &str,
-) -> Result<(Vec<NoteCard>, Vec<String>)> {
+) -> Result<(Vec<NoteCard>, Vec<Notice>)> {
     let theme = input.theme;
     let scale = input.width as f32 / 1080.0;
     let (w, h) = (input.width as f32, input.height as f32);
@@ -375,12 +376,20 @@ pub fn render_cards(
     let mut pages = pages;
     pages.retain(|p| p.cover || !p.is_empty());
     if pages.len() > input.max_cards {
-        warnings.push(format!(
-            "the article needs {} cards; the platform takes {}: the last {} were left out",
-            pages.len(),
-            input.max_cards,
-            pages.len() - input.max_cards
-        ));
+        warnings.push(
+            Notice::new(
+                "cards.over_limit",
+                format!(
+                    "the article needs {} cards; the platform takes {}: the last {} were left out",
+                    pages.len(),
+                    input.max_cards,
+                    pages.len() - input.max_cards
+                ),
+            )
+            .with("needed", pages.len())
+            .with("max", input.max_cards)
+            .with("dropped", pages.len() - input.max_cards),
+        );
         pages.truncate(input.max_cards);
     }
 

@@ -2,6 +2,7 @@
 //! (a YAML block) gives the title, tags and who wrote it. Raw HTML is never
 //! rendered: it is dropped, and a warning says so.
 
+use crate::message::Notice;
 use std::path::{Path, PathBuf};
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -57,7 +58,7 @@ pub struct Article {
     /// Front matter's title, else the first level-1 heading (removed from the blocks).
     pub title: String,
     pub blocks: Vec<Block>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Notice>,
 }
 
 impl Article {
@@ -88,12 +89,15 @@ fn soft_break(text: &mut String, next_starts_ascii: bool) {
     }
 }
 
-fn parse_front_matter(yaml: &str, warnings: &mut Vec<String>) -> FrontMatter {
+fn parse_front_matter(yaml: &str, warnings: &mut Vec<Notice>) -> FrontMatter {
     use yaml_rust2::{Yaml, YamlLoader};
     let docs = match YamlLoader::load_from_str(yaml) {
         Ok(docs) => docs,
         Err(e) => {
-            warnings.push(format!("front matter is not valid YAML and was ignored: {e}"));
+            warnings.push(
+                Notice::new("article.front_matter", format!("front matter is not valid YAML and was ignored: {e}"))
+                    .with("detail", e),
+            );
             return FrontMatter::default();
         }
     };
@@ -221,7 +225,13 @@ pub fn parse(markdown: &str, base_dir: &Path) -> Article {
             Event::Start(Tag::Image { dest_url, .. }) => {
                 let dest = dest_url.to_string();
                 let path = if dest.starts_with("http://") || dest.starts_with("https://") {
-                    warnings.push(format!("image {dest} is on the web; only local images are placed on cards"));
+                    warnings.push(
+                        Notice::new(
+                            "article.web_image",
+                            format!("image {dest} is on the web; only local images are placed on cards"),
+                        )
+                        .with("image", &dest),
+                    );
                     None
                 } else {
                     // Markdown link targets are URL-encoded (`chart%20one.png`).
@@ -264,7 +274,10 @@ pub fn parse(markdown: &str, base_dir: &Path) -> Article {
             Event::Html(html) | Event::InlineHtml(html) => {
                 let shown: String = html.trim().chars().take(40).collect();
                 if !shown.is_empty() {
-                    warnings.push(format!("raw HTML is not rendered and was dropped: {shown}"));
+                    warnings.push(
+                        Notice::new("article.raw_html", format!("raw HTML is not rendered and was dropped: {shown}"))
+                            .with("html", &shown),
+                    );
                 }
             }
             _ => {}
@@ -312,7 +325,7 @@ mod tests {
     fn first_heading_is_the_title_without_front_matter_and_html_is_dropped() {
         let a = parse("# 标题\n\n<script>alert(1)</script>\n\n正文 <b>粗</b> text\nmore words\n", Path::new("."));
         assert_eq!(a.title, "标题");
-        assert!(a.warnings.iter().any(|w| w.contains("<script>")), "{:?}", a.warnings);
+        assert!(a.warnings.iter().any(|w| w.text.contains("<script>")), "{:?}", a.warnings);
         assert!(!a.plain_text().contains("script") && !a.plain_text().contains("<b>"));
         assert!(a.plain_text().contains("text more words"), "{}", a.plain_text());
     }

@@ -5,6 +5,7 @@ pub mod cards;
 pub mod markdown;
 pub mod theme;
 
+use crate::message::Notice;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -52,7 +53,7 @@ pub struct NotePlan {
     pub article_file: Option<PathBuf>,
     pub disclaimer_text: String,
     /// Everything the user should know: cuts, dropped HTML, card limits.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Notice>,
     /// The font family that drew the cards (empty: the system's sans-serif).
     #[serde(default)]
     pub font: String,

@@ -18,6 +18,7 @@ pub use geometry::{OverlayBox, ai_label_font_px, overlay_box};
 
 use crate::disclaimer::{Disclaimer, DisclaimerPolicy, MIN_DISPLAY_SECONDS, Window, window_length};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::platform::{EncoderSpec, PlatformProfile, ReframeMode};
 use crate::probe::MediaInfo;
 
@@ -169,7 +170,7 @@ pub struct VariantPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_encoder: Option<String>,
     /// Decisions the user should know about (e.g. "the master is shorter than 15 s").
-    pub notes: Vec<String>,
+    pub notes: Vec<Notice>,
 }
 
 /// A video's AI-content label as planned.
@@ -221,7 +222,10 @@ pub fn plan_variant(
         }
         (Some(_), None) => return Err(fail("the disclaimer overlay was not rendered".into())),
         (None, _) => {
-            notes.push("no disclaimer: this variant fails compliance review until one is added".into());
+            notes.push(Notice::new(
+                "plan.no_disclaimer",
+                "no disclaimer: this variant fails compliance review until one is added",
+            ));
             (None, None, None)
         }
     };
@@ -233,13 +237,16 @@ pub fn plan_variant(
     let master_has_audio = media.audio.is_some();
     if !master_has_audio {
         notes.push(if video.silent_audio_if_missing {
-            "the master has no audio: the variant gets a silent AAC track".into()
+            Notice::new("plan.silent_track", "the master has no audio: the variant gets a silent AAC track")
         } else {
-            "the master has no audio: the variant has no audio track".into()
+            Notice::new("plan.no_audio", "the master has no audio: the variant has no audio track")
         });
     }
     if media.video.variable_frame_rate {
-        notes.push(format!("variable frame rate master: output is a constant {} fps", video.fps));
+        notes.push(
+            Notice::new("plan.vfr", format!("variable frame rate master: output is a constant {} fps", video.fps))
+                .with("fps", video.fps),
+        );
     }
     Ok(VariantPlan {
         platform: profile.id.clone(),
@@ -280,7 +287,7 @@ fn resolve_segments(
     target: Option<f64>,
     max: f64,
     request: &PlanRequest,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Notice>,
 ) -> std::result::Result<Vec<Segment>, String> {
     let total = media.duration;
     let segments = if !request.segments.is_empty() {
@@ -297,12 +304,20 @@ fn resolve_segments(
                 ));
             }
             if s.end > total {
-                notes.push(format!(
-                    "segment {}–{} ends after the master: cut at {}",
-                    clock(s.start),
-                    clock(s.end),
-                    clock(total)
-                ));
+                notes.push(
+                    Notice::new(
+                        "plan.segment_cut",
+                        format!(
+                            "segment {}–{} ends after the master: cut at {}",
+                            clock(s.start),
+                            clock(s.end),
+                            clock(total)
+                        ),
+                    )
+                    .with("start", clock(s.start))
+                    .with("end", clock(s.end))
+                    .with("total", clock(total)),
+                );
             }
             out.push(Segment { start: s.start, end: s.end.min(total) });
         }
@@ -313,11 +328,18 @@ fn resolve_segments(
             return Err(format!("start {start} must not be negative"));
         }
         if total <= target {
-            notes.push(format!(
-                "the master ({}) is not longer than the {} s clip: the clip is the whole master",
-                clock(total),
-                target
-            ));
+            notes.push(
+                Notice::new(
+                    "plan.whole_master",
+                    format!(
+                        "the master ({}) is not longer than the {} s clip: the clip is the whole master",
+                        clock(total),
+                        target
+                    ),
+                )
+                .with("total", clock(total))
+                .with("target", target),
+            );
             vec![Segment { start: 0.0, end: total }]
         } else {
             if start >= total {
@@ -325,11 +347,18 @@ fn resolve_segments(
             }
             let end = (start + target).min(total);
             if end < start + target {
-                notes.push(format!(
-                    "the master ends {} s after the start: the clip is shorter than the {} s target",
-                    round3(end - start),
-                    target
-                ));
+                notes.push(
+                    Notice::new(
+                        "plan.clip_short",
+                        format!(
+                            "the master ends {} s after the start: the clip is shorter than the {} s target",
+                            round3(end - start),
+                            target
+                        ),
+                    )
+                    .with("seconds", round3(end - start))
+                    .with("target", target),
+                );
             }
             vec![Segment { start, end }]
         }
@@ -349,7 +378,7 @@ fn start_end_windows(
     d: &Disclaimer,
     policy: DisclaimerPolicy,
     duration: f64,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Notice>,
 ) -> std::result::Result<Option<Vec<Window>>, String> {
     if policy == DisclaimerPolicy::Whole {
         return Ok(None);
@@ -363,13 +392,23 @@ fn start_end_windows(
     let len = window_length(d.duration);
     let windows = policy.windows(len, duration);
     match &windows {
-        Some(w) => notes.push(format!(
-            "disclaimer ({policy}): on screen {}",
-            w.iter().map(|w| format!("{}–{}", clock(w.start), clock(w.end))).collect::<Vec<_>>().join(", ")
-        )),
-        None => notes.push(format!(
-            "disclaimer ({policy}): the clip is too short for separate start and end windows, so it stays on screen throughout"
-        )),
+        Some(w) => {
+            let shown = w.iter().map(|w| format!("{}–{}", clock(w.start), clock(w.end))).collect::<Vec<_>>().join(", ");
+            notes.push(
+                Notice::new("plan.disclaimer_windows", format!("disclaimer ({policy}): on screen {shown}"))
+                    .with("policy", policy)
+                    .with("windows", shown),
+            )
+        }
+        None => notes.push(
+            Notice::new(
+                "plan.disclaimer_throughout",
+                format!(
+                    "disclaimer ({policy}): the clip is too short for separate start and end windows, so it stays on screen throughout"
+                ),
+            )
+            .with("policy", policy),
+        ),
     }
     Ok(windows)
 }

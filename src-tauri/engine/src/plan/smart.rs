@@ -102,6 +102,30 @@ impl RenderMethod {
     }
 }
 
+impl RenderMethod {
+    /// The summary as a notice for the plan's notes.
+    pub fn notice(&self) -> crate::message::Notice {
+        use crate::message::Notice;
+        let text = self.summary();
+        match self {
+            Self::Smart(s) => {
+                let n = match &s.audio_note {
+                    Some(why) => Notice::new("plan.smart.audio_reencoded", text).with("why", why),
+                    None if s.copy_audio => Notice::new("plan.smart", text),
+                    None => Notice::new("plan.smart.audio_encoded", text),
+                };
+                let windows: Vec<String> =
+                    s.reencoded.iter().map(|w| format!("{}–{}", short_clock(w.start), short_clock(w.end))).collect();
+                n.with("count", windows.len())
+                    .with("windows", windows.join(", "))
+                    .with("copied", format!("{:.1}", s.copied * 100.0))
+            }
+            Self::Full { why } if why.is_empty() => Notice::new("plan.full", text),
+            Self::Full { why } => Notice::new("plan.full_because", text).with("why", why.join(" / ")),
+        }
+    }
+}
+
 /// `0:08`, `39:52`, `1:02:03`: how editors read times on a timeline.
 fn short_clock(seconds: f64) -> String {
     let t = seconds.max(0.0).round() as u64;

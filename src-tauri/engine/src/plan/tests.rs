@@ -84,14 +84,14 @@ fn douyin_clip_seeks_on_input_and_encodes_for_the_platform() {
 fn short_master_becomes_the_whole_clip_and_the_plan_says_so() {
     let p = plan(&media(8.0, (1280, 720), true), "douyin", &request(Some(3.0))).unwrap();
     assert_eq!(p.segments, vec![Segment { start: 0.0, end: 8.0 }]);
-    assert!(p.notes.iter().any(|n| n.contains("whole master")), "{:?}", p.notes);
+    assert!(p.notes.iter().any(|n| n.text.contains("whole master")), "{:?}", p.notes);
 }
 
 #[test]
 fn clip_running_past_the_end_is_cut_and_noted() {
     let p = plan(&media(100.0, (1280, 720), true), "douyin", &request(Some(95.0))).unwrap();
     assert_eq!(p.duration, 5.0);
-    assert!(p.notes.iter().any(|n| n.contains("shorter than the 15 s target")));
+    assert!(p.notes.iter().any(|n| n.text.contains("shorter than the 15 s target")));
     let err = plan(&media(100.0, (1280, 720), true), "douyin", &request(Some(100.0))).unwrap_err();
     assert!(err.to_string().contains("past the end"), "{err}");
 }
@@ -137,7 +137,7 @@ fn the_full_version_shows_the_disclaimer_at_the_start_the_end_and_every_ten_minu
         "{a}"
     );
     assert!(
-        p.notes.iter().any(|n| n.contains("start-end,every=10m") && n.contains("00:39:55–00:40:00")),
+        p.notes.iter().any(|n| n.text.contains("start-end,every=10m") && n.text.contains("00:39:55–00:40:00")),
         "{:?}",
         p.notes
     );
@@ -160,7 +160,7 @@ fn the_full_version_shows_the_disclaimer_at_the_start_the_end_and_every_ten_minu
     // Too short for two windows: on screen throughout, and the plan says so.
     let short = plan(&media(9.0, (1920, 1080), true), "bilibili", &request(None)).unwrap();
     assert_eq!(short.overlay.unwrap().on_screen(9.0).len(), 1);
-    assert!(short.notes.iter().any(|n| n.contains("throughout")), "{:?}", short.notes);
+    assert!(short.notes.iter().any(|n| n.text.contains("throughout")), "{:?}", short.notes);
 
     // Windows shorter than 5 s, or a start, do not fit start-end timing.
     r.disclaimer = Some(Disclaimer { duration: Some(4.0), ..disclaimer() });

@@ -13,6 +13,7 @@ pub use cadence::Cadence;
 pub use zone::{DEFAULT_ZONE, from_utc_text, local_text, parse_time, to_utc_text, zone};
 
 use crate::error::Result;
+use crate::message::Notice;
 use crate::platform::PublishingSpec;
 
 /// A post, as far as the clash rules care.
@@ -38,12 +39,13 @@ pub enum ClashKind {
     InPast,
 }
 
-/// A clash with a message for the CLI (the UI words it from `kind`).
+/// A clash and its words for a person (the catalogs' `clash.*`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clash {
     #[serde(flatten)]
     pub kind: ClashKind,
-    pub message: String,
+    #[serde(alias = "message")]
+    pub notice: Notice,
 }
 
 /// Checks `candidate` against the account's other posts (planned or
@@ -58,7 +60,10 @@ pub fn clashes(
     let mut out = Vec::new();
     let others = || others.iter().filter(|o| o.post_id.is_none() || o.post_id != candidate.post_id);
     if candidate.at < now {
-        out.push(Clash { kind: ClashKind::InPast, message: "this time has already passed".into() });
+        out.push(Clash {
+            kind: ClashKind::InPast,
+            notice: Notice::new("clash.in_past", "this time has already passed"),
+        });
     }
     let gap = i64::from(rules.min_gap_minutes);
     if let Some((other, minutes)) = others()
@@ -69,14 +74,25 @@ pub fn clashes(
         let id = other.post_id.unwrap_or_default();
         out.push(Clash {
             kind: ClashKind::SlotTaken { other_post: id, gap_minutes: minutes },
-            message: format!("post {id} of this account is {minutes} min away; keep at least {gap} min between posts"),
+            notice: Notice::new(
+                "clash.slot_taken",
+                format!("post {id} of this account is {minutes} min away; keep at least {gap} min between posts"),
+            )
+            .with("post", id)
+            .with("minutes", minutes)
+            .with("gap", gap),
         });
     }
     if let Some(other) = others().find(|o| o.variant_id == candidate.variant_id) {
         let id = other.post_id.unwrap_or_default();
         out.push(Clash {
             kind: ClashKind::SameVariant { other_post: id },
-            message: format!("this account already has variant {} in post {id}", candidate.variant_id),
+            notice: Notice::new(
+                "clash.same_variant",
+                format!("this account already has variant {} in post {id}", candidate.variant_id),
+            )
+            .with("variant", candidate.variant_id)
+            .with("post", id),
         });
     }
     if let Some(cap) = rules.daily_cap {
@@ -87,10 +103,16 @@ pub fn clashes(
         if same_day > cap {
             out.push(Clash {
                 kind: ClashKind::DailyCap { count: same_day, cap },
-                message: format!(
-                    "{same_day} posts on {} for this account; the platform's daily cap is {cap}",
-                    day.strftime("%Y-%m-%d")
-                ),
+                notice: Notice::new(
+                    "clash.daily_cap",
+                    format!(
+                        "{same_day} posts on {} for this account; the platform's daily cap is {cap}",
+                        day.strftime("%Y-%m-%d")
+                    ),
+                )
+                .with("count", same_day)
+                .with("day", day.strftime("%Y-%m-%d"))
+                .with("cap", cap),
             });
         }
     }
@@ -145,7 +167,7 @@ mod tests {
         let c = check(new, &[morning], Some(1));
         assert_eq!(kinds(&c), ["daily_cap"]);
         assert_eq!(c[0].kind, ClashKind::DailyCap { count: 2, cap: 1 });
-        assert!(c[0].message.contains("2026-12-02"), "{}", c[0].message);
+        assert!(c[0].notice.text.contains("2026-12-02"), "{}", c[0].notice.text);
         // The day before, 23:59, is another local day.
         let new = Slotted { post_id: None, variant_id: 11, at: at("2026-12-01 23:59") };
         assert!(check(new, &[morning], Some(1)).is_empty());

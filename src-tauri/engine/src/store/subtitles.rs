@@ -17,7 +17,7 @@ pub struct MasterSubtitles {
     pub format: String,
     pub encoding: String,
     /// What was changed or left out when the file was read.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::message::Notice>,
     pub added_by: String,
     pub added_at: String,
     pub cues: Vec<Cue>,

@@ -3,6 +3,7 @@
 //! and Latin words stay whole) into a transparent picture the size of the
 //! caption band, outlined or on a plate as the profile's style says.
 
+use crate::message::Notice;
 use tiny_skia::{FillRule, Paint, Pixmap, Transform};
 
 use super::{ClipCue, Cue, clip_cues};
@@ -176,7 +177,7 @@ impl Studio {
         plan: &VariantPlan,
         cues: &[Cue],
         burn: bool,
-    ) -> Result<(CaptionPlan, Vec<String>)> {
+    ) -> Result<(CaptionPlan, Vec<Notice>)> {
         let fail = |reason: String| EngineError::Plan { platform: profile.id.clone(), reason };
         let clipped: Vec<ClipCue> = clip_cues(cues, &plan.segments);
         let band =
@@ -186,14 +187,18 @@ impl Studio {
         let mut list = None;
         let mut font = String::new();
         if clipped.is_empty() {
-            notes.push("no subtitle cue falls in this clip: no captions".into());
+            notes.push(Notice::new("captions.none_in_clip", "no subtitle cue falls in this clip: no captions"));
         } else if burn {
             let (spans, unseen) = caption_spans(&clipped, plan.fps, plan.duration);
             if !unseen.is_empty() {
-                notes.push(format!(
-                    "cue(s) {} last less than one frame here and are not burned in",
-                    unseen.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
-                ));
+                let cues = unseen.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+                notes.push(
+                    Notice::new(
+                        "captions.too_short",
+                        format!("cue(s) {cues} last less than one frame here and are not burned in"),
+                    )
+                    .with("cues", cues),
+                );
             }
             let style = &profile.captions;
             let mut split = Vec::new();
@@ -211,11 +216,18 @@ impl Studio {
                 }
             }
             if !split.is_empty() {
-                notes.push(format!(
-                    "cue(s) {} need more than {} line(s) and are shown in parts",
-                    split.join(", "),
-                    style.max_lines
-                ));
+                notes.push(
+                    Notice::new(
+                        "captions.in_parts",
+                        format!(
+                            "cue(s) {} need more than {} line(s) and are shown in parts",
+                            split.join(", "),
+                            style.max_lines
+                        ),
+                    )
+                    .with("cues", split.join(", "))
+                    .with("lines", style.max_lines),
+                );
             }
             let blank = self.overlay_store(&blank(&band)?, "png")?;
             let name =

@@ -16,6 +16,7 @@ mod decode;
 mod markup;
 mod timed;
 
+use crate::message::Notice;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -77,7 +78,7 @@ pub struct SubtitleTrack {
     pub encoding: String,
     pub cues: Vec<Cue>,
     /// What was changed or left out on the way in.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Notice>,
 }
 
 /// A cue as a reader found it, before sorting and numbering.
@@ -166,13 +167,16 @@ fn detect(text: &str) -> SubtitleFormat {
 
 /// Leaves out cues nobody would see (saying so), sorts by time, numbers
 /// 1, 2, 3 …, and notes irregular numbering and overlaps.
-fn arrange(raw: Vec<RawCue>, format: SubtitleFormat) -> (Vec<Cue>, Vec<String>) {
+fn arrange(raw: Vec<RawCue>, format: SubtitleFormat) -> (Vec<Cue>, Vec<Notice>) {
     let mut warnings = Warnings::default();
     if format == SubtitleFormat::Srt {
         let numbers: Vec<(usize, Option<u64>)> =
             raw.iter().map(|c| (c.line, c.id.as_deref().and_then(|i| i.trim().parse().ok()))).collect();
         if numbers.iter().all(|(_, n)| n.is_none()) {
-            warnings.push("numbers", "the cues have no numbers; they are numbered in time order".into());
+            warnings.push(
+                "numbers",
+                Notice::new("subtitles.unnumbered", "the cues have no numbers; they are numbered in time order"),
+            );
         } else {
             let first = numbers.iter().find_map(|(_, n)| *n).unwrap_or(1);
             let mut expected = first;
@@ -180,11 +184,27 @@ fn arrange(raw: Vec<RawCue>, format: SubtitleFormat) -> (Vec<Cue>, Vec<String>) 
                 match n {
                     // The next number, or the one its place calls for (after a repeat).
                     Some(n) if *n == expected || *n == first + index as u64 => {}
-                    Some(n) => warnings.push(
+                    Some(n) => {
+                        let at = line.saturating_sub(1);
+                        warnings.push(
+                            "numbers",
+                            Notice::new(
+                                "subtitles.number_unexpected",
+                                format!("line {at}: cue number {n} where {expected} was expected; the cues are numbered again in time order"),
+                            )
+                            .with("line", at)
+                            .with("number", n)
+                            .with("expected", expected),
+                        )
+                    }
+                    None => warnings.push(
                         "numbers",
-                        format!("line {}: cue number {n} where {expected} was expected; the cues are numbered again in time order", line.saturating_sub(1)),
+                        Notice::new(
+                            "subtitles.number_missing",
+                            format!("line {line}: a cue without a number; numbered in time order"),
+                        )
+                        .with("line", line),
                     ),
-                    None => warnings.push("numbers", format!("line {line}: a cue without a number; numbered in time order")),
                 }
                 expected = n.unwrap_or(expected) + 1;
             }
@@ -193,15 +213,24 @@ fn arrange(raw: Vec<RawCue>, format: SubtitleFormat) -> (Vec<Cue>, Vec<String>) 
     let mut kept: Vec<RawCue> = Vec::with_capacity(raw.len());
     for cue in raw {
         if cue.text.trim().is_empty() {
-            warnings.push("empty", format!("line {}: the cue has no text; left out", cue.line));
+            warnings.push(
+                "empty",
+                Notice::new("subtitles.empty_cue", format!("line {}: the cue has no text; left out", cue.line))
+                    .with("line", cue.line),
+            );
         } else if cue.end_ms == cue.start_ms {
             warnings.push(
                 "instant",
-                format!(
-                    "line {}: the cue starts and ends at {}, so it is never on screen; left out",
-                    cue.line,
-                    clock_ms(cue.start_ms)
-                ),
+                Notice::new(
+                    "subtitles.instant_cue",
+                    format!(
+                        "line {}: the cue starts and ends at {}, so it is never on screen; left out",
+                        cue.line,
+                        clock_ms(cue.start_ms)
+                    ),
+                )
+                .with("line", cue.line)
+                .with("at", clock_ms(cue.start_ms)),
             );
         } else {
             kept.push(cue);
@@ -211,12 +240,18 @@ fn arrange(raw: Vec<RawCue>, format: SubtitleFormat) -> (Vec<Cue>, Vec<String>) 
         if pair[1].start_ms < pair[0].start_ms {
             warnings.push(
                 "order",
-                format!(
-                    "line {}: the cue starts at {}, before the one above it ({}); cues are put in time order",
-                    pair[1].line,
-                    clock_ms(pair[1].start_ms),
-                    clock_ms(pair[0].start_ms)
-                ),
+                Notice::new(
+                    "subtitles.out_of_order",
+                    format!(
+                        "line {}: the cue starts at {}, before the one above it ({}); cues are put in time order",
+                        pair[1].line,
+                        clock_ms(pair[1].start_ms),
+                        clock_ms(pair[0].start_ms)
+                    ),
+                )
+                .with("line", pair[1].line)
+                .with("at", clock_ms(pair[1].start_ms))
+                .with("before", clock_ms(pair[0].start_ms)),
             );
         }
     }
@@ -225,13 +260,20 @@ fn arrange(raw: Vec<RawCue>, format: SubtitleFormat) -> (Vec<Cue>, Vec<String>) 
         if pair[1].start_ms < pair[0].end_ms {
             warnings.push(
                 "overlap",
-                format!(
-                    "line {}: the cue starts at {}, while the one before (line {}) runs until {}; both are shown together",
-                    pair[1].line,
-                    clock_ms(pair[1].start_ms),
-                    pair[0].line,
-                    clock_ms(pair[0].end_ms)
-                ),
+                Notice::new(
+                    "subtitles.overlap",
+                    format!(
+                        "line {}: the cue starts at {}, while the one before (line {}) runs until {}; both are shown together",
+                        pair[1].line,
+                        clock_ms(pair[1].start_ms),
+                        pair[0].line,
+                        clock_ms(pair[0].end_ms)
+                    ),
+                )
+                .with("line", pair[1].line)
+                .with("at", clock_ms(pair[1].start_ms))
+                .with("other_line", pair[0].line)
+                .with("until", clock_ms(pair[0].end_ms)),
             );
         }
     }
@@ -247,11 +289,11 @@ fn arrange(raw: Vec<RawCue>, format: SubtitleFormat) -> (Vec<Cue>, Vec<String>) 
 /// cues says so once, not 800 times.
 #[derive(Default)]
 struct Warnings {
-    kinds: Vec<(&'static str, Vec<String>, usize)>,
+    kinds: Vec<(&'static str, Vec<Notice>, usize)>,
 }
 
 impl Warnings {
-    fn push(&mut self, kind: &'static str, text: String) {
+    fn push(&mut self, kind: &'static str, text: Notice) {
         let at = match self.kinds.iter().position(|(k, _, _)| *k == kind) {
             Some(i) => i,
             None => {
@@ -267,12 +309,14 @@ impl Warnings {
         }
     }
 
-    fn finish(self) -> Vec<String> {
+    fn finish(self) -> Vec<Notice> {
         let mut out = Vec::new();
         for (_, shown, more) in self.kinds {
             out.extend(shown);
             if more > 0 {
-                out.push(format!("… and {more} more like the one above"));
+                out.push(
+                    Notice::new("subtitles.more", format!("… and {more} more like the one above")).with("count", more),
+                );
             }
         }
         out

@@ -14,7 +14,7 @@ use studio_engine::render::CancelToken;
 use studio_engine::sample::{SampleSpec, generate};
 use studio_engine::{EngineError, Result, Studio, StudioConfig};
 
-pub fn run(studio: &Studio, minutes: f64, out: &Path, clips_only: bool) -> Result<()> {
+pub fn run(studio: &Studio, minutes: f64, rounds: usize, out: &Path, clips_only: bool) -> Result<()> {
     studio.tools().check()?;
     let long_s = (minutes * 60.0).max(75.0);
     let long = out.join(format!("master-{long_s:.0}s.mp4"));
@@ -32,43 +32,100 @@ pub fn run(studio: &Studio, minutes: f64, out: &Path, clips_only: bool) -> Resul
     // Near the end of the long master, so seeking cost would show.
     let long_start = long_s - 65.0;
 
-    eprintln!("studio: standard set from the {long_s:.0} s master…");
-    let (t_studio, plans) = studio_run(studio, &out.join("data-set"), &long, &platforms, long_start)?;
-    eprintln!("by hand: a command per variant with the same settings…");
-    let t_hand = time_hand(studio, &plans)?;
+    // Rounds alternate the two, so a slow minute of the machine falls on both.
+    let (mut studio_times, mut hand_times, mut planned) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds.max(1) {
+        eprintln!("round {round}: studio, standard set from the {long_s:.0} s master…");
+        let (t, plans) = measure(|| studio_run(studio, &out.join("data-set"), &long, &platforms, long_start))?;
+        studio_times.push(t);
+        eprintln!("round {round}: by hand, a command per variant with the same settings…");
+        let (h, ()) = measure(|| time_hand(studio, &plans))?;
+        hand_times.push(h);
+        planned = plans;
+    }
+    let plans = planned;
     eprintln!("naive: every clip decoded from the start of the master…");
-    let t_naive = time_commands(studio, &plans, true)?;
+    let (t_naive, ()) = measure(|| time_commands(studio, &plans, true))?;
 
     eprintln!("studio: one douyin clip from each master…");
-    let (t_clip_long, _) = studio_run(studio, &out.join("data-long"), &long, &["douyin"], long_start)?;
-    let (t_clip_short, _) = studio_run(studio, &out.join("data-short"), &short, &["douyin"], 30.0)?;
+    let (t_clip_long, _) = measure(|| studio_run(studio, &out.join("data-long"), &long, &["douyin"], long_start))?;
+    let (t_clip_short, _) = measure(|| studio_run(studio, &out.join("data-short"), &short, &["douyin"], 30.0))?;
 
     println!(
-        "Repurpose Studio benchmark (wall time, this machine: {} cores, {} build)",
+        "Repurpose Studio benchmark (this machine: {} cores, {} build; wall time, and CPU time where the OS tells)",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         if cfg!(debug_assertions) { "debug" } else { "release" }
     );
     println!(
-        "set: {} from a {long_s:.0} s 1080p master, clips start at {long_start:.0} s (vertical: blurred fill)",
-        platforms.join(" + ")
+        "set: {} from a {long_s:.0} s 1080p master, clips start at {long_start:.0} s (vertical: blurred fill; \
+         full renders, no smart render); median of {} round(s)",
+        platforms.join(" + "),
+        studio_times.len()
     );
-    println!("  studio (probe, plan, overlays, queue, render, covers, checks)  {t_studio:8.2} s");
-    println!(
-        "  by hand, one ffmpeg command per variant, same settings         {t_hand:8.2} s   studio/hand = {:.3}",
-        t_studio / t_hand
-    );
-    println!(
-        "  naive plan, clips decoded from the start                       {t_naive:8.2} s   naive/hand  = {:.3}",
-        t_naive / t_hand
-    );
+    let (s, h) = (median(&studio_times), median(&hand_times));
+    println!("  studio (probe, plan, overlays, queue, render, covers, checks)  {}", s.show());
+    println!("  by hand, one ffmpeg command per variant, same settings         {}", h.show());
+    println!("  studio/hand  {}", ratios(&studio_times, &hand_times));
+    println!("  naive plan, clips decoded from the start                       {}", t_naive.show());
+    println!("  naive/hand   {}", ratios(&[t_naive], &[h]));
     println!("douyin 15 s clip:");
-    println!("  from the 60 s master                           {t_clip_short:8.2} s");
+    println!("  from the 60 s master          {}", t_clip_short.show());
     println!(
-        "  from the {long_s:.0} s master{}{t_clip_long:8.2} s   long/short   = {:.3}",
-        " ".repeat(28usize.saturating_sub(format!("{long_s:.0}").len())),
-        t_clip_long / t_clip_short
+        "  from the {long_s:.0} s master{}{}",
+        " ".repeat(17usize.saturating_sub(format!("{long_s:.0}").len())),
+        t_clip_long.show()
     );
+    println!("  long/short   {}", ratios(&[t_clip_long], &[t_clip_short]));
     Ok(())
+}
+
+/// Wall and CPU seconds of one measured step.
+#[derive(Debug, Clone, Copy)]
+struct Took {
+    wall: f64,
+    cpu: Option<f64>,
+}
+
+impl Took {
+    fn show(&self) -> String {
+        match self.cpu {
+            Some(cpu) => format!("{:8.2} s wall  {cpu:8.2} s CPU", self.wall),
+            None => format!("{:8.2} s wall", self.wall),
+        }
+    }
+}
+
+fn measure<T>(step: impl FnOnce() -> Result<T>) -> Result<(Took, T)> {
+    let (cpu, t) = (studio_engine::process::cpu_seconds(), Instant::now());
+    let value = step()?;
+    let wall = t.elapsed().as_secs_f64();
+    let cpu = cpu.zip(studio_engine::process::cpu_seconds()).map(|(a, b)| b - a);
+    Ok((Took { wall, cpu }, value))
+}
+
+fn median(times: &[Took]) -> Took {
+    let mid = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let cpu: Option<Vec<f64>> = times.iter().map(|t| t.cpu).collect();
+    Took { wall: mid(times.iter().map(|t| t.wall).collect()), cpu: cpu.map(mid) }
+}
+
+/// `a/b` per round: the median, and the spread when there are several.
+fn ratios(a: &[Took], b: &[Took]) -> String {
+    let per = |f: fn(&Took) -> Option<f64>| -> Option<Vec<f64>> {
+        a.iter().zip(b).map(|(x, y)| Some(f(x)? / f(y)?)).collect()
+    };
+    let show = |v: Option<Vec<f64>>| match v {
+        Some(mut v) if !v.is_empty() => {
+            v.sort_by(f64::total_cmp);
+            let m = v[v.len() / 2];
+            if v.len() > 1 { format!("{m:.3} ({:.3}–{:.3})", v[0], v[v.len() - 1]) } else { format!("{m:.3}") }
+        }
+        _ => "—".to_owned(),
+    };
+    format!("= {} wall, {} CPU", show(per(|t| Some(t.wall))), show(per(|t| t.cpu)))
 }
 
 /// Scan time of a 10,000-character article (commentary with some violations
@@ -159,15 +216,9 @@ pub fn cards(studio: &Studio, out: &Path) -> Result<()> {
 }
 
 /// Everything a user's `studio render` does, in a fresh data folder.
-fn studio_run(
-    base: &Studio,
-    data: &Path,
-    master: &Path,
-    platforms: &[&str],
-    start: f64,
-) -> Result<(f64, Vec<VariantPlan>)> {
-    let t = Instant::now();
-    let studio = fresh_studio(base, data)?;
+fn studio_run(base: &Studio, data: &Path, master: &Path, platforms: &[&str], start: f64) -> Result<Vec<VariantPlan>> {
+    // Full renders: the comparison is with hand-written full re-encodes.
+    let studio = fresh_studio(base, data, false)?;
     let media = studio.probe(master)?;
     let request = PlanRequest {
         start: Some(start),
@@ -188,29 +239,30 @@ fn studio_run(
     if let Some(bad) = jobs.iter().find(|j| j.error.is_some()) {
         return Err(EngineError::InvalidArgument(format!("benchmark render failed: {:?}", bad.error)));
     }
-    Ok((t.elapsed().as_secs_f64(), plans))
+    Ok(plans)
 }
 
-/// A studio in an emptied `data` folder with `base`'s ffmpeg and fonts.
-pub fn fresh_studio(base: &Studio, data: &Path) -> Result<Studio> {
+/// A studio in an emptied `data` folder with `base`'s ffmpeg and fonts;
+/// `smart` as given (the standard set is measured as full renders).
+pub fn fresh_studio(base: &Studio, data: &Path, smart: bool) -> Result<Studio> {
     let _ = std::fs::remove_dir_all(data);
     let mut config = StudioConfig::new(data.to_owned());
     config.ffmpeg = base.config().ffmpeg.clone();
     config.fonts = base.config().fonts.clone();
+    config.smart_render = smart;
     Studio::open(config)
 }
 
 /// What a careful hand types for each variant: input seeking, the frame
 /// reframed with ffmpeg's own sizing options, the disclaimer picture over
 /// its windows, the profile's encoder settings; one command, no cover.
-fn time_hand(studio: &Studio, plans: &[VariantPlan]) -> Result<f64> {
-    let t = Instant::now();
+fn time_hand(studio: &Studio, plans: &[VariantPlan]) -> Result<()> {
     for plan in plans {
         let dir = plan.output.with_file_name("hand");
         std::fs::create_dir_all(&dir).map_err(|e| EngineError::io("creating the benchmark folder", e))?;
         run_ffmpeg(studio, &hand_args(plan, &dir.join("v.mp4")))?;
     }
-    Ok(t.elapsed().as_secs_f64())
+    Ok(())
 }
 
 fn hand_args(plan: &VariantPlan, output: &Path) -> Vec<OsString> {
@@ -220,7 +272,10 @@ fn hand_args(plan: &VariantPlan, output: &Path) -> Vec<OsString> {
         .map(str::to_owned)
         .to_vec();
     args.push(plan.master.display().to_string());
+    // A careful hand knows when the master already has the frame's shape.
+    let same_shape = u64::from(plan.source_width) * u64::from(h) == u64::from(plan.source_height) * u64::from(w);
     let frame = match plan.reframe {
+        _ if same_shape => format!("[0:v]scale={w}:{h}[f]"),
         ReframeMode::Crop => format!("[0:v]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h}[f]"),
         ReframeMode::Fit => {
             format!("[0:v]scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2[f]")
@@ -273,8 +328,7 @@ fn run_ffmpeg(studio: &Studio, args: &[OsString]) -> Result<()> {
 /// Runs each plan's video command (its cover from the same decode)
 /// directly; `naive` moves every
 /// `-ss` after its `-i`, so ffmpeg decodes from the start and discards.
-fn time_commands(studio: &Studio, plans: &[VariantPlan], naive: bool) -> Result<f64> {
-    let t = Instant::now();
+fn time_commands(studio: &Studio, plans: &[VariantPlan], naive: bool) -> Result<()> {
     for plan in plans {
         let dir = plan.output.with_file_name("plain");
         std::fs::create_dir_all(&dir).map_err(|e| EngineError::io("creating the benchmark folder", e))?;
@@ -284,7 +338,7 @@ fn time_commands(studio: &Studio, plans: &[VariantPlan], naive: bool) -> Result<
         }
         run_ffmpeg(studio, &args)?;
     }
-    Ok(t.elapsed().as_secs_f64())
+    Ok(())
 }
 
 fn output_seeking(args: Vec<OsString>) -> Vec<OsString> {

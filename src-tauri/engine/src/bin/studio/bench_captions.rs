@@ -83,7 +83,7 @@ pub fn captions(base: &Studio, minutes: f64, out: &Path) -> Result<()> {
     let long = master(base, out, long_s)?;
 
     eprintln!("suggest: analysing the {long_s:.0} s master…");
-    let studio = fresh_studio(base, &out.join("data-suggest"))?;
+    let studio = fresh_studio(base, &out.join("data-suggest"), base.config().smart_render)?;
     with_subtitles(&studio, &long, long_s, out)?;
     let mut t_suggest = f64::INFINITY;
     let mut t_decode = f64::INFINITY;
@@ -114,7 +114,7 @@ pub fn captions(base: &Studio, minutes: f64, out: &Path) -> Result<()> {
     for (i, burn) in [false, true].into_iter().enumerate() {
         eprintln!("standard set from the {set_s:.0} s master, captions {}…", if burn { "on" } else { "off" });
         let data = out.join(if burn { "data-captions" } else { "data-bare" });
-        let studio = fresh_studio(base, &data)?;
+        let studio = fresh_studio(base, &data, base.config().smart_render)?;
         with_subtitles(&studio, &set_master, set_s, out)?;
         let t = Instant::now();
         let media = studio.probe(&set_master)?;

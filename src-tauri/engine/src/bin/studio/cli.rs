@@ -37,9 +37,12 @@ pub struct Cli {
     /// same id after a crash or a lost connection does not do it twice.
     #[arg(long, global = true, env = "STUDIO_ACTION_ID")]
     pub action_id: Option<String>,
-    /// Print JSON instead of tables.
+    /// Print JSON instead of tables (errors too, on stderr: code, parameters, message).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Language of messages: zh-CN or en. Default: from LC_ALL / LC_MESSAGES / LANG (zh… → zh-CN), else en.
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
     /// Re-encode full versions whole instead of smart-rendering them (copying
     /// every GOP no overlay touches); also `"smart_render": false` in machine.json.
     #[arg(long, global = true)]
@@ -311,6 +314,9 @@ pub enum Command {
         /// Length of the long master in minutes.
         #[arg(long, default_value_t = 10.0)]
         minutes: f64,
+        /// Rounds of the standard set against the hand-written commands, alternating (the median is shown).
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
         #[arg(long, default_value = "out/bench")]
         out: PathBuf,
         /// Skip the full-length (Bilibili) variant, whose cost is one full re-encode.

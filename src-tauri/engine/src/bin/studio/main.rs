@@ -22,6 +22,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use serde::Serialize;
 use studio_engine::machine::MachineSettings;
+use studio_engine::message::Lang;
 use studio_engine::plan::{FocusPoint, PlanRequest, Segment, VariantPlan, clock, parse_clock};
 use studio_engine::queue::run_queue;
 use studio_engine::render::{CancelToken, ffmpeg};
@@ -32,14 +33,40 @@ use studio_engine::{EngineError, Result, Studio, StudioConfig};
 use cli::{AccountAction, Cli, Command, JobAction, PostAction, VariantArgs};
 use table::Table;
 
+/// The language messages are printed in, chosen once at start.
+static LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+/// The language of this run's messages.
+pub fn lang() -> Lang {
+    LANG.get().copied().unwrap_or(Lang::En)
+}
+
 fn main() -> ExitCode {
     studio_engine::logs::init("studio", true);
     let cli = Cli::parse();
+    let chosen = match cli.lang.as_deref() {
+        Some(tag) => match Lang::parse(tag) {
+            Some(l) => l,
+            None => {
+                eprintln!("error[invalid_argument]: --lang {tag}: choose zh-CN or en");
+                return ExitCode::from(2);
+            }
+        },
+        None => Lang::from_env(),
+    };
+    let _ = LANG.set(chosen);
+    let json = cli.json;
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             tracing::info!(code = e.code(), error = %e, "command failed");
-            eprintln!("error[{}]: {e}", e.code());
+            let n = e.notice();
+            if json {
+                let out = serde_json::json!({ "error": { "code": e.code(), "key": n.code, "params": n.params, "message": n.render(lang()) } });
+                eprintln!("{out}");
+            } else {
+                eprintln!("error[{}]: {}", e.code(), n.render(lang()));
+            }
             ExitCode::from(2)
         }
     }
@@ -205,7 +232,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         _ => {}
                     }
                     for w in &plan.warnings {
-                        println!("   warning: {w}");
+                        println!("   warning: {}", w.render(lang()));
                     }
                 }
             }
@@ -325,9 +352,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             bench::scan(&studio);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { minutes, out, clips_only, .. } => {
+        Command::Bench { minutes, rounds, out, clips_only, .. } => {
             let studio = open(&cli, 1)?;
-            bench::run(&studio, *minutes, out, *clips_only).map(|()| ExitCode::SUCCESS)
+            bench::run(&studio, *minutes, *rounds, out, *clips_only).map(|()| ExitCode::SUCCESS)
         }
     }
 }
@@ -500,7 +527,7 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
         }
     }
     for note in &plan.notes {
-        println!("   note: {note}");
+        println!("   note: {}", note.render(lang()));
     }
     let show = |args: Vec<std::ffi::OsString>| {
         let mut cmd = ffmpeg::command(studio.tools(), &args);

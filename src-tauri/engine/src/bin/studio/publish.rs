@@ -29,7 +29,7 @@ fn when(studio: &Studio, text: Option<&str>) -> Result<Timestamp> {
 
 fn print_clashes(clashes: &[Clash]) {
     for c in clashes {
-        println!("  warning: {}", c.message);
+        println!("  warning: {}", c.notice.render(crate::lang()));
     }
 }
 

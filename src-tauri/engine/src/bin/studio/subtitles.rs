@@ -18,9 +18,9 @@ pub fn is_subtitle_file(path: &Path) -> bool {
 }
 
 /// What the reader changed or left out, on stderr so `--json` output stays clean.
-pub fn print_warnings(warnings: &[String]) {
+pub fn print_warnings(warnings: &[studio_engine::message::Notice]) {
     for w in warnings {
-        eprintln!("note: {w}");
+        eprintln!("note: {}", w.render(crate::lang()));
     }
 }
 

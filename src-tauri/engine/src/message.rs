@@ -1,0 +1,155 @@
+//! Words for people: every error and notice the engine gives a person is a
+//! stable code with named parameters, worded by the catalogs in
+//! `assets/messages/` (zh-CN and English) for the CLI and the app alike. The
+//! English sentence built where the notice arises stays with it as the
+//! fallback, for a code a catalog does not know yet and for logs.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// A notice for a person (a warning, a plan note, a clash): code, parameters, fallback sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub code: String,
+    pub params: BTreeMap<String, String>,
+    /// English, for logs and a catalog without the code.
+    pub text: String,
+}
+
+impl Notice {
+    pub fn new(code: &str, text: impl Into<String>) -> Self {
+        Self { code: code.to_owned(), params: BTreeMap::new(), text: text.into() }
+    }
+
+    /// Adds a parameter the catalogs' `{name}` slots take.
+    pub fn with(mut self, name: &str, value: impl ToString) -> Self {
+        self.params.insert(name.to_owned(), value.to_string());
+        self
+    }
+
+    /// The notice in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        render(lang, &self.code, &self.params, &self.text)
+    }
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Plans, notes and jobs stored before notices had codes hold plain
+/// sentences; they read back as a notice whose catalog entry is the sentence.
+impl<'de> Deserialize<'de> for Notice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Coded {
+                code: String,
+                #[serde(default)]
+                params: BTreeMap<String, String>,
+                text: String,
+            },
+            Plain(String),
+        }
+        Ok(match Stored::deserialize(d)? {
+            Stored::Coded { code, params, text } => Notice { code, params, text },
+            Stored::Plain(text) => Notice::new(UNCODED, text.clone()).with("text", text),
+        })
+    }
+}
+
+/// The code of a sentence stored before codes: its catalog entry is `{text}`.
+pub const UNCODED: &str = "text";
+
+/// The languages the catalogs speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    ZhCn,
+    En,
+}
+
+impl Lang {
+    /// `zh-CN`, `zh_CN.UTF-8`, `zh` → Chinese; `en…` → English.
+    pub fn parse(tag: &str) -> Option<Self> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag.starts_with("zh") {
+            Some(Self::ZhCn)
+        } else if tag.starts_with("en") || tag == "c" || tag.starts_with("c.") || tag == "posix" {
+            Some(Self::En)
+        } else {
+            None
+        }
+    }
+
+    /// The CLI's language from the environment (`LC_ALL`, `LC_MESSAGES`,
+    /// `LANG`, as POSIX orders them): Chinese when it says so, else English.
+    pub fn from_env() -> Self {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .find_map(|v| Self::parse(&v))
+            .unwrap_or(Self::En)
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::ZhCn => "zh-CN",
+            Self::En => "en",
+        }
+    }
+}
+
+/// A catalog: code → sentence with `{name}` slots.
+pub type Catalog = BTreeMap<String, String>;
+
+/// The shipped catalog of `lang` (`assets/messages/<tag>.json`).
+pub fn catalog(lang: Lang) -> &'static Catalog {
+    static ZH: OnceLock<Catalog> = OnceLock::new();
+    static EN: OnceLock<Catalog> = OnceLock::new();
+    let cell = match lang {
+        Lang::ZhCn => &ZH,
+        Lang::En => &EN,
+    };
+    cell.get_or_init(|| {
+        let text = crate::assets::shipped_text(&format!("messages/{}.json", lang.tag())).unwrap_or_default();
+        // A broken catalog is caught by the catalog tests; at run time the fallback sentences stand.
+        serde_json::from_str(&text).unwrap_or_default()
+    })
+}
+
+/// `code` in `lang` with its parameters filled in, or `fallback` when the
+/// catalog lacks the code or a slot has no parameter.
+pub fn render(lang: Lang, code: &str, params: &BTreeMap<String, String>, fallback: &str) -> String {
+    let Some(template) = catalog(lang).get(code) else { return fallback.to_owned() };
+    fill(template, params).unwrap_or_else(|| fallback.to_owned())
+}
+
+/// Fills `{name}` slots; `None` when a slot has no value.
+pub fn fill(template: &str, params: &BTreeMap<String, String>) -> Option<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let name = &after[..close];
+        out.push_str(params.get(name)?);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The slots a template names.
+pub fn slots(template: &str) -> Vec<&str> {
+    template.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(name, _)| name)).collect()
+}
+
+#[cfg(test)]
+mod tests;
