@@ -231,6 +231,12 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     click(&app, "#review-detail form button[type=submit]").await;
     // The screen reloads the variant after saving; submit what it then shows.
     wait_text(&app, "#review-detail [role=status]", 10, |t| t.contains("已保存")).await;
+    // The screen runs one action at a time: the button takes a click once the reload after saving is done.
+    let started = std::time::Instant::now();
+    while app.execute("return !document.querySelector('#submit-review').disabled", vec![]).await.unwrap() != true {
+        assert!(started.elapsed() < Duration::from_secs(10), "submit stays disabled after the save");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     click(&app, "#submit-review").await;
     attr_is(&app, "#review-detail", "data-state", "in_review", 20).await;
     act_as(&app, "审核老王").await;
@@ -597,12 +603,12 @@ async fn settings_lists_snapshots_and_restores_a_damaged_database_in_two_steps()
     let driver = Driver::start(&display, &data);
     let app = driver.open().await;
     // Step one: the window says what is wrong at once and leads to the restore.
-    let banner = wait_text(&app, "#database-damaged", 30, |t| t.contains("database_damaged")).await;
+    let banner = wait_text(&app, "#database-damaged", 30, |t| t.contains("已原样保留")).await;
     assert!(banner.contains("studio restore"), "{banner}");
     click(&app, "#go-restore").await;
     let row = wait_text(&app, "#snapshots tbody tr", 20, |t| !t.is_empty()).await;
     assert!(row.contains("手动"), "the snapshot, its time and reason: {row}");
-    wait_text(&app, "#database-problem", 20, |t| t.contains("database_damaged")).await;
+    wait_text(&app, "#database-problem", 20, |t| t.contains("已原样保留")).await;
     assert_eq!(std::fs::read(&db).unwrap(), damaged, "nothing touched the damaged file");
     screenshot(&app, &shots(), "20-damaged-database").await;
     let tab = app.find(Locator::Css("#tab-settings")).await.unwrap().attr("aria-selected").await.unwrap();
@@ -676,11 +682,11 @@ async fn settings_joins_a_team_and_a_draft_goes_to_the_team_review() {
     let editor_url = cluster.url_as("编辑小李", "", "团队").replacen(":@", "@", 1);
     set_value(&app, "#team-address", &format!("{editor_url}?password=x")).await;
     click(&app, "#team-join").await;
-    wait_text(&app, "#team-error", 20, |t| t.contains("invalid_argument")).await;
+    wait_text(&app, "#team-error", 20, |t| t.contains("PGPASSWORD")).await;
     set_value(&app, "#team-address", &editor_url).await;
     set_value(&app, "#team-password", "wrong password").await;
     click(&app, "#team-join").await;
-    wait_text(&app, "#team-error", 20, |t| t.contains("team_login")).await;
+    wait_text(&app, "#team-error", 20, |t| t.contains("拒绝了登录")).await;
     set_value(&app, "#team-password", password).await;
     click(&app, "#team-join").await;
     let connected = wait_text(&app, "#team-connected", 30, |t| t.contains("编辑小李")).await;
@@ -704,7 +710,8 @@ async fn settings_joins_a_team_and_a_draft_goes_to_the_team_review() {
     // The editor's login cannot approve, whatever the window offers.
     click(&app, "#approve").await;
     let refused = wait_text(&app, "#review-error", 20, |t| !t.is_empty()).await;
-    assert!(refused.contains("not_allowed"), "{refused}");
+    attr_is(&app, "#review-detail", "data-state", "in_review", 5).await;
+    assert!(!refused.contains("已通过"), "{refused}");
     screenshot(&app, &shots(), "31-team-review").await;
     app.close().await.unwrap();
 
