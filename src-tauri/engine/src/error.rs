@@ -37,6 +37,10 @@ pub enum EngineError {
     #[error("{0}")]
     InvalidArgument(String),
 
+    /// A refused value worded by its own catalog entry (code `invalid_argument` all the same).
+    #[error("{0}")]
+    Refused(crate::message::Notice),
+
     #[error(
         "no installed font can draw 「{chars}」 ({}); install fonts-noto-cjk (or fonts-noto-color-emoji for emoji) or choose a font file in settings (--font)",
         code_points(.chars)
@@ -151,7 +155,7 @@ impl EngineError {
             Self::ProfileInvalid { .. } => "profile_invalid",
             Self::UnknownId { .. } => "unknown_id",
             Self::Plan { .. } => "plan_invalid",
-            Self::InvalidArgument(_) => "invalid_argument",
+            Self::InvalidArgument(_) | Self::Refused(_) => "invalid_argument",
             Self::FontMissing { .. } => "font_missing",
             Self::RenderFailed { .. } => "render_failed",
             Self::AnalysisFailed { .. } => "analysis_failed",
@@ -205,6 +209,8 @@ impl EngineError {
             | Self::Duplicate(detail)
             | Self::TeamRace(detail)
             | Self::Team(detail) => vec![("detail", detail.clone())],
+            // Its notice holds its parameters (see `notice`).
+            Self::Refused(_) => Vec::new(),
             Self::FontMissing { chars } => vec![("chars", chars.clone()), ("code_points", code_points(chars))],
             Self::RenderFailed { output, status, stderr_tail } => {
                 vec![("path", path(output)), ("status", status.clone()), ("log", stderr_tail.clone())]
@@ -250,6 +256,9 @@ impl EngineError {
 
     /// The error as a person reads it: its code, parameters and English sentence.
     pub fn notice(&self) -> crate::message::Notice {
+        if let Self::Refused(n) = self {
+            return n.clone();
+        }
         let mut n = crate::message::Notice::new(self.code(), self.to_string());
         for (name, value) in self.params() {
             n = n.with(name, value);

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::studio::StudioConfig;
 use crate::text::FontConfig;
 use crate::tools::MediaTools;
@@ -103,14 +104,14 @@ impl MachineSettings {
         let data_dir = self.data_dir.as_deref().filter(given);
         let ffmpeg = self.ffmpeg.as_deref().filter(given);
         if let Some(dir) = data_dir {
-            check_folder(dir, "data folder")?;
+            check_folder(dir, Folder::Data)?;
         }
         if let Some(path) = ffmpeg {
             check_ffmpeg(path)?;
         }
         let backup_dir = self.backup_dir.as_deref().filter(given);
         if let Some(dir) = backup_dir {
-            check_folder(dir, "backup folder")?;
+            check_folder(dir, Folder::Backups)?;
         }
         if self.backups_kept == Some(0) {
             return Err(EngineError::InvalidArgument("keep at least one snapshot".into()));
@@ -135,20 +136,48 @@ impl MachineSettings {
     }
 }
 
-fn check_folder(dir: &Path, what: &str) -> Result<()> {
+/// The folders a person chooses in Settings, each worded by its own catalog entries.
+#[derive(Clone, Copy)]
+enum Folder {
+    Data,
+    Backups,
+}
+
+fn check_folder(dir: &Path, folder: Folder) -> Result<()> {
+    let what = match folder {
+        Folder::Data => "data folder",
+        Folder::Backups => "backup folder",
+    };
+    // Both codes are spelled out, so the catalog test sees them.
+    let refuse = |data: Notice, backups: Notice| {
+        let n = match folder {
+            Folder::Data => data,
+            Folder::Backups => backups,
+        };
+        n.with("path", dir.display())
+    };
     if !dir.is_absolute() {
-        return Err(EngineError::InvalidArgument(format!(
-            "{}: give the {what} as a full path (e.g. /home/me/Studio)",
-            dir.display()
+        let text = format!("{}: give the {what} as a full path (e.g. /home/me/Studio)", dir.display());
+        return Err(EngineError::Refused(refuse(
+            Notice::new("settings.data_dir_relative", &text),
+            Notice::new("settings.backup_dir_relative", &text),
         )));
     }
     if dir.exists() && !dir.is_dir() {
-        return Err(EngineError::InvalidArgument(format!("{}: this is a file, not a folder", dir.display())));
+        let text = format!("{}: this is a file, not a folder", dir.display());
+        return Err(EngineError::Refused(refuse(
+            Notice::new("settings.data_dir_is_file", &text),
+            Notice::new("settings.backup_dir_is_file", &text),
+        )));
     }
-    let unwritable = |e| {
-        EngineError::io(
-            format!("{}: the {what} must be a folder this user can write to; choose another", dir.display()),
-            e,
+    let unwritable = |e: std::io::Error| {
+        let text = format!("{}: the {what} must be a folder this user can write to; choose another", dir.display());
+        EngineError::Refused(
+            refuse(
+                Notice::new("settings.data_dir_unwritable", &text),
+                Notice::new("settings.backup_dir_unwritable", &text),
+            )
+            .with("detail", e),
         )
     };
     std::fs::create_dir_all(dir).map_err(unwritable)?;
@@ -160,18 +189,24 @@ fn check_folder(dir: &Path, what: &str) -> Result<()> {
 
 fn check_ffmpeg(path: &Path) -> Result<()> {
     if !path.is_file() {
-        return Err(EngineError::InvalidArgument(format!(
+        let text = format!(
             "{}: no such program; choose the ffmpeg program itself (ffprobe must be beside it)",
             path.display()
-        )));
+        );
+        return Err(EngineError::Refused(Notice::new("settings.ffmpeg_missing", text).with("path", path.display())));
     }
     let tools = MediaTools::at(path);
     tools.check().map_err(|_| {
-        EngineError::InvalidArgument(format!(
+        let text = format!(
             "{}: ffmpeg or the ffprobe beside it ({}) did not run `-version`; choose a working ffmpeg build",
             path.display(),
             tools.ffprobe.display()
-        ))
+        );
+        EngineError::Refused(
+            Notice::new("settings.ffmpeg_broken", text)
+                .with("path", path.display())
+                .with("ffprobe", tools.ffprobe.display()),
+        )
     })
 }
 
@@ -201,7 +236,11 @@ mod tests {
         assert_eq!(config.data_dir, data);
 
         let relative = MachineSettings { data_dir: Some("rel/dir".into()), ..Default::default() };
-        assert!(relative.checked().unwrap_err().to_string().contains("full path"));
+        let refused = relative.checked().unwrap_err();
+        assert!(refused.to_string().contains("full path"));
+        assert_eq!(refused.code(), "invalid_argument");
+        let zh = refused.render(crate::message::Lang::ZhCn);
+        assert_eq!(zh, "rel/dir：数据文件夹要写完整路径（例如 D:\\Studio 或 /home/me/Studio）。");
         let file = dir.path().join("a-file");
         std::fs::write(&file, b"x").unwrap();
         let not_dir = MachineSettings { data_dir: Some(file.clone()), ..Default::default() };
