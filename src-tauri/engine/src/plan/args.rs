@@ -244,7 +244,7 @@ impl VariantPlan {
     /// What every encoder shares: the profile's bitrate cap, H.264 High, 4:2:0, its keyframe interval.
     fn caps_args(&self) -> Vec<String> {
         let e = &self.encoder;
-        let gop = ((self.keyframe_interval * f64::from(self.fps)).round() as u32).max(1);
+        let gop = self.gop_frames();
         [
             "-maxrate",
             &format!("{}k", e.max_bitrate_kbps),
@@ -259,6 +259,11 @@ impl VariantPlan {
         ]
         .map(str::to_owned)
         .to_vec()
+    }
+
+    /// Frames between keyframes: the profile's keyframe interval at the output rate.
+    pub fn gop_frames(&self) -> u32 {
+        ((self.keyframe_interval * f64::from(self.fps)).round() as u32).max(1)
     }
 
     /// A silent stereo track as long as the variant, for a master without sound.

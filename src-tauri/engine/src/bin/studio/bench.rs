@@ -299,7 +299,7 @@ fn hand_args(plan: &VariantPlan, output: &Path) -> Vec<OsString> {
         last = "v";
     }
     let e = &plan.encoder;
-    let gop = ((plan.keyframe_interval * f64::from(plan.fps)).round() as u32).max(1);
+    let gop = plan.gop_frames();
     args.extend(["-filter_complex".to_owned(), graph.join(";"), "-map".to_owned(), format!("[{last}]")]);
     args.extend(["-map", "0:a", "-c:v", "libx264", "-preset", &e.x264_preset].map(str::to_owned));
     args.extend(["-crf".to_owned(), e.crf.to_string(), "-maxrate".to_owned(), format!("{}k", e.max_bitrate_kbps)]);
