@@ -108,7 +108,15 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     std::fs::write(
         &article,
         "---\ntitle: 定投入门\ntags: [基金, 定投]\n---\n\n定投的核心在于纪律，而不是择时。\n\n\
-         <script>alert(1)</script>[链接](javascript:alert(1))\n\n投资有风险，入市需谨慎。\n",
+         <script>alert(1)</script>[链接](javascript:alert(1))\n\n## 为什么定投\n\n\
+         每个月固定投入一笔钱，买入同一只基金。市场下跌时买到更多份额，上涨时买到更少份额，长期下来摊低成本。\
+         这不是魔法，而是纪律：它让人不再猜测明天的涨跌。\n\n## 怎样开始\n\n\
+         先看清自己的现金流，留出三到六个月的生活费，再决定每月投多少。选一只费率低、跟踪误差小的指数基金，\
+         设好自动扣款，然后尽量少看账户。\n\n## 坚持多久\n\n\
+         定投看的是几年而不是几周。把扣款日设在发薪之后，把每一次下跌当作多买一些份额的机会，而不是停下来的理由。\
+         记录每一次投入，一年后再回头看。\n\n## 常见误区\n\n\
+         有人说这只基金稳赚不赔，这种说法不可信。定投也会亏损，尤其是在开始后不久遇到长期下跌的时候。\n\n\
+         投资有风险，入市需谨慎。\n",
     )
     .unwrap();
     let empty = dir.path().join("空文件.mp4");
@@ -287,6 +295,62 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     assert!(history.contains("编辑小李"), "{history}");
     screenshot(&app, &shots, "05-approved").await;
 
+    // The note's cards at full size: the editor sends them; the reviewer pages
+    // through every card, jumps to a finding's card, and approves only after
+    // all have been shown.
+    act_as(&app, "编辑小李").await;
+    click(&app, "#tab-review").await;
+    click(&app, "#variants button[data-platform=xiaohongshu]").await;
+    attr_is(&app, "#card-pager", "data-page", "1", 10).await;
+    click(&app, "#submit-review").await;
+    attr_is(&app, "#review-detail", "data-state", "in_review", 20).await;
+    act_as(&app, "审核老王").await;
+    click(&app, "#tab-review").await;
+    click(&app, "#variants button[data-platform=xiaohongshu]").await;
+    attr_is(&app, "#card-pager", "data-page", "1", 10).await;
+    let count: usize = find(&app, "#card-pager").await.attr("data-count").await.unwrap().unwrap().parse().unwrap();
+    assert!(count >= 3, "the article makes at least three cards: {count}");
+    let card_state = "const i = document.querySelector('#card-image'); \
+                      return [i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().width, \
+                      !document.querySelector('#approve').disabled]";
+    let first = app.execute(card_state, vec![]).await.unwrap();
+    assert_eq!((first[0].as_u64(), first[1].as_u64()), (Some(1080), Some(1440)), "a 3:4 card at full size: {first}");
+    assert_eq!(first[3], false, "approval waits until every card has been shown");
+    let waits = wait_text(&app, "#approve-waits", 10, |t| !t.is_empty()).await;
+    assert!(waits.contains(&format!("全部 {count} 张")), "{waits}");
+    // Zoom to the card's own pixels, then back to the panel's width.
+    select(&app, "#card-zoom", "1").await;
+    let zoomed = app.execute(card_state, vec![]).await.unwrap();
+    assert_eq!(zoomed[2].as_f64(), Some(1080.0), "100 % shows the card's own pixels: {zoomed}");
+    screenshot(&app, &shots, "05b-card-zoomed").await;
+    select(&app, "#card-zoom", "0").await;
+    // The finding in the last section is on the last card: a click lands there.
+    let finding = find(&app, ".findings li[data-place=card]").await;
+    let named = finding.text().await.unwrap();
+    assert!(named.contains(&format!("第 {count} 张卡片")) && !named.contains("card "), "{named}");
+    finding.find(Locator::Css("button.goto")).await.unwrap().click().await.unwrap();
+    attr_is(&app, "#card-pager", "data-page", &count.to_string(), 10).await;
+    wait_text(&app, "#card-position", 10, |t| t == format!("第 {count} / {count} 张")).await;
+    screenshot(&app, &shots, "05c-finding-card").await;
+    // The rest from the keyboard, back to the first card.
+    for page in (1..count).rev() {
+        app.execute(
+            "document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }))",
+            vec![],
+        )
+        .await
+        .unwrap();
+        attr_is(&app, "#card-pager", "data-page", &page.to_string(), 10).await;
+    }
+    let started = std::time::Instant::now();
+    while app.execute("return document.querySelector('#approve').disabled", vec![]).await.unwrap() != false {
+        assert!(started.elapsed() < Duration::from_secs(10), "approve stays disabled after every card was shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    click(&app, "#approve").await;
+    attr_is(&app, "#review-detail", "data-state", "approved", 20).await;
+    screenshot(&app, &shots, "05d-note-approved").await;
+
     // Publish: an account, and the post on 1 December (of a year that stays ahead) at 18:00.
     act_as(&app, "编辑小李").await;
     click(&app, "#tab-publish").await;
@@ -295,8 +359,13 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     click(&app, "#account-button").await;
     wait_text(&app, "#accounts", 10, |t| t.contains("licai_dy")).await;
     wait_text(&app, "#schedule-variant", 10, |t| t.contains("三分钟看懂定投")).await;
-    let variant =
-        app.find(Locator::Css("#schedule-variant option")).await.unwrap().attr("value").await.unwrap().unwrap();
+    let mut variant = String::new();
+    for option in app.find_all(Locator::Css("#schedule-variant option")).await.unwrap() {
+        if option.text().await.unwrap().contains("douyin") {
+            variant = option.attr("value").await.unwrap().unwrap();
+        }
+    }
+    assert!(!variant.is_empty(), "the Douyin variant is offered for scheduling");
     select(&app, "#schedule-variant", &variant).await;
     let account =
         app.find(Locator::Css("#schedule-account option")).await.unwrap().attr("value").await.unwrap().unwrap();

@@ -249,6 +249,10 @@ fn a_promise_in_a_cue_blocks_approval_and_studio_check_names_the_cue() {
     let out = studio_cmd(&data, &["--as", "审核老王", "review", "1", "--approve"]).output().unwrap();
     assert!(!out.status.success(), "a block in a cue blocks approval");
     assert!(String::from_utf8_lossy(&out.stderr).contains("promise"), "{out:?}");
+    // The review screen takes the reviewer to the cue: 6 s in the master, 4 s in the clip.
+    let (content, findings) = fast_studio(&data).check_variant(1).unwrap();
+    let cue = findings.iter().find(|f| f.field.starts_with("cue 2 ")).expect("the cue's finding");
+    assert_eq!(studio_engine::review::place(&cue.field, &content), studio_engine::review::Place::Time { at: 4.0 });
 }
 
 /// Three quiet, static minutes with one planted window (100–115 s) of

@@ -140,6 +140,62 @@ fn a_reviewer_approves_only_what_the_screen_showed() {
     assert_eq!(state(&store, v), ReviewState::Approved);
 }
 
+/// The file the screen played is the file approved: one edited or removed
+/// on disk after its render is refused, and approving works again once the
+/// recorded bytes are back.
+#[test]
+fn a_rendered_file_changed_on_disk_is_not_approved() {
+    let dir = tempfile::tempdir().unwrap();
+    let (studio, v) = rendered(dir.path(), |s| request(s, None));
+    let mut store = studio.store().unwrap();
+    let reviewer = store.person("审核老王").unwrap();
+    studio.submit_for_review(v, "编辑小李").unwrap();
+    let seen = store.variant_content(v).unwrap().content_hash();
+    let output = store.latest_done_job(v).unwrap().unwrap().output_path;
+    let original = std::fs::read(&output).unwrap();
+
+    let mut edited = original.clone();
+    let middle = edited.len() / 2;
+    edited[middle] ^= 0xff;
+    std::fs::write(&output, &edited).unwrap();
+    let err = studio.approve_seen(&mut store, v, &reviewer, &[], Some(&seen)).unwrap_err();
+    assert_eq!(err.code(), "output_changed", "{err}");
+    assert_eq!(
+        err.params().iter().find(|(k, _)| *k == "path").map(|(_, p)| p.as_str()),
+        Some(output.to_str().unwrap())
+    );
+    assert_eq!(state(&store, v), ReviewState::InReview, "nothing changed");
+
+    std::fs::remove_file(&output).unwrap();
+    let err = studio.approve_seen(&mut store, v, &reviewer, &[], Some(&seen)).unwrap_err();
+    assert_eq!(err.code(), "output_gone", "{err}");
+
+    std::fs::write(&output, &original).unwrap();
+    studio.approve_seen(&mut store, v, &reviewer, &[], Some(&seen)).unwrap();
+    assert_eq!(state(&store, v), ReviewState::Approved);
+}
+
+/// Each finding of a real clip is placed where the reviewer can see it: a
+/// missing on-screen
+/// risk text at the start, the texts on their fields.
+#[test]
+fn findings_of_a_clip_are_placed_at_their_cue_and_field() {
+    use studio_engine::review::{Place, place};
+    let dir = tempfile::tempdir().unwrap();
+    // No disclaimer: the clip's finding is the risk text missing from the picture.
+    let (studio, v) = rendered(dir.path(), |_| PlanRequest::default());
+    let mut store = studio.store().unwrap();
+    let editor = store.person("编辑小李").unwrap();
+    store.edit_variant_text(v, &editor, "稳赚不赔的基金", "保本保收益。", &[]).unwrap();
+    let (content, findings) = studio.check_variant(v).unwrap();
+    let title = findings.iter().find(|f| f.field == "title").expect("a finding in the title");
+    assert_eq!(place(&title.field, &content), Place::Field { field: "title".into() });
+    let body = findings.iter().find(|f| f.field == "body").expect("a finding in the body");
+    assert_eq!(place(&body.field, &content), Place::Field { field: "body".into() });
+    let video = findings.iter().find(|f| f.field == "video").expect("no risk text on screen");
+    assert_eq!(place(&video.field, &content), Place::Time { at: 0.0 });
+}
+
 #[test]
 fn overrides_need_reasons_and_nobody_but_an_admin_approves_their_own_work() {
     let dir = tempfile::tempdir().unwrap();

@@ -65,6 +65,16 @@ pub enum EngineError {
     )]
     StaleView { variant: i64 },
 
+    /// A rendered file no longer has the bytes the review screen showed and
+    /// the approval would record (edited, re-encoded or replaced on disk).
+    #[error(
+        "{path} changed after it was rendered (its SHA-256 is now {actual}, not {expected}); render the variant again and look at it before approving"
+    )]
+    OutputChanged { path: PathBuf, expected: String, actual: String },
+
+    #[error("{path} was rendered but is no longer there; render the variant again and look at it before approving")]
+    OutputGone { path: PathBuf },
+
     /// A smart render step failed; the job renders in full instead (see `render::smart`).
     #[error("smart render failed at the {step} step: {detail}")]
     SmartRender { step: String, detail: String },
@@ -162,6 +172,8 @@ impl EngineError {
             Self::IncompleteOutput { .. } => "render_incomplete",
             Self::SmartRender { .. } => "smart_render_failed",
             Self::StaleView { .. } => "stale_view",
+            Self::OutputChanged { .. } => "output_changed",
+            Self::OutputGone { .. } => "output_gone",
             Self::DiskFull { .. } => "disk_full",
             Self::OutputInUse { .. } => "output_in_use",
             Self::Cancelled => "cancelled",
@@ -222,6 +234,10 @@ impl EngineError {
                 vec![("path", path(output)), ("actual", format!("{actual:.2}")), ("expected", format!("{expected:.2}"))]
             }
             Self::StaleView { variant } => vec![("variant", variant.to_string())],
+            Self::OutputChanged { path: p, expected, actual } => {
+                vec![("path", path(p)), ("expected", expected.clone()), ("actual", actual.clone())]
+            }
+            Self::OutputGone { path: p } => vec![("path", path(p))],
             Self::SmartRender { step, detail } => vec![("step", step.clone()), ("detail", detail.clone())],
             Self::Cancelled => Vec::new(),
             Self::Busy { data_dir } => vec![("path", path(data_dir))],

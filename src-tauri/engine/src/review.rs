@@ -231,6 +231,58 @@ pub fn check(lexicon: &Lexicon, content: &VariantContent) -> Result<Vec<Finding>
     }
 }
 
+/// Where a finding is, so the review screen can take the reviewer to it:
+/// the text field to read, the card to look at, or the moment to play.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Place {
+    /// A text the reviewer can read and edit: `title`, `body` or `tags`.
+    Field { field: String },
+    /// A card of a note, numbered from 1 as on the cards.
+    Card { card: usize },
+    /// Seconds from the start of the rendered video.
+    Time { at: f64 },
+    /// Nowhere on screen (a record in the file's metadata, say).
+    Nowhere,
+}
+
+/// The number a finding's field starts with after `prefix` ("card 3", "cues 4–5 (…)").
+fn leading_number(field: &str, prefix: &str) -> Option<usize> {
+    let rest = field.strip_prefix(prefix)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Where the finding recorded on `field` is, in the variant `content` describes.
+/// Fields are the names [`check`] gives; a plan that cannot be read places
+/// only the text fields.
+pub fn place(field: &str, content: &VariantContent) -> Place {
+    if matches!(field, "title" | "body" | "tags") {
+        return Place::Field { field: field.to_owned() };
+    }
+    if content.kind == "video" {
+        let Ok(plan) = serde_json::from_str::<VariantPlan>(&content.plan_json) else { return Place::Nowhere };
+        let first_window = || plan.overlay.as_ref().and_then(|o| o.on_screen(plan.duration).first().map(|w| w.start));
+        let cue = leading_number(field, "cue ").or_else(|| leading_number(field, "cues "));
+        return match (field, cue) {
+            (_, Some(n)) => plan
+                .captions
+                .as_ref()
+                .and_then(|c| c.cues.iter().find(|q| q.number as usize == n))
+                .map_or(Place::Nowhere, |q| Place::Time { at: q.start }),
+            ("disclaimer", _) => first_window().map_or(Place::Nowhere, |at| Place::Time { at }),
+            ("video", _) => Place::Time { at: first_window().unwrap_or(0.0) },
+            _ => Place::Nowhere,
+        };
+    }
+    match (field, leading_number(field, "card ")) {
+        (_, Some(card)) => Place::Card { card },
+        // The footer and the AI label are on every card: the first shows them.
+        ("cards" | "disclaimer", _) => Place::Card { card: 1 },
+        _ => Place::Nowhere,
+    }
+}
+
 impl Studio {
     /// Scans a stored variant as it is now.
     pub fn check_variant(&self, variant_id: i64) -> Result<(VariantContent, Vec<Finding>)> {
@@ -278,5 +330,40 @@ mod tests {
         // Cues far apart in time are not one sentence.
         let apart = [cue(1, 0, 2000, "这只股票肯定"), cue(2, 6000, 8000, "会涨到50元")];
         assert!(track_findings(&lexicon, &apart).iter().all(|f| f.rule_id != "predict.certain-move"));
+    }
+
+    fn content(kind: &str, plan_json: &str) -> VariantContent {
+        VariantContent {
+            id: 1,
+            platform: "xiaohongshu".into(),
+            kind: kind.into(),
+            review_state: crate::store::ReviewState::Draft,
+            author_id: None,
+            title: String::new(),
+            body: String::new(),
+            tags: Vec::new(),
+            plan_json: plan_json.into(),
+            output_sha256: None,
+            approved_hash: None,
+            ai: None,
+        }
+    }
+
+    #[test]
+    fn findings_are_placed_on_their_field_card_or_nowhere() {
+        let note = content("note", "{}");
+        assert_eq!(place("title", &note), Place::Field { field: "title".into() });
+        assert_eq!(place("tags", &note), Place::Field { field: "tags".into() });
+        assert_eq!(place("card 3", &note), Place::Card { card: 3 });
+        assert_eq!(place("card 12", &note), Place::Card { card: 12 });
+        assert_eq!(place("cards", &note), Place::Card { card: 1 });
+        assert_eq!(place("disclaimer", &note), Place::Card { card: 1 });
+        assert_eq!(place("something else", &note), Place::Nowhere);
+        // A video whose plan cannot be read still places its texts.
+        let video = content("video", "not a plan");
+        assert_eq!(place("body", &video), Place::Field { field: "body".into() });
+        assert_eq!(place("cue 2 (master 0:01.00, clip 0:01.00)", &video), Place::Nowhere);
+        assert_eq!(leading_number("cues 4–5 (master 0:10.00)", "cues "), Some(4));
+        assert_eq!(leading_number("cue x", "cue "), None);
     }
 }

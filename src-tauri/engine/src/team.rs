@@ -407,9 +407,36 @@ impl Studio {
             for f in self.team_files(store, variant_id)? {
                 store.verify_media(&f.sha256, &format!("{} of variant {variant_id}", f.name))?;
             }
+        } else {
+            verify_rendered(store, variant_id)?;
         }
         store.approve_seen(variant_id, person, overrides, seen)
     }
+}
+
+/// A solo studio's rendered files, read through and checked against the
+/// SHA-256 recorded when each was rendered: the review screen played those
+/// bytes, and the approval records them, so a file edited or replaced on disk
+/// since is refused rather than approved unseen.
+fn verify_rendered(store: &Store, variant_id: i64) -> Result<()> {
+    let content = store.variant_content(variant_id)?;
+    let files: Vec<(PathBuf, String)> = if content.kind == "video" {
+        store.latest_done_job(variant_id)?.and_then(|j| Some((j.output_path, j.sha256?))).into_iter().collect()
+    } else {
+        store
+            .local_json::<NotePlan>(&content.plan_json)
+            .map(|p| p.cards.into_iter().map(|c| (c.path, c.sha256)).collect())
+            .unwrap_or_default()
+    };
+    for (path, expected) in files {
+        match crate::render::hash_file(&path) {
+            Ok((_, actual)) if actual == expected => {}
+            Ok((_, actual)) => return Err(EngineError::OutputChanged { path, expected, actual }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(EngineError::OutputGone { path }),
+            Err(e) => return Err(EngineError::io(format!("reading {}", path.display()), e)),
+        }
+    }
+    Ok(())
 }
 
 /// The local profile called `given`, which a solo studio needs to be told.

@@ -40,6 +40,41 @@ pub struct FindingView {
     pub explanation: String,
     pub suggestion: String,
     pub override_reason: Option<String>,
+    /// Where the finding is: the screen jumps there when it is clicked.
+    pub place: PlaceView,
+}
+
+/// [`studio_engine::review::Place`], for the review screen.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PlaceView {
+    Field { field: String },
+    Card { card: i32 },
+    Time { at: f64 },
+    Nowhere,
+}
+
+impl From<studio_engine::review::Place> for PlaceView {
+    fn from(p: studio_engine::review::Place) -> Self {
+        use studio_engine::review::Place;
+        match p {
+            Place::Field { field } => Self::Field { field },
+            Place::Card { card } => Self::Card { card: i32::try_from(card).unwrap_or(i32::MAX) },
+            Place::Time { at } => Self::Time { at },
+            Place::Nowhere => Self::Nowhere,
+        }
+    }
+}
+
+/// One card of a note at full size, with the SHA-256 its approval records.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct CardView {
+    /// From 1, as numbered on the cards and in findings (`card 3`).
+    pub index: i32,
+    pub path: String,
+    pub sha256: String,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -71,6 +106,8 @@ pub struct ReviewView {
     /// Where in the video the disclaimer is on screen, and the burned-in captions, from its plan.
     pub disclaimer_windows: Vec<SegmentView>,
     pub caption_windows: Vec<SegmentView>,
+    /// A note's cards, in order (empty for video).
+    pub cards: Vec<CardView>,
 }
 
 #[derive(Debug, Deserialize, TS)]
@@ -127,6 +164,7 @@ pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<Revi
         .map(|f| FindingView {
             id: id32(f.id),
             severity: format!("{:?}", f.finding.severity).to_lowercase(),
+            place: studio_engine::review::place(&f.finding.field, &content).into(),
             rule_id: f.finding.rule_id,
             field: f.finding.field,
             excerpt: f.finding.excerpt,
@@ -167,8 +205,24 @@ pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<Revi
         }
         _ => None,
     };
+    let cards = if content.kind == "video" {
+        Vec::new()
+    } else {
+        store
+            .local_json::<studio_engine::notes::NotePlan>(&content.plan_json)
+            .map(|p| p.cards)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| CardView {
+                index: i32::try_from(c.index).unwrap_or(i32::MAX),
+                path: c.path.display().to_string(),
+                sha256: c.sha256,
+            })
+            .collect()
+    };
     Ok(ReviewView {
         variant,
+        cards,
         content_hash: content.content_hash(),
         body: content.body,
         tags: content.tags,

@@ -1,6 +1,6 @@
+import * as ipc from "../bindings/commands";
 import { Channel } from "@tauri-apps/api/core";
 import type { JobEvent } from "../bindings/JobEvent";
-import { call } from "./ipc";
 
 export interface Live {
   percent: number;
@@ -37,5 +37,5 @@ export async function watchJobs(): Promise<void> {
     }
     listeners.forEach((l) => l(e));
   };
-  await call("watch_jobs", { channel });
+  await ipc.watchJobs({ channel });
 }
