@@ -361,7 +361,7 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     wait_text(&app, "#schedule-variant", 10, |t| t.contains("三分钟看懂定投")).await;
     let mut variant = String::new();
     for option in app.find_all(Locator::Css("#schedule-variant option")).await.unwrap() {
-        if option.text().await.unwrap().contains("douyin") {
+        if option.attr("data-platform").await.unwrap().as_deref() == Some("douyin") {
             variant = option.attr("value").await.unwrap().unwrap();
         }
     }
@@ -399,7 +399,7 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     select(&app, "#calendar-view", "list").await;
     select(&app, "#filter-platform", "douyin").await;
     let list = wait_text(&app, "#post-list tbody", 10, |t| t.contains("licai_dy")).await;
-    assert!(list.contains("2099-12-01 18:00") && list.contains("douyin") && list.contains("Planned"), "{list}");
+    assert!(list.contains("2099-12-01 18:00") && list.contains("Douyin") && list.contains("Planned"), "{list}");
     screenshot(&app, &shots, "07b-list").await;
     // The same notices in English.
     select(&app, "#schedule-variant", &variant).await;

@@ -232,7 +232,7 @@ fn due_posts_and_their_outcomes() {
     t.store.edit_variant_text(v[0], &t.editor, "改过的标题", "投资有风险，入市需谨慎。", &[]).unwrap();
     let due = t.store.due_posts(t.at(now)).unwrap();
     assert!(
-        due[0].problem.as_deref().unwrap().contains("only approved variants can be scheduled or posted"),
+        due[0].problem.as_ref().unwrap().text.contains("only approved variants can be scheduled or posted"),
         "{due:?}"
     );
     let err = t.store.mark_published(due_one.id, None, t.at(now), &t.editor).unwrap_err();

@@ -28,9 +28,10 @@ impl From<EngineError> for IpcError {
 }
 
 impl IpcError {
-    /// A bad argument from the UI, with the same code the engine uses.
-    pub fn invalid(message: String) -> Self {
-        EngineError::InvalidArgument(message).into()
+    /// A bad argument from the UI, worded by its own catalog entry, with
+    /// the same code (`invalid_argument`) the engine uses.
+    pub fn refused(n: Notice) -> Self {
+        EngineError::Refused(n).into()
     }
 
     /// An error the shell words itself, with `code` for the UI to switch on.

@@ -13,6 +13,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 
 /// What AI made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,10 +53,12 @@ impl FromStr for AiKind {
     fn from_str(s: &str) -> Result<Self> {
         let s = s.trim();
         Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
-            EngineError::InvalidArgument(format!(
-                "`{s}` is not a kind of AI content; use {}",
-                Self::ALL.map(AiKind::as_str).join(", ")
-            ))
+            let kinds = Self::ALL.map(AiKind::as_str).join(", ");
+            EngineError::Refused(
+                Notice::new("ai.unknown_kind", format!("`{s}` is not a kind of AI content; use {kinds}"))
+                    .with("kind", s)
+                    .with("kinds", kinds),
+            )
         })
     }
 }
@@ -90,21 +93,26 @@ impl AiMark {
             }
         }
         if unique.is_empty() {
-            return Err(EngineError::InvalidArgument(format!(
-                "say what AI made: one or more of {}",
-                AiKind::ALL.map(AiKind::as_str).join(", ")
-            )));
+            let kinds = AiKind::ALL.map(AiKind::as_str).join(", ");
+            return Err(EngineError::Refused(
+                Notice::new("ai.kind_needed", format!("say what AI made: one or more of {kinds}")).with("kinds", kinds),
+            ));
         }
         let label = label.map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
         if let Some(l) = &label {
             if l.chars().any(char::is_control) {
-                return Err(EngineError::InvalidArgument("the AI label must be one line".into()));
+                return Err(EngineError::Refused(Notice::new("ai.label_one_line", "the AI label must be one line")));
             }
             let n = l.chars().count();
             if n > MAX_LABEL_CHARS {
-                return Err(EngineError::InvalidArgument(format!(
-                    "the AI label has {n} characters; at most {MAX_LABEL_CHARS} fit on one line"
-                )));
+                return Err(EngineError::Refused(
+                    Notice::new(
+                        "ai.label_too_long",
+                        format!("the AI label has {n} characters; at most {MAX_LABEL_CHARS} fit on one line"),
+                    )
+                    .with("count", n)
+                    .with("limit", MAX_LABEL_CHARS),
+                ));
             }
         }
         let producer = producer.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);

@@ -14,6 +14,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::tools::MediaTools;
 
 /// The encoders tried, in the order `auto` prefers them.
@@ -77,20 +78,43 @@ impl From<EncoderSetting> for String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
     pub encoder: Option<String>,
-    /// For the plan: "h264_nvenc (auto)", "libx264 (h264_qsv is not usable here)".
+    /// For logs and the render table: "h264_nvenc (auto)", "libx264 (h264_qsv is not usable here)".
     pub said: String,
+    /// The same for a person, in their language: the plan's note and Settings' line.
+    pub why: Notice,
+}
+
+impl Choice {
+    /// `why` names the case; its English text and the encoder's name are filled in here.
+    fn new(encoder: Option<&str>, said: String, why: Notice) -> Self {
+        let mut why = why.with("encoder", encoder.unwrap_or(SOFTWARE));
+        why.text = format!("encoder: {said}");
+        Self { encoder: encoder.map(str::to_owned), said, why }
+    }
 }
 
 /// Picks from what works here.
 pub fn choose(setting: &EncoderSetting, usable: &[String]) -> Choice {
     match setting {
-        EncoderSetting::Software => Choice { encoder: None, said: format!("{SOFTWARE} (software)") },
+        EncoderSetting::Software => {
+            Choice::new(None, format!("{SOFTWARE} (software)"), Notice::new("plan.encoder.software", ""))
+        }
         EncoderSetting::Auto => match HARDWARE.iter().find(|h| usable.iter().any(|u| u == *h)) {
-            Some(h) => Choice { encoder: Some((*h).to_owned()), said: format!("{h} (auto)") },
-            None => Choice { encoder: None, said: format!("{SOFTWARE} (auto: no hardware encoder works here)") },
+            Some(h) => Choice::new(Some(h), format!("{h} (auto)"), Notice::new("plan.encoder.auto", "")),
+            None => Choice::new(
+                None,
+                format!("{SOFTWARE} (auto: no hardware encoder works here)"),
+                Notice::new("plan.encoder.none_usable", ""),
+            ),
         },
-        EncoderSetting::Named(n) if usable.contains(n) => Choice { encoder: Some(n.clone()), said: n.clone() },
-        EncoderSetting::Named(n) => Choice { encoder: None, said: format!("{SOFTWARE} ({n} is not usable here)") },
+        EncoderSetting::Named(n) if usable.contains(n) => {
+            Choice::new(Some(n), n.clone(), Notice::new("plan.encoder.named", ""))
+        }
+        EncoderSetting::Named(n) => Choice::new(
+            None,
+            format!("{SOFTWARE} ({n} is not usable here)"),
+            Notice::new("plan.encoder.unusable", "").with("wanted", n),
+        ),
     }
 }
 

@@ -41,6 +41,10 @@ pub enum EngineError {
     #[error("{0}")]
     Refused(crate::message::Notice),
 
+    /// Not allowed, worded by its own catalog entry (code `not_allowed` all the same).
+    #[error("{0}")]
+    Forbidden(crate::message::Notice),
+
     #[error(
         "no installed font can draw 「{chars}」 ({}); install fonts-noto-cjk (or fonts-noto-color-emoji for emoji) or choose a font file in settings (--font)",
         code_points(.chars)
@@ -178,7 +182,7 @@ impl EngineError {
             Self::OutputInUse { .. } => "output_in_use",
             Self::Cancelled => "cancelled",
             Self::Busy { .. } => "busy",
-            Self::NotAllowed(_) => "not_allowed",
+            Self::NotAllowed(_) | Self::Forbidden(_) => "not_allowed",
             Self::DatabaseDamaged { .. } => "database_damaged",
             Self::DatabaseNewer { .. } => "database_newer",
             Self::SubtitleInvalid { .. } => "subtitle_invalid",
@@ -222,7 +226,7 @@ impl EngineError {
             | Self::TeamRace(detail)
             | Self::Team(detail) => vec![("detail", detail.clone())],
             // Its notice holds its parameters (see `notice`).
-            Self::Refused(_) => Vec::new(),
+            Self::Refused(_) | Self::Forbidden(_) => Vec::new(),
             Self::FontMissing { chars } => vec![("chars", chars.clone()), ("code_points", code_points(chars))],
             Self::RenderFailed { output, status, stderr_tail } => {
                 vec![("path", path(output)), ("status", status.clone()), ("log", stderr_tail.clone())]
@@ -272,7 +276,7 @@ impl EngineError {
 
     /// The error as a person reads it: its code, parameters and English sentence.
     pub fn notice(&self) -> crate::message::Notice {
-        if let Self::Refused(n) = self {
+        if let Self::Refused(n) | Self::Forbidden(n) = self {
             return n.clone();
         }
         let mut n = crate::message::Notice::new(self.code(), self.to_string());

@@ -251,10 +251,7 @@ impl Studio {
         }
         if profile.video.is_some() {
             let choice = self.encoder_choice();
-            plan.notes.push(
-                crate::message::Notice::new("plan.encoder", format!("encoder: {}", choice.said))
-                    .with("encoder", &choice.said),
-            );
+            plan.notes.push(choice.why.clone());
             plan.video_encoder = choice.encoder;
         }
         if let Some(video) = profile.video.as_ref().filter(|v| v.target_duration.is_none()) {

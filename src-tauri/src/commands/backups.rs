@@ -2,6 +2,7 @@
 //! logs a user can send.
 
 use serde::Serialize;
+use studio_engine::message::Notice;
 use tauri::State;
 use ts_rs::TS;
 
@@ -64,9 +65,9 @@ pub fn backups(state: State<'_, AppState>) -> Result<BackupsView, IpcError> {
 #[tauri::command]
 pub async fn backup_now(state: State<'_, AppState>) -> Result<BackupsView, IpcError> {
     let studio = state.studio();
-    tauri::async_runtime::spawn_blocking(move || studio.backup(None))
-        .await
-        .map_err(|e| IpcError::invalid(format!("the snapshot stopped: {e}")))??;
+    tauri::async_runtime::spawn_blocking(move || studio.backup(None)).await.map_err(|e| {
+        IpcError::refused(Notice::new("backup.stopped", format!("the snapshot stopped: {e}")).with("detail", e))
+    })??;
     view(&state)
 }
 
@@ -96,6 +97,8 @@ pub async fn write_log_bundle(state: State<'_, AppState>, path: String) -> Resul
     let studio = state.studio();
     let bundle = tauri::async_runtime::spawn_blocking(move || studio.write_log_bundle(std::path::Path::new(&path)))
         .await
-        .map_err(|e| IpcError::invalid(format!("the zip stopped: {e}")))??;
+        .map_err(|e| {
+            IpcError::refused(Notice::new("logs.zip_stopped", format!("the zip stopped: {e}")).with("detail", e))
+        })??;
     Ok(bundle.path.display().to_string())
 }

@@ -34,7 +34,7 @@ pub struct SuggestionView {
 }
 
 fn video_master(state: &AppState, master_id: i32) -> Result<studio_engine::library::MasterEntry, IpcError> {
-    master_of_kind(state, master_id, "video", || format!("master {master_id} is not an imported video"))
+    master_of_kind(state, master_id, "video")
 }
 
 fn view(s: studio_engine::store::MasterSubtitles) -> SubtitlesView {

@@ -3,6 +3,7 @@
 
 use crate::error::NoticeView;
 use serde::{Deserialize, Serialize};
+use studio_engine::message::Notice;
 use studio_engine::plan::{FocusPoint, PlacedOverlay, PlanRequest, Segment};
 use studio_engine::platform::ReframeMode;
 use tauri::State;
@@ -106,7 +107,9 @@ fn request(
     }
     for (name, v) in [("focus_x", choice.focus_x), ("focus_y", choice.focus_y)] {
         if !(0.0..=1.0).contains(&v) {
-            return Err(IpcError::invalid(format!("{name} must be between 0 and 1")));
+            return Err(IpcError::refused(
+                Notice::new("editor.focus_range", format!("{name} must be between 0 and 1")).with("name", name),
+            ));
         }
     }
     Ok(PlanRequest {
@@ -140,8 +143,7 @@ fn placed(o: &PlacedOverlay) -> OverlayView {
 }
 
 fn master_media(state: &AppState, master_id: i32) -> Result<studio_engine::probe::MediaInfo, IpcError> {
-    let refusal = || format!("master {master_id} is not an imported video");
-    master_of_kind(state, master_id, "video", refusal)?.media.ok_or_else(|| IpcError::invalid(refusal()))
+    master_of_kind(state, master_id, "video")?.media.ok_or_else(|| super::not_of_kind(master_id, "video"))
 }
 
 /// Plans without rendering: the geometry the preview draws.
@@ -212,7 +214,7 @@ pub fn render(
 ) -> Result<Vec<i32>, IpcError> {
     let studio = state.studio();
     if choices.is_empty() {
-        return Err(IpcError::invalid("choose at least one platform".into()));
+        return Err(IpcError::refused(Notice::new("editor.no_platform", "choose at least one platform")));
     }
     let store = studio.store()?;
     let who = person(&store, &actor)?;

@@ -1,6 +1,7 @@
 //! The library: import masters (dialog or drop), list them, preview articles.
 
 use std::path::PathBuf;
+use studio_engine::message::Notice;
 
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
@@ -57,7 +58,7 @@ fn view(state: &AppState, m: studio_engine::library::MasterEntry) -> MasterView 
 #[tauri::command]
 pub fn import_master(app: AppHandle, state: State<'_, AppState>, path: String) -> Result<MasterView, IpcError> {
     if path.trim().is_empty() {
-        return Err(IpcError::invalid("no file given".into()));
+        return Err(IpcError::refused(Notice::new("library.no_file", "no file given")));
     }
     let path = PathBuf::from(path);
     let master = state.studio().import_master(&path, "default")?;
@@ -78,6 +79,6 @@ pub fn masters(app: AppHandle, state: State<'_, AppState>) -> Result<Vec<MasterV
 /// An article master as sanitised HTML.
 #[tauri::command]
 pub fn article_preview(state: State<'_, AppState>, master_id: i32) -> Result<String, IpcError> {
-    let master = super::master_of_kind(&state, master_id, "article", || format!("no article master {master_id}"))?;
+    let master = super::master_of_kind(&state, master_id, "article")?;
     Ok(studio_engine::notes::preview_html(&master.path)?)
 }

@@ -13,6 +13,7 @@ pub mod settings;
 pub mod team;
 
 use serde::Serialize;
+use studio_engine::message::Notice;
 use studio_engine::store::{Person, Role, Store};
 use tauri::State;
 use tauri::ipc::Channel;
@@ -29,7 +30,7 @@ pub fn id32(id: i64) -> i32 {
 /// The acting person, who must exist (the UI picks one in Settings).
 pub fn person(store: &Store, name: &str) -> Result<Person, IpcError> {
     if name.trim().is_empty() {
-        return Err(IpcError::invalid("choose who you are in Settings first".into()));
+        return Err(IpcError::refused(Notice::new("person.choose_first", "choose who you are in Settings first")));
     }
     Ok(store.person(name)?)
 }
@@ -44,18 +45,23 @@ pub fn acting(studio: &studio_engine::Studio, store: &Store, actor: &str) -> Res
 }
 
 /// The imported master `id` if it is of `kind` (video | article); otherwise
-/// `invalid_argument` with `refusal`, as the UI only ever names masters it listed.
-pub fn master_of_kind(
-    state: &AppState,
-    id: i32,
-    kind: &str,
-    refusal: impl FnOnce() -> String,
-) -> Result<studio_engine::library::MasterEntry, IpcError> {
+/// `invalid_argument`, as the UI only ever names masters it listed.
+pub fn master_of_kind(state: &AppState, id: i32, kind: &str) -> Result<studio_engine::library::MasterEntry, IpcError> {
     match state.studio().master(i64::from(id)) {
         Ok(m) if m.kind == kind => Ok(m),
-        Ok(_) | Err(studio_engine::EngineError::NotFound { .. }) => Err(IpcError::invalid(refusal())),
+        Ok(_) | Err(studio_engine::EngineError::NotFound { .. }) => Err(not_of_kind(id, kind)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Master `id` is not an imported master of `kind`.
+pub fn not_of_kind(id: i32, kind: &str) -> IpcError {
+    let n = if kind == "article" {
+        Notice::new("master.not_article", format!("master {id} is not an imported article"))
+    } else {
+        Notice::new("master.not_video", format!("master {id} is not an imported video"))
+    };
+    IpcError::refused(n.with("master", id))
 }
 
 /// About this installation.

@@ -65,8 +65,7 @@ pub fn make_note(
     let studio = state.studio();
     let store = studio.store()?;
     let who = person(&store, &actor)?;
-    let master =
-        master_of_kind(&state, master_id, "article", || format!("master {master_id} is not an imported article"))?;
+    let master = master_of_kind(&state, master_id, "article")?;
     let request = NoteRequest {
         platform: platform.clone(),
         theme,

@@ -5,6 +5,7 @@ use serde::Serialize;
 use studio_engine::EngineError;
 use studio_engine::jiff::tz::TimeZone;
 use studio_engine::jiff::{Timestamp, ToSpan};
+use studio_engine::message::Notice;
 use studio_engine::metrics::{GroupBy, compare};
 use studio_engine::schedule::{from_utc_text, local_text, parse_time};
 use studio_engine::store::{CalendarFilter, NewAccount, Scheduled};
@@ -53,11 +54,14 @@ pub struct ReportRowView {
 pub fn calendar(state: State<'_, AppState>, from: Option<String>, days: u32) -> Result<Vec<CalendarPost>, IpcError> {
     let studio = state.studio();
     if !(1..=62).contains(&days) {
-        return Err(IpcError::invalid(format!("days must be 1..=62, not {days}")));
+        return Err(IpcError::refused(
+            Notice::new("calendar.days_range", format!("days must be 1..=62, not {days}")).with("days", days),
+        ));
     }
     let tz = studio.time_zone()?;
     let start = match from.as_deref() {
-        Some(d) => studio_engine::metrics::parse_when(d, &tz).map_err(IpcError::invalid)?,
+        Some(d) => studio_engine::metrics::parse_when(d, &tz)
+            .map_err(|text| IpcError::refused(Notice::new("calendar.not_a_date", text).with("value", d.trim())))?,
         None => Timestamp::now().to_zoned(tz.clone()).start_of_day().map_err(EngineError::from)?.timestamp(),
     };
     let end = start.to_zoned(tz.clone()).checked_add(i64::from(days).days()).map_err(EngineError::from)?.timestamp();
@@ -202,7 +206,15 @@ pub fn move_post(
     let mut store = studio.review_store()?;
     let who = acting(&studio, &store, &actor)?;
     let post = store.post(i64::from(post_id))?;
-    let account_id = post.account_id.ok_or_else(|| IpcError::invalid("the post has no account".into()))?;
+    let account_id = post.account_id.ok_or_else(|| {
+        IpcError::refused(
+            Notice::new(
+                "post.no_account",
+                format!("post {post_id} has no account; schedule the variant on an account"),
+            )
+            .with("post", post_id),
+        )
+    })?;
     let account = store.account(account_id)?;
     let tz = studio.time_zone()?;
     let at = parse_time(&local_time, &tz)?;

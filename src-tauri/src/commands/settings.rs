@@ -3,13 +3,14 @@
 //! kept in the config folder and applied at once).
 
 use std::path::PathBuf;
+use studio_engine::message::Notice;
 
 use serde::{Deserialize, Serialize};
 use studio_engine::machine::MachineSettings;
 use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
 
-use crate::error::IpcError;
+use crate::error::{IpcError, NoticeView};
 use crate::state::AppState;
 
 /// What Settings edits: the lines under every disclaimer and the default preset.
@@ -56,8 +57,8 @@ pub struct MachineView {
     pub smart_render: bool,
     /// auto | software | h264_nvenc …, as chosen.
     pub video_encoder: String,
-    /// The encoder renders use here and why, e.g. `libx264 (auto: no hardware encoder works here)`.
-    pub encoder_in_use: String,
+    /// The encoder renders use here and why ("libx264 (auto: no hardware encoder works here)").
+    pub encoder_in_use: NoticeView,
 }
 
 /// What the UI sends to change them.
@@ -98,7 +99,7 @@ fn machine_view(state: &AppState) -> MachineView {
         problem,
         smart_render: studio.config().smart_render,
         video_encoder: studio.config().video_encoder.to_string(),
-        encoder_in_use: studio.encoder_choice().said,
+        encoder_in_use: studio.encoder_choice().why.into(),
     }
 }
 
@@ -123,7 +124,9 @@ pub fn save_machine_settings(
         font_files: settings.font_files.into_iter().map(path).collect(),
         backup_dir: settings.backup_dir.map(path),
         backups_kept: match settings.backups_kept {
-            Some(n) => Some(usize::try_from(n).map_err(|_| IpcError::invalid("keep at least one snapshot".into()))?),
+            Some(n) => Some(usize::try_from(n).map_err(|_| {
+                IpcError::refused(Notice::new("settings.keep_one_snapshot", "keep at least one snapshot"))
+            })?),
             None => None,
         },
         // Settings → 团队 keeps its own choice; this form leaves it as it is.
@@ -142,9 +145,15 @@ fn apply(app: &AppHandle, state: &AppState, wanted: MachineSettings) -> Result<(
     let wanted = wanted.checked()?;
     let studio = state.switch(wanted)?;
     // Thumbnails, overlays and renders of the new folder may now be shown.
-    app.asset_protocol_scope()
-        .allow_directory(studio.data_dir(), true)
-        .map_err(|e| IpcError::invalid(format!("the window may not show files from the new data folder: {e}")))?;
+    app.asset_protocol_scope().allow_directory(studio.data_dir(), true).map_err(|e| {
+        IpcError::refused(
+            Notice::new(
+                "settings.scope_failed",
+                format!("the window may not show files from the new data folder: {e}"),
+            )
+            .with("detail", e),
+        )
+    })?;
     Ok(())
 }
 
@@ -162,7 +171,11 @@ pub async fn download_ffmpeg(app: AppHandle, state: State<'_, AppState>) -> Resu
         Ok(dir.join(studio_engine::tools::exe("ffmpeg")))
     })
     .await
-    .map_err(|e| IpcError::invalid(format!("the download stopped: {e}")))?;
+    .map_err(|e| {
+        IpcError::refused(
+            Notice::new("settings.download_stopped", format!("the download stopped: {e}")).with("detail", e),
+        )
+    })?;
     let ffmpeg = result.map_err(|e| {
         let n = studio_engine::message::Notice::new(
             "download_failed",

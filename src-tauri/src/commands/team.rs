@@ -36,7 +36,9 @@ fn team_view(state: &AppState) -> TeamView {
         return view;
     }
     let outcome = studio.team().and_then(|team| {
-        let team = team.ok_or_else(|| studio_engine::EngineError::InvalidArgument("no team database".into()))?;
+        let team = team.ok_or_else(|| {
+            studio_engine::EngineError::Refused(studio_engine::message::Notice::new("team.none", "no team database"))
+        })?;
         Ok((team.me()?, team.people()?))
     });
     match outcome {

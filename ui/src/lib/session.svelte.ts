@@ -22,3 +22,10 @@ export function setActor(name: string): void {
   session.actor = name;
   localStorage.setItem("actor", name);
 }
+
+/** A platform's name in the window's language (its id when no profile has it). */
+export function platformName(id: string, lang: string): string {
+  const p = session.platforms.find((x) => x.id === id);
+  if (!p) return id;
+  return lang === "en" ? p.name_en : p.name;
+}

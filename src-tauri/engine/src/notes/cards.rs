@@ -3,7 +3,6 @@
 //! page number. Every placed line is recorded, so tests (and the preview)
 //! can check that no text leaves its box.
 
-use crate::message::Notice;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +11,7 @@ use tiny_skia::{Paint, Pixmap, PixmapPaint, Rect as SkRect, Transform};
 use super::markdown::{Article, Block};
 use super::theme::Theme;
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::text::{Laid, TextBlock, TextEngine};
 
 /// A rectangle in card pixels.
@@ -176,10 +176,16 @@ impl Layout<'_> {
             }
             if fit == 0 || (fit < 2 && lines.len() > 2 && !page_is_fresh) {
                 if page_is_fresh {
-                    return Err(EngineError::InvalidArgument(format!(
-                        "a line of {} px does not fit on a card; use a smaller font size in the theme",
-                        style.px
-                    )));
+                    return Err(EngineError::Refused(
+                        Notice::new(
+                            "card.line_too_big",
+                            format!(
+                                "a line of {} px does not fit on a card; use a smaller font size in the theme",
+                                style.px
+                            ),
+                        )
+                        .with("px", style.px),
+                    ));
                 }
                 self.new_page();
                 continue;
@@ -187,10 +193,13 @@ impl Layout<'_> {
             let split = lines[fit].start;
             if split == 0 || split >= rest.len() {
                 // No progress would loop for ever; say so instead.
-                return Err(EngineError::InvalidArgument(format!(
-                    "this text cannot be split across cards (at byte {split} of {})",
-                    rest.len()
-                )));
+                return Err(EngineError::Refused(
+                    Notice::new(
+                        "card.cannot_split",
+                        format!("this text cannot be split across cards (at byte {split} of {})", rest.len()),
+                    )
+                    .with("at", split),
+                ));
             }
             let (head, tail) = rest.split_at(split);
             let head_laid = self.lay(head, style, &spans)?;

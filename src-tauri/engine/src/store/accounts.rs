@@ -6,6 +6,7 @@ use super::Store;
 use super::audit::{AuditRecord, append};
 use super::db::{Db, args};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::schedule::Cadence;
 
 /// One account on one platform.
@@ -60,10 +61,11 @@ pub(super) fn load_account(db: &Db, id: i64) -> Result<Account> {
 impl Store {
     /// Adds an account; the platform id is checked by the caller against the catalog.
     pub fn add_account(&mut self, new: &NewAccount, actor: &str) -> Result<Account> {
-        for (field, value) in [("name", &new.name), ("handle", &new.handle)] {
-            if value.trim().is_empty() {
-                return Err(EngineError::InvalidArgument(format!("an account needs a {field}")));
-            }
+        if new.name.trim().is_empty() {
+            return Err(EngineError::Refused(Notice::new("account.name_needed", "an account needs a name")));
+        }
+        if new.handle.trim().is_empty() {
+            return Err(EngineError::Refused(Notice::new("account.handle_needed", "an account needs a handle")));
         }
         self.db.act("add_account", |tx| {
             let taken: Option<i64> = tx
@@ -71,11 +73,15 @@ impl Store {
                 .map(|r| r.get(0))
                 .transpose()?;
             if let Some(id) = taken {
-                return Err(EngineError::InvalidArgument(format!(
-                    "{} already has an account `{}` (account {id})",
-                    new.platform,
-                    new.handle.trim()
-                )));
+                return Err(EngineError::Refused(
+                    Notice::new(
+                        "account.exists",
+                        format!("{} already has an account `{}` (account {id})", new.platform, new.handle.trim()),
+                    )
+                    .with("platform", &new.platform)
+                    .with("handle", new.handle.trim())
+                    .with("account", id),
+                ));
             }
             let id: i64 = tx
                 .row(

@@ -9,6 +9,7 @@ use super::Store;
 use super::audit::{AuditRecord, append};
 use super::db::{Db, Engine, Row, args};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 
 /// What a person may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +40,10 @@ impl std::str::FromStr for Role {
             "editor" => Ok(Self::Editor),
             "reviewer" => Ok(Self::Reviewer),
             "admin" => Ok(Self::Admin),
-            _ => Err(EngineError::InvalidArgument(format!("unknown role `{s}`; use editor, reviewer or admin"))),
+            _ => Err(EngineError::Refused(
+                Notice::new("person.unknown_role", format!("unknown role `{s}`; use editor, reviewer or admin"))
+                    .with("role", s),
+            )),
         }
     }
 }
@@ -57,7 +61,7 @@ impl Store {
     pub fn add_person(&mut self, name: &str, role: Role, actor: &str) -> Result<Person> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(EngineError::InvalidArgument("a person needs a name".into()));
+            return Err(EngineError::Refused(Notice::new("person.name_needed", "a person needs a name")));
         }
         if self.db.engine() == Engine::Postgres {
             return Err(EngineError::InvalidArgument(
@@ -68,7 +72,13 @@ impl Store {
             let id: i64 = tx
                 .row("INSERT INTO people (name, role) VALUES (?1, ?2) RETURNING id", args![name, role.as_str()])
                 .map_err(|e| {
-                    if e.is_duplicate() { EngineError::InvalidArgument(format!("{name} already exists")) } else { e }
+                    if e.is_duplicate() {
+                        EngineError::Refused(
+                            Notice::new("person.exists", format!("{name} already exists")).with("person", name),
+                        )
+                    } else {
+                        e
+                    }
                 })?
                 .get(0)?;
             person_added(tx, actor, id, name, role)?;
@@ -128,9 +138,15 @@ impl Store {
             .opt("SELECT id, name, role FROM people WHERE name = ?1", args![name.trim()])?
             .map(|r| person_from(&r))
             .unwrap_or_else(|| {
-                Err(EngineError::InvalidArgument(format!(
-                    "nobody called `{name}` is set up; add them with `studio people add NAME --role editor|reviewer|admin`"
-                )))
+                Err(EngineError::Refused(
+                    Notice::new(
+                        "person.unknown",
+                        format!(
+                            "nobody called `{name}` is set up; add them with `studio people add NAME --role editor|reviewer|admin`"
+                        ),
+                    )
+                    .with("person", name),
+                ))
             })
     }
 

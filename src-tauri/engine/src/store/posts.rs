@@ -13,6 +13,7 @@ use super::db::{Db, Param, Row, Value, args};
 use super::people::Person;
 use super::review::{ReviewState, VariantContent, load_content};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::platform::PublishingSpec;
 use crate::schedule::{Clash, Slotted, clashes, from_utc_text, to_utc_text};
 
@@ -58,7 +59,7 @@ pub struct DuePost {
     #[serde(flatten)]
     pub post: Post,
     /// Why it should not be posted yet (its variant changed since approval).
-    pub problem: Option<String>,
+    pub problem: Option<Notice>,
 }
 
 /// A rendered variant that has no post yet.
@@ -128,16 +129,18 @@ fn load_post(db: &Db, id: i64) -> Result<Post> {
 }
 
 /// Why a variant cannot be posted as it is, if it cannot.
-pub(super) fn approval_problem(v: &VariantContent) -> Option<String> {
+pub(super) fn approval_problem(v: &VariantContent) -> Option<Notice> {
     if v.review_state != ReviewState::Approved {
-        return Some(format!(
+        let text = format!(
             "variant {} is {}; only approved variants can be scheduled or posted (send it to review)",
             v.id,
             v.review_state.as_str()
-        ));
+        );
+        return Some(Notice::new("post.not_approved", text).with("variant", v.id));
     }
     if v.approved_hash.as_deref() != Some(v.content_hash().as_str()) {
-        return Some(format!("variant {} changed since it was approved; send it to review again", v.id));
+        let text = format!("variant {} changed since it was approved; send it to review again", v.id);
+        return Some(Notice::new("post.changed_since_approval", text).with("variant", v.id));
     }
     None
 }
@@ -167,10 +170,15 @@ fn clashes_at(db: &Db, account_id: i64, candidate: Slotted, rules: &PlanRules) -
 
 fn check_fits(v: &VariantContent, account: &Account, rules: &PlanRules) -> Result<()> {
     if !rules.variant_platforms.contains(&v.platform) {
-        return Err(EngineError::NotAllowed(format!(
-            "variant {} is for {}; account {} is on {}",
-            v.id, v.platform, account.handle, account.platform
-        )));
+        let text =
+            format!("variant {} is for {}; account {} is on {}", v.id, v.platform, account.handle, account.platform);
+        return Err(EngineError::Forbidden(
+            Notice::new("post.wrong_platform", text)
+                .with("variant", v.id)
+                .with("platform", &v.platform)
+                .with("account", &account.handle)
+                .with("account_platform", &account.platform),
+        ));
     }
     Ok(())
 }
@@ -191,7 +199,7 @@ impl Store {
         self.db.act("schedule", |tx| {
             let v = load_content(tx, variant_id)?;
             if let Some(problem) = approval_problem(&v) {
-                return Err(EngineError::NotAllowed(problem));
+                return Err(EngineError::Forbidden(problem));
             }
             let account = load_account(tx, account_id)?;
             check_fits(&v, &account, rules)?;
@@ -201,11 +209,17 @@ impl Store {
                 "SELECT id FROM posts WHERE variant_id = ?1 AND account_id = ?2 AND scheduled_at = ?3 AND status = 'planned'",
                 args![variant_id, account_id, when],
             )? {
-                return Err(EngineError::NotAllowed(format!(
-                    "variant {variant_id} is already planned on {} at that time (post {}); nothing was added",
-                    account.handle,
-                    r.get::<i64>(0)?
-                )));
+                let post: i64 = r.get(0)?;
+                let text = format!(
+                    "variant {variant_id} is already planned on {} at that time (post {post}); nothing was added",
+                    account.handle
+                );
+                return Err(EngineError::Forbidden(
+                    Notice::new("post.already_planned", text)
+                        .with("variant", variant_id)
+                        .with("account", &account.handle)
+                        .with("post", post),
+                ));
             }
             let found = clashes_at(tx, account_id, Slotted { post_id: None, variant_id, at }, rules)?;
             let post_id: i64 = tx
@@ -246,10 +260,19 @@ impl Store {
         self.db.act("reschedule", |tx| {
             let post = load_post(tx, post_id)?;
             if !matches!(post.status.as_str(), "planned" | "failed") {
-                return Err(EngineError::NotAllowed(format!("post {post_id} is {}; it cannot be moved", post.status)));
+                return Err(EngineError::Forbidden(
+                    Notice::new("post.cannot_move", format!("post {post_id} is {}; it cannot be moved", post.status))
+                        .with("post", post_id),
+                ));
             }
             let account_id = post.account_id.ok_or_else(|| {
-                EngineError::NotAllowed(format!("post {post_id} has no account; schedule the variant on an account"))
+                EngineError::Forbidden(
+                    Notice::new(
+                        "post.no_account",
+                        format!("post {post_id} has no account; schedule the variant on an account"),
+                    )
+                    .with("post", post_id),
+                )
             })?;
             let found =
                 clashes_at(tx, account_id, Slotted { post_id: Some(post_id), variant_id: post.variant_id, at }, rules)?;
@@ -461,7 +484,7 @@ impl Store {
         self.set_outcome(post_id, actor, "published", |tx| {
             let v = load_post(tx, post_id)?;
             if let Some(problem) = approval_problem(&load_content(tx, v.variant_id)?) {
-                return Err(EngineError::NotAllowed(problem));
+                return Err(EngineError::Forbidden(problem));
             }
             tx.execute(
                 "UPDATE posts SET status = 'published', url = ?2, published_at = ?3, fail_reason = NULL WHERE id = ?1",
@@ -474,7 +497,7 @@ impl Store {
     /// Records that posting failed, and why.
     pub fn mark_failed(&mut self, post_id: i64, reason: &str, actor: &Person) -> Result<Post> {
         if reason.trim().is_empty() {
-            return Err(EngineError::InvalidArgument("say why it failed (--reason)".into()));
+            return Err(EngineError::Refused(Notice::new("post.reason_needed", "say why it failed (--reason)")));
         }
         self.set_outcome(post_id, actor, "failed", |tx| {
             tx.execute(
@@ -504,10 +527,13 @@ impl Store {
             let before = load_post(tx, post_id)?;
             // Published and cancelled are final; a failed post can still be posted or dropped.
             if !matches!(before.status.as_str(), "planned" | "failed") {
-                return Err(EngineError::NotAllowed(format!(
-                    "post {post_id} is {}; it cannot become {to}",
-                    before.status
-                )));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "post.cannot_become",
+                        format!("post {post_id} is {}; it cannot become {to}", before.status),
+                    )
+                    .with("post", post_id),
+                ));
             }
             let mut detail = apply(tx)?;
             detail["from"] = before.status.clone().into();

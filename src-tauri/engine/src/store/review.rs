@@ -10,6 +10,7 @@ use super::db::{Db, args};
 use super::people::{Person, Role};
 use crate::compliance::{Finding, Severity};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 
 /// Where a variant is in review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,10 +94,6 @@ pub struct Override {
     pub reason: String,
 }
 
-fn not_allowed(reason: String) -> EngineError {
-    EngineError::NotAllowed(reason)
-}
-
 pub(super) fn load_content(db: &Db, id: i64) -> Result<VariantContent> {
     let r = db
         .opt(
@@ -136,17 +133,32 @@ fn set_state(db: &Db, id: i64, state: ReviewState, approved_hash: Option<&str>) 
 pub(super) fn submit_in(tx: &Db, id: i64, actor: &Person, scanned_hash: &str, findings: &[Finding]) -> Result<()> {
     let v = load_content(tx, id)?;
     if !matches!(v.review_state, ReviewState::Draft | ReviewState::ChangesRequested) {
-        return Err(not_allowed(format!(
-            "variant {id} is {}; only drafts can be sent to review",
-            v.review_state.as_str()
-        )));
+        return Err(EngineError::Forbidden(
+            Notice::new(
+                "review.submit_not_draft",
+                format!("variant {id} is {}; only drafts can be sent to review", v.review_state.as_str()),
+            )
+            .with("variant", id),
+        ));
     }
     if v.kind == "video" && v.output_sha256.is_none() {
-        return Err(not_allowed(format!("variant {id} has not been rendered; reviewers approve the rendered file")));
+        return Err(EngineError::Forbidden(
+            Notice::new(
+                "review.not_rendered",
+                format!("variant {id} has not been rendered; reviewers approve the rendered file"),
+            )
+            .with("variant", id),
+        ));
     }
     let hash = v.content_hash();
     if hash != scanned_hash {
-        return Err(not_allowed(format!("variant {id} changed while it was being checked; check it again")));
+        return Err(EngineError::Forbidden(
+            Notice::new(
+                "review.changed_while_checked",
+                format!("variant {id} changed while it was being checked; check it again"),
+            )
+            .with("variant", id),
+        ));
     }
     tx.execute("DELETE FROM review_findings WHERE variant_id = ?1", args![id])?;
     for f in findings {
@@ -235,20 +247,33 @@ impl Store {
                 return Err(EngineError::StaleView { variant: id });
             }
             if v.review_state != ReviewState::InReview {
-                return Err(not_allowed(format!(
-                    "variant {id} is {}; only variants in review can be approved",
-                    v.review_state.as_str()
-                )));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "review.approve_not_in_review",
+                        format!("variant {id} is {}; only variants in review can be approved", v.review_state.as_str()),
+                    )
+                    .with("variant", id),
+                ));
             }
             if actor.role == Role::Editor {
-                return Err(not_allowed(format!("{} is an editor; approval needs a reviewer or an admin", actor.name)));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "review.editor_cannot_approve",
+                        format!("{} is an editor; approval needs a reviewer or an admin", actor.name),
+                    )
+                    .with("person", &actor.name),
+                ));
             }
             let own = v.author_id == Some(actor.id);
             if own && actor.role != Role::Admin {
-                return Err(not_allowed(format!(
-                    "{} made variant {id} and cannot approve it; ask another reviewer",
-                    actor.name
-                )));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "review.own_work",
+                        format!("{} made variant {id} and cannot approve it; ask another reviewer", actor.name),
+                    )
+                    .with("person", &actor.name)
+                    .with("variant", id),
+                ));
             }
             let hash = v.content_hash();
             let stored: Vec<(i64, String, String, String)> = tx
@@ -271,7 +296,10 @@ impl Store {
                 .transpose()?
                 .flatten();
             if stored.iter().any(|(_, _, _, h)| *h != hash) || submitted.is_some_and(|s| s != hash) {
-                return Err(not_allowed(format!("variant {id} changed after it was submitted; submit it again")));
+                return Err(EngineError::Forbidden(
+                    Notice::new("review.changed_after_submit", format!("variant {id} changed after it was submitted; submit it again"))
+                        .with("variant", id),
+                ));
             }
             let reason_for = |rule: &str| overrides.iter().find(|o| o.rule_id == rule && !o.reason.trim().is_empty());
             let missing: Vec<&str> = stored
@@ -282,10 +310,17 @@ impl Store {
             if !missing.is_empty() {
                 let mut missing = missing;
                 missing.dedup();
-                return Err(not_allowed(format!(
-                    "variant {id} has blocking findings ({}); fix them, or override each with a written reason",
-                    missing.join(", ")
-                )));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "review.blocking_findings",
+                        format!(
+                            "variant {id} has blocking findings ({}); fix them, or override each with a written reason",
+                            missing.join(", ")
+                        ),
+                    )
+                    .with("variant", id)
+                    .with("rules", missing.join(", ")),
+                ));
             }
             for (finding_id, rule, sev, _) in stored.iter().filter(|(_, _, sev, _)| sev == "block") {
                 let Some(o) = reason_for(rule) else { continue };
@@ -328,18 +363,27 @@ impl Store {
     /// In review → changes requested, with the reviewer's reason.
     pub fn request_changes(&mut self, id: i64, actor: &Person, reason: &str) -> Result<()> {
         if reason.trim().is_empty() {
-            return Err(EngineError::InvalidArgument("say what should change (--reason)".into()));
+            return Err(EngineError::Refused(Notice::new("review.reason_needed", "say what should change (--reason)")));
         }
         self.db.act("request_changes", |tx| {
             let v = load_content(tx, id)?;
             if v.review_state != ReviewState::InReview {
-                return Err(not_allowed(format!(
-                    "variant {id} is {}; only variants in review can be sent back",
-                    v.review_state.as_str()
-                )));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "review.return_not_in_review",
+                        format!("variant {id} is {}; only variants in review can be sent back", v.review_state.as_str()),
+                    )
+                    .with("variant", id),
+                ));
             }
             if actor.role == Role::Editor {
-                return Err(not_allowed(format!("{} is an editor; reviews need a reviewer or an admin", actor.name)));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "review.editor_cannot_review",
+                        format!("{} is an editor; reviews need a reviewer or an admin", actor.name),
+                    )
+                    .with("person", &actor.name),
+                ));
             }
             let hash = v.content_hash();
             set_state(tx, id, ReviewState::ChangesRequested, None)?;

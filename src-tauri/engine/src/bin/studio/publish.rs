@@ -265,7 +265,7 @@ pub fn due(cli: &Cli, at: Option<&str>) -> Result<ExitCode> {
             p.account_handle.clone().unwrap_or_default(),
             p.platform.clone(),
             p.title.chars().take(20).collect(),
-            d.problem.clone().unwrap_or_else(|| "ready".into()),
+            d.problem.as_ref().map_or_else(|| "ready".into(), |n| n.render(crate::lang())),
         ]);
     }
     t.print();
