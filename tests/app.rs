@@ -75,7 +75,21 @@ async fn attr_is(app: &Client, css: &str, attr: &str, want: &str, seconds: u64) 
     let errors = app
         .execute("return [...document.querySelectorAll('.error')].map(e => e.textContent).join(' | ')", vec![])
         .await;
+    screenshot(app, &shots(), "failure").await;
     panic!("{css} [{attr}] never became {want:?} within {seconds} s (last {last:?}); errors shown: {errors:?}");
+}
+
+/// Waits until the pictures and videos on screen have their sizes: a click
+/// aimed at a button while one still loads can land where the button was
+/// before the layout moved.
+async fn settled(app: &Client) {
+    let started = std::time::Instant::now();
+    let js = "return [...document.images].every(i => i.complete) && \
+              [...document.querySelectorAll('video')].every(v => v.readyState >= 1 || v.error)";
+    while app.execute(js, vec![]).await.unwrap() != true {
+        assert!(started.elapsed() < Duration::from_secs(20), "the screen's media never loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn add_person(app: &Client, name: &str, role: &str) {
@@ -245,6 +259,7 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
         assert!(started.elapsed() < Duration::from_secs(10), "submit stays disabled after the save");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    settled(&app).await;
     click(&app, "#submit-review").await;
     attr_is(&app, "#review-detail", "data-state", "in_review", 20).await;
     act_as(&app, "审核老王").await;
@@ -302,6 +317,7 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     click(&app, "#tab-review").await;
     click(&app, "#variants button[data-platform=xiaohongshu]").await;
     attr_is(&app, "#card-pager", "data-page", "1", 10).await;
+    settled(&app).await;
     click(&app, "#submit-review").await;
     attr_is(&app, "#review-detail", "data-state", "in_review", 20).await;
     act_as(&app, "审核老王").await;
@@ -347,6 +363,7 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
         assert!(started.elapsed() < Duration::from_secs(10), "approve stays disabled after every card was shown");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    settled(&app).await;
     click(&app, "#approve").await;
     attr_is(&app, "#review-detail", "data-state", "approved", 20).await;
     screenshot(&app, &shots, "05d-note-approved").await;
@@ -777,7 +794,19 @@ async fn settings_joins_a_team_and_a_draft_goes_to_the_team_review() {
     assert!(status.contains("#1"), "{status}");
     attr_is(&app, "#review-detail", "data-state", "in_review", 20).await;
     wait_text(&app, "#local-drafts", 10, |t| t.contains("已送审为团队 #1")).await;
-    // The editor's login cannot approve, whatever the window offers.
+    // The editor's login cannot approve, whatever the window offers (once it
+    // has shown every card of the team's copy).
+    let count: usize = find(&app, "#card-pager").await.attr("data-count").await.unwrap().unwrap().parse().unwrap();
+    for page in 2..=count {
+        click(&app, "#card-next").await;
+        attr_is(&app, "#card-pager", "data-page", &page.to_string(), 10).await;
+    }
+    let started = std::time::Instant::now();
+    while app.execute("return document.querySelector('#approve').disabled", vec![]).await.unwrap() != false {
+        assert!(started.elapsed() < Duration::from_secs(20), "approve stays disabled after every card was shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    settled(&app).await;
     click(&app, "#approve").await;
     let refused = wait_text(&app, "#review-error", 20, |t| !t.is_empty()).await;
     attr_is(&app, "#review-detail", "data-state", "in_review", 5).await;

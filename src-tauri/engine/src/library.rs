@@ -8,6 +8,7 @@ use std::process::Stdio;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::probe::MediaInfo;
 use crate::studio::Studio;
 
@@ -84,9 +85,13 @@ impl Studio {
     pub fn add_subtitles(&self, master_id: i64, file: &Path, by: &str) -> Result<crate::store::MasterSubtitles> {
         let master = self.master(master_id)?;
         if master.kind != "video" {
-            return Err(EngineError::InvalidArgument(format!(
-                "master {master_id} is an article; subtitles belong to a video master"
-            )));
+            return Err(EngineError::Refused(
+                Notice::new(
+                    "subtitles.article_master",
+                    format!("master {master_id} is an article; subtitles belong to a video master"),
+                )
+                .with("master", master_id),
+            ));
         }
         let track = crate::subtitles::read(file)?;
         if let Some(last) = track.cues.last()
@@ -152,7 +157,10 @@ impl Studio {
             .map_err(|e| EngineError::io("starting ffmpeg for a thumbnail", e))?;
         if !status.success() {
             let _ = std::fs::remove_file(&part);
-            return Err(EngineError::InvalidArgument(format!("ffmpeg could not take a thumbnail ({status})")));
+            return Err(EngineError::Refused(
+                Notice::new("library.thumbnail_failed", format!("ffmpeg could not take a thumbnail ({status})"))
+                    .with("status", status),
+            ));
         }
         std::fs::rename(&part, out).map_err(|e| EngineError::io(format!("renaming {}", part.display()), e))
     }

@@ -50,10 +50,17 @@ impl MachineSettings {
     pub fn load(path: &Path) -> Result<Self> {
         match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                EngineError::InvalidArgument(format!(
-                    "{}: not valid machine settings ({e}); fix or delete the file to start from defaults",
-                    path.display()
-                ))
+                EngineError::Refused(
+                    Notice::new(
+                        "settings.machine_unreadable",
+                        format!(
+                            "{}: not valid machine settings ({e}); fix or delete the file to start from defaults",
+                            path.display()
+                        ),
+                    )
+                    .with("path", path.display())
+                    .with("detail", e),
+                )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(e) => Err(EngineError::io(format!("reading {}", path.display()), e)),
@@ -114,7 +121,7 @@ impl MachineSettings {
             check_folder(dir, Folder::Backups)?;
         }
         if self.backups_kept == Some(0) {
-            return Err(EngineError::InvalidArgument("keep at least one snapshot".into()));
+            return Err(EngineError::Refused(Notice::new("settings.keep_one_snapshot", "keep at least one snapshot")));
         }
         let font_files = self.font_files.iter().map(PathBuf::as_path).filter(given).map(Path::to_owned).collect();
         let fonts = FontConfig { font_files };

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compliance::Severity;
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::schedule::Cadence;
 use crate::store::{Account, NewAccount, Person, PlanRules, Scheduled, Store};
 use crate::studio::Studio;
@@ -28,12 +29,17 @@ impl Studio {
     pub fn add_account(&self, store: &mut Store, new: &NewAccount, actor: &str) -> Result<Account> {
         let profile = self.platforms().get(&new.platform)?;
         if profile.account_platform() != profile.id {
-            return Err(EngineError::InvalidArgument(format!(
+            let text = format!(
                 "{} variants are posted from {} accounts; add the account on `{}`",
                 profile.id,
                 profile.account_platform(),
                 profile.account_platform()
-            )));
+            );
+            return Err(EngineError::Refused(
+                Notice::new("account.posted_from", text)
+                    .with("platform", &profile.id)
+                    .with("account_platform", profile.account_platform()),
+            ));
         }
         if let Some(line) = new.cross_line.as_deref().filter(|l| !l.trim().is_empty()) {
             let blocking: Vec<String> = self
@@ -44,10 +50,13 @@ impl Studio {
                 .map(|f| format!("{} ({}): {}", f.matched, f.rule_id, f.explanation))
                 .collect();
             if !blocking.is_empty() {
-                return Err(EngineError::NotAllowed(format!(
-                    "the cross-platform line would be blocked in review: {}",
-                    blocking.join("; ")
-                )));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "account.cross_line_blocked",
+                        format!("the cross-platform line would be blocked in review: {}", blocking.join("; ")),
+                    )
+                    .with("findings", blocking.join("; ")),
+                ));
             }
         }
         store.add_account(new, actor)

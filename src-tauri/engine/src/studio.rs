@@ -11,6 +11,7 @@ use crate::ai_label::{AiLabelRecord, AiMark};
 use crate::compliance::Lexicon;
 use crate::disclaimer::{Disclaimer, DisclaimerCatalog, render_overlay};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::plan::{
     OverlayPair, OverlaySource, PlanRequest, VariantPlan, VideoAiLabel, ai_label_font_px, overlay_box, plan_variant,
 };
@@ -211,11 +212,14 @@ impl Studio {
             },
             (None, Some(id)) => self.disclaimers.get(id)?.clone(),
             (None, None) => {
-                return Err(EngineError::InvalidArgument("choose a disclaimer preset or give its text".into()));
+                return Err(EngineError::Refused(Notice::new(
+                    "disclaimer.choose",
+                    "choose a disclaimer preset or give its text",
+                )));
             }
         };
         if preset.text.trim().is_empty() {
-            return Err(EngineError::InvalidArgument("the disclaimer text is empty".into()));
+            return Err(EngineError::Refused(Notice::new("disclaimer.empty", "the disclaimer text is empty")));
         }
         Ok(Disclaimer::from_preset(&preset, institution, licence))
     }

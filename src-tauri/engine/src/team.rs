@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compliance::Finding;
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::notes::NotePlan;
 use crate::probe::MediaInfo;
 use crate::review::check;
@@ -26,19 +27,26 @@ use crate::studio::Studio;
 /// `PGPASSWORD` or is asked for).
 pub fn check_url(url: &str) -> Result<()> {
     let config: postgres::Config = url.parse().map_err(|e| {
-        EngineError::InvalidArgument(format!(
-            "`{url}` is not a PostgreSQL address ({e}); write it as postgresql://LOGIN@HOST:5432/DATABASE"
-        ))
+        EngineError::Refused(
+            Notice::new(
+                "team.bad_address",
+                format!("`{url}` is not a PostgreSQL address ({e}); write it as postgresql://LOGIN@HOST:5432/DATABASE"),
+            )
+            .with("address", url)
+            .with("detail", e),
+        )
     })?;
     if config.get_password().is_some() {
-        return Err(EngineError::InvalidArgument(
-            "leave the password out of the saved address; it is asked for, or read from PGPASSWORD".into(),
-        ));
+        return Err(EngineError::Refused(Notice::new(
+            "team.password_in_address",
+            "leave the password out of the saved address; it is asked for, or read from PGPASSWORD",
+        )));
     }
     if config.get_user().is_none() {
-        return Err(EngineError::InvalidArgument(
-            "the address needs your login: postgresql://LOGIN@HOST/DATABASE".into(),
-        ));
+        return Err(EngineError::Refused(Notice::new(
+            "team.login_needed",
+            "the address needs your login: postgresql://LOGIN@HOST/DATABASE",
+        )));
     }
     Ok(())
 }
@@ -115,10 +123,17 @@ impl Studio {
     pub fn acting_person(&self, store: &Store, given: Option<&str>) -> Result<Person> {
         if let Some(me) = store.me()? {
             if let Some(name) = given.filter(|n| n.trim() != me.name) {
-                return Err(EngineError::NotAllowed(format!(
-                    "in team mode you act as your login `{}`, not as `{name}`; leave out --as (or STUDIO_USER)",
-                    me.name
-                )));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "team.act_as_login",
+                        format!(
+                            "in team mode you act as your login `{}`, not as `{name}`; leave out --as (or STUDIO_USER)",
+                            me.name
+                        ),
+                    )
+                    .with("login", &me.name)
+                    .with("person", name),
+                ));
             }
             return Ok(me);
         }
@@ -146,9 +161,14 @@ impl Studio {
     pub fn send_to_team(&self, variant_id: i64) -> Result<Sent> {
         let local = self.store()?;
         let mut team = self.team()?.ok_or_else(|| {
-            EngineError::InvalidArgument("no team database is set (Settings → 团队, or --database)".into())
+            EngineError::Refused(Notice::new(
+                "team.not_set",
+                "no team database is set (Settings → 团队, or --database)",
+            ))
         })?;
-        let me = team.me()?.ok_or_else(|| EngineError::InvalidArgument("not a team database".into()))?;
+        let me = team
+            .me()?
+            .ok_or_else(|| EngineError::Refused(Notice::new("team.not_team_database", "not a team database")))?;
         let server = team.path().display().to_string();
         let (arrival, files) = self.arrival(&local, &team, variant_id, true)?;
         let before = local.team_link(variant_id, &server)?;
@@ -183,9 +203,13 @@ impl Studio {
                     return Ok((self.arrival_of(local, team, variant_id, &content, None, &[])?, Vec::new()));
                 }
                 None => {
-                    return Err(EngineError::NotAllowed(format!(
-                        "variant {variant_id} has not been rendered; reviewers approve the rendered file"
-                    )));
+                    return Err(EngineError::Forbidden(
+                        Notice::new(
+                            "review.not_rendered",
+                            format!("variant {variant_id} has not been rendered; reviewers approve the rendered file"),
+                        )
+                        .with("variant", variant_id),
+                    ));
                 }
             };
             refs.push((local.portable_path(&done.output_path), done.output_path.clone(), "video.mp4".into()));
@@ -214,10 +238,13 @@ impl Studio {
         if let Some(job) = job {
             let video = &files[0];
             if job.sha256.as_deref() != Some(video.sha256.as_str()) {
-                return Err(EngineError::NotAllowed(format!(
-                    "{} changed after it was rendered; render it again",
-                    job.output_path.display()
-                )));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "team.changed_after_render",
+                        format!("{} changed after it was rendered; render it again", job.output_path.display()),
+                    )
+                    .with("path", job.output_path.display()),
+                ));
             }
             render = Some((
                 video.reference.clone(),
@@ -276,9 +303,15 @@ impl Studio {
         let server = team.path().display().to_string();
         let verdict = local.verify_audit()?;
         if let Some(problem) = verdict.problems.first() {
-            return Err(EngineError::NotAllowed(format!(
-                "this studio's audit trail does not verify ({problem}); restore a good snapshot before moving it into a team"
-            )));
+            return Err(EngineError::Forbidden(
+                Notice::new(
+                    "team.audit_broken",
+                    format!(
+                        "this studio's audit trail does not verify ({problem}); restore a good snapshot before moving it into a team"
+                    ),
+                )
+                .with("detail", problem),
+            ));
         }
         let mut report = PushReport {
             variants: 0,

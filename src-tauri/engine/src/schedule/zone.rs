@@ -7,6 +7,7 @@ use jiff::tz::{Disambiguation, TimeZone};
 use jiff::{Timestamp, Zoned};
 
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 
 /// The zone the UI and CLI use unless told otherwise.
 pub const DEFAULT_ZONE: &str = "Asia/Shanghai";
@@ -15,7 +16,13 @@ pub const DEFAULT_ZONE: &str = "Asia/Shanghai";
 /// works the same on machines without one).
 pub fn zone(name: &str) -> Result<TimeZone> {
     TimeZone::get(name).map_err(|_| {
-        EngineError::InvalidArgument(format!("unknown time zone `{name}`; use an IANA name such as Asia/Shanghai"))
+        EngineError::Refused(
+            Notice::new(
+                "time.unknown_zone",
+                format!("unknown time zone `{name}`; use an IANA name such as Asia/Shanghai"),
+            )
+            .with("zone", name),
+        )
     })
 }
 
@@ -29,14 +36,22 @@ pub fn parse_time(text: &str, tz: &TimeZone) -> Result<Timestamp> {
     }
     let normalized = text.replacen(' ', "T", 1);
     let civil: DateTime = normalized.parse().map_err(|_| {
-        EngineError::InvalidArgument(format!(
-            "cannot read the time `{text}`; write it as 2026-12-01 18:00 (your zone) or 2026-12-01T10:00:00Z"
-        ))
+        EngineError::Refused(
+            Notice::new(
+                "time.unreadable",
+                format!(
+                    "cannot read the time `{text}`; write it as 2026-12-01 18:00 (your zone) or 2026-12-01T10:00:00Z"
+                ),
+            )
+            .with("value", text),
+        )
     })?;
-    let zoned = tz
-        .to_ambiguous_zoned(civil)
-        .disambiguate(Disambiguation::Compatible)
-        .map_err(|e| EngineError::InvalidArgument(format!("the time `{text}` does not exist in this zone: {e}")))?;
+    let zoned = tz.to_ambiguous_zoned(civil).disambiguate(Disambiguation::Compatible).map_err(|e| {
+        EngineError::Refused(
+            Notice::new("time.not_in_zone", format!("the time `{text}` does not exist in this zone: {e}"))
+                .with("value", text),
+        )
+    })?;
     Ok(zoned.timestamp())
 }
 
