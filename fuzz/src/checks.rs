@@ -241,7 +241,7 @@ fn plan_an_hour_long_master(profile: &studio_engine::platform::PlatformProfile) 
         }
     }
     for why in smart::static_reasons(&plan, &media, video) {
-        assert!(!why.is_empty());
+        assert!(!why.text.is_empty() && !why.code.is_empty());
     }
 }
 

@@ -48,11 +48,18 @@ pub struct NoticeView {
     pub params: BTreeMap<String, String>,
     /// English; shown only when the catalogs lack `code`.
     pub text: String,
+    /// What the `{parts}` slot lists, each worded on its own.
+    pub parts: Vec<NoticeView>,
 }
 
 impl From<Notice> for NoticeView {
     fn from(n: Notice) -> Self {
-        Self { code: n.code, params: n.params, text: n.text }
+        Self {
+            code: n.code,
+            params: n.params,
+            text: n.text,
+            parts: n.parts.into_iter().map(NoticeView::from).collect(),
+        }
     }
 }
 

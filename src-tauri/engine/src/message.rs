@@ -16,11 +16,21 @@ pub struct Notice {
     pub params: BTreeMap<String, String>,
     /// English, for logs and a catalog without the code.
     pub text: String,
+    /// Notices of their own that fill the `{parts}` slot, joined as the
+    /// language lists things ("full re-encode: {parts}" with each reason).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Notice>,
 }
 
 impl Notice {
     pub fn new(code: &str, text: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), params: BTreeMap::new(), text: text.into() }
+        Self { code: code.to_owned(), params: BTreeMap::new(), text: text.into(), parts: Vec::new() }
+    }
+
+    /// Sets the notices the `{parts}` slot lists.
+    pub fn with_parts(mut self, parts: Vec<Notice>) -> Self {
+        self.parts = parts;
+        self
     }
 
     /// Adds a parameter the catalogs' `{name}` slots take.
@@ -31,7 +41,13 @@ impl Notice {
 
     /// The notice in `lang`.
     pub fn render(&self, lang: Lang) -> String {
-        render(lang, &self.code, &self.params, &self.text)
+        if self.parts.is_empty() {
+            return render(lang, &self.code, &self.params, &self.text);
+        }
+        let mut params = self.params.clone();
+        let parts: Vec<String> = self.parts.iter().map(|p| p.render(lang)).collect();
+        params.insert("parts".into(), parts.join(lang.list_separator()));
+        render(lang, &self.code, &params, &self.text)
     }
 }
 
@@ -53,11 +69,13 @@ impl<'de> Deserialize<'de> for Notice {
                 #[serde(default)]
                 params: BTreeMap<String, String>,
                 text: String,
+                #[serde(default)]
+                parts: Vec<Notice>,
             },
             Plain(String),
         }
         Ok(match Stored::deserialize(d)? {
-            Stored::Coded { code, params, text } => Notice { code, params, text },
+            Stored::Coded { code, params, text, parts } => Notice { code, params, text, parts },
             Stored::Plain(text) => Notice::new(UNCODED, text.clone()).with("text", text),
         })
     }
@@ -95,6 +113,14 @@ impl Lang {
             .filter_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
             .find_map(|v| Self::parse(&v))
             .unwrap_or(Self::En)
+    }
+
+    /// Between the items of a list in a sentence.
+    pub fn list_separator(self) -> &'static str {
+        match self {
+            Self::ZhCn => "；",
+            Self::En => " / ",
+        }
     }
 
     pub fn tag(self) -> &'static str {

@@ -275,7 +275,7 @@ impl Studio {
     ) -> crate::plan::smart::RenderMethod {
         use crate::plan::smart::{self, RenderMethod};
         if !self.config.smart_render {
-            return RenderMethod::Full { why: vec!["smart render is off".into()] };
+            return RenderMethod::Full { why: vec![Notice::new("smart.why.off", "smart render is off")] };
         }
         // The cheap checks first: the keyframes are read only for a master that may fit.
         let why = smart::static_reasons(plan, media, video);
@@ -284,7 +284,11 @@ impl Studio {
         }
         let facts = match self.stream_facts(&media.path) {
             Ok(f) => f,
-            Err(e) => return RenderMethod::Full { why: vec![format!("its keyframes could not be read ({e})")] },
+            Err(e) => {
+                let why = Notice::new("smart.why.keyframes_unread", format!("its keyframes could not be read ({e})"))
+                    .with("detail", e);
+                return RenderMethod::Full { why: vec![why] };
+            }
         };
         match smart::decide(plan, media, &facts, video) {
             Ok(s) => RenderMethod::Smart(s),

@@ -7,4 +7,8 @@ export type NoticeView = { code: string, params: { [key in string]: string },
 /**
  * English; shown only when the catalogs lack `code`.
  */
-text: string, };
+text: string, 
+/**
+ * What the `{parts}` slot lists, each worded on its own.
+ */
+parts: Array<NoticeView>, };

@@ -22,9 +22,11 @@ export function word(key: string, params: Partial<Record<string, string>>, fallb
   return missing ? fallback : text;
 }
 
-/** A warning, plan note or clash in the user's language. */
+/** A warning, plan note or clash in the user's language; `{parts}` lists its own notices. */
 export function say(n: NoticeView): string {
-  return word(n.code, n.params, n.text);
+  if (n.parts.length === 0) return word(n.code, n.params, n.text);
+  const separator = locale() === "en" ? " / " : "；";
+  return word(n.code, { ...n.params, parts: n.parts.map(say).join(separator) }, n.text);
 }
 
 /** An error from a command in the user's language (its code stays in the DOM for support). */

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::VariantPlan;
 use crate::disclaimer::Window;
+use crate::message::Notice;
 use crate::platform::VideoSpec;
 use crate::probe::MediaInfo;
 
@@ -62,7 +63,7 @@ pub struct SmartPlan {
     pub copy_audio: bool,
     /// Why the audio is re-encoded, when it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audio_note: Option<String>,
+    pub audio_note: Option<Notice>,
 }
 
 /// How a video variant is made.
@@ -72,7 +73,7 @@ pub enum RenderMethod {
     Smart(SmartPlan),
     /// A full re-encode, and why not smart (empty: the variant is a clip, not a full version).
     Full {
-        why: Vec<String>,
+        why: Vec<Notice>,
     },
 }
 
@@ -92,25 +93,26 @@ impl RenderMethod {
                     match &s.audio_note {
                         None if s.copy_audio => "copied".to_owned(),
                         None => "encoded".to_owned(),
-                        Some(why) => format!("re-encoded ({why})"),
+                        Some(why) => format!("re-encoded ({})", why.text),
                     }
                 )
             }
             Self::Full { why } if why.is_empty() => "full re-encode".into(),
-            Self::Full { why } => format!("full re-encode: {}", why.join(" / ")),
+            Self::Full { why } => {
+                format!("full re-encode: {}", why.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" / "))
+            }
         }
     }
 }
 
 impl RenderMethod {
     /// The summary as a notice for the plan's notes.
-    pub fn notice(&self) -> crate::message::Notice {
-        use crate::message::Notice;
+    pub fn notice(&self) -> Notice {
         let text = self.summary();
         match self {
             Self::Smart(s) => {
                 let n = match &s.audio_note {
-                    Some(why) => Notice::new("plan.smart.audio_reencoded", text).with("why", why),
+                    Some(why) => Notice::new("plan.smart.audio_reencoded_for", text).with_parts(vec![why.clone()]),
                     None if s.copy_audio => Notice::new("plan.smart", text),
                     None => Notice::new("plan.smart.audio_encoded", text),
                 };
@@ -121,7 +123,7 @@ impl RenderMethod {
                     .with("copied", format!("{:.1}", s.copied * 100.0))
             }
             Self::Full { why } if why.is_empty() => Notice::new("plan.full", text),
-            Self::Full { why } => Notice::new("plan.full_because", text).with("why", why.join(" / ")),
+            Self::Full { why } => Notice::new("plan.full_for", text).with_parts(why.clone()),
         }
     }
 }
@@ -135,45 +137,57 @@ fn short_clock(seconds: f64) -> String {
 
 /// Why the plan cannot be smart-rendered from what the probe already says
 /// (empty: it may be, once the keyframes are read). Cheap: no file is read.
-pub fn static_reasons(plan: &VariantPlan, media: &MediaInfo, video: &VideoSpec) -> Vec<String> {
+pub fn static_reasons(plan: &VariantPlan, media: &MediaInfo, video: &VideoSpec) -> Vec<Notice> {
     let mut why = Vec::new();
     let v = &media.video;
     let frame = 1.0 / f64::from(plan.fps.max(1));
     match plan.segments.as_slice() {
         [s] if s.start <= frame / 2.0 && s.end + frame >= media.duration => {}
-        _ => why.push("the variant is a cut of the master, not all of it".into()),
+        _ => why.push(Notice::new("smart.why.cut", "the variant is a cut of the master, not all of it")),
     }
     if v.codec != "h264" {
-        why.push(format!("the master is {}", v.codec.to_uppercase()));
+        let codec = v.codec.to_uppercase();
+        why.push(Notice::new("smart.why.codec", format!("the master is {codec}")).with("codec", codec));
     }
     match v.pix_fmt.as_deref() {
         Some("yuv420p") => {}
-        Some(other) => why.push(format!("its pictures are {other}, not 8-bit 4:2:0")),
-        None => why.push("its pixel format is unknown".into()),
+        Some(other) => why.push(
+            Notice::new("smart.why.pixels", format!("its pictures are {other}, not 8-bit 4:2:0")).with("format", other),
+        ),
+        None => why.push(Notice::new("smart.why.pixels_unknown", "its pixel format is unknown")),
     }
     if (v.display_width, v.display_height) != (plan.width, plan.height) {
-        why.push(format!("{}x{}, not {}x{}", v.display_width, v.display_height, plan.width, plan.height));
+        let (size, want) =
+            (format!("{}x{}", v.display_width, v.display_height), format!("{}x{}", plan.width, plan.height));
+        why.push(Notice::new("smart.why.size", format!("{size}, not {want}")).with("size", size).with("want", want));
     } else if (v.width, v.height) != (v.display_width, v.display_height) {
-        why.push("non-square pixels".into());
+        why.push(Notice::new("smart.why.sar", "non-square pixels"));
     }
     if v.rotation != 0 {
-        why.push(format!("it is rotated {}°", v.rotation));
+        why.push(
+            Notice::new("smart.why.rotated", format!("it is rotated {}°", v.rotation)).with("degrees", v.rotation),
+        );
     }
     if v.variable_frame_rate {
-        why.push("variable frame rate".into());
+        why.push(Notice::new("smart.why.vfr", "variable frame rate"));
     } else if !video.takes_fps(v.frame_rate) {
-        why.push(format!("{} fps, not {}", round2(v.frame_rate), plan.fps));
+        let fps = round2(v.frame_rate);
+        why.push(
+            Notice::new("smart.why.fps", format!("{fps} fps, not {}", plan.fps))
+                .with("fps", fps)
+                .with("want", plan.fps),
+        );
     }
     if plan.captions.as_ref().is_some_and(|c| c.burn && !c.pictures.is_empty()) {
-        why.push("captions are burned in".into());
+        why.push(Notice::new("smart.why.captions", "captions are burned in"));
     }
     if plan.ai_label.is_some() {
-        why.push("the AI label is on screen throughout".into());
+        why.push(Notice::new("smart.why.ai_label", "the AI label is on screen throughout"));
     }
     if let Some(o) = &plan.overlay {
         let shown: f64 = o.on_screen(plan.duration).iter().map(|w| w.end - w.start).sum();
         if shown > plan.duration * MAX_REENCODED_SHARE {
-            why.push("the disclaimer is on screen throughout (timing `whole`)".into());
+            why.push(Notice::new("smart.why.whole", "the disclaimer is on screen throughout (timing `whole`)"));
         }
     }
     why
@@ -186,27 +200,36 @@ pub fn decide(
     media: &MediaInfo,
     facts: &StreamFacts,
     video: &VideoSpec,
-) -> std::result::Result<SmartPlan, Vec<String>> {
+) -> std::result::Result<SmartPlan, Vec<Notice>> {
     let mut why = static_reasons(plan, media, video);
     let max_gap = video.max_keyframe_gap();
     let k = &facts.keyframes;
     let frame = 1.0 / media.video.frame_rate.max(1.0);
     if k.first().is_none_or(|first| (first - facts.first_pts).abs() > frame / 2.0) {
-        why.push("it does not start on a keyframe".into());
+        why.push(Notice::new("smart.why.no_first_keyframe", "it does not start on a keyframe"));
     }
     let mut ends = k.clone();
     ends.push(facts.first_pts + media.duration);
     let longest = ends.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
     if longest > max_gap + frame / 2.0 {
-        why.push(format!("keyframes up to {} s apart, over the {} s the platform allows", round2(longest), max_gap));
+        let apart = round2(longest);
+        why.push(
+            Notice::new(
+                "smart.why.keyframes_apart",
+                format!("keyframes up to {apart} s apart, over the {max_gap} s the platform allows"),
+            )
+            .with("apart", apart)
+            .with("max", max_gap),
+        );
     }
     let cap = f64::from(plan.encoder.max_bitrate_kbps);
     if facts.video_kbps > cap {
-        why.push(format!(
-            "its video is {:.1} Mbps, over the profile's {:.1} Mbps cap",
-            facts.video_kbps / 1000.0,
-            cap / 1000.0
-        ));
+        let (rate, limit) = (format!("{:.1}", facts.video_kbps / 1000.0), format!("{:.1}", cap / 1000.0));
+        why.push(
+            Notice::new("smart.why.bitrate", format!("its video is {rate} Mbps, over the profile's {limit} Mbps cap"))
+                .with("rate", rate)
+                .with("cap", limit),
+        );
     }
     if !why.is_empty() {
         return Err(why);
@@ -228,10 +251,14 @@ pub fn decide(
     }
     let reencoded: f64 = ranges.iter().map(|r| r.end - r.start).sum();
     if reencoded > media.duration * MAX_REENCODED_SHARE {
-        return Err(vec![format!(
-            "{:.0} % would be re-encoded (keyframes too far apart for the disclaimer's windows)",
-            reencoded / media.duration * 100.0
-        )]);
+        let share = format!("{:.0}", reencoded / media.duration * 100.0);
+        return Err(vec![
+            Notice::new(
+                "smart.why.too_much",
+                format!("{share} % would be re-encoded (keyframes too far apart for the disclaimer's windows)"),
+            )
+            .with("share", share),
+        ]);
     }
     let mut cuts: Vec<f64> = ranges.iter().flat_map(|r| [r.start, r.end]).collect();
     cuts.retain(|t| *t > facts.first_pts + frame / 2.0 && *t < end - frame / 2.0);
@@ -242,19 +269,33 @@ pub fn decide(
         Some(a) => {
             let rate_ok = a.sample_rate == plan.encoder.audio_sample_rate || a.sample_rate == 44100;
             if a.codec != "aac" {
-                (false, Some(format!("the master's is {}", a.codec.to_uppercase())))
+                let codec = a.codec.to_uppercase();
+                (false, Some(Notice::new("smart.audio.codec", format!("the master's is {codec}")).with("codec", codec)))
             } else if facts.audio_profile.as_deref() != Some("LC") {
+                let profile = facts.audio_profile.as_deref().unwrap_or("of an unknown profile");
                 (
                     false,
-                    Some(format!(
-                        "the master's is AAC {}",
-                        facts.audio_profile.as_deref().unwrap_or("of an unknown profile")
-                    )),
+                    Some(
+                        Notice::new("smart.audio.profile", format!("the master's is AAC {profile}"))
+                            .with("profile", facts.audio_profile.as_deref().unwrap_or("?")),
+                    ),
                 )
             } else if a.channels != 2 {
-                (false, Some(format!("the master's has {} channels", a.channels)))
+                (
+                    false,
+                    Some(
+                        Notice::new("smart.audio.channels", format!("the master's has {} channels", a.channels))
+                            .with("channels", a.channels),
+                    ),
+                )
             } else if !rate_ok {
-                (false, Some(format!("the master's is {} Hz", a.sample_rate)))
+                (
+                    false,
+                    Some(
+                        Notice::new("smart.audio.rate", format!("the master's is {} Hz", a.sample_rate))
+                            .with("rate", a.sample_rate),
+                    ),
+                )
             } else {
                 (true, None)
             }

@@ -347,6 +347,10 @@ mod smart_render {
         assert!(join.contains("-c:v copy") && join.contains("-c:a copy") && join.contains("+faststart"), "{join}");
     }
 
+    fn texts(notices: Vec<crate::message::Notice>) -> Vec<String> {
+        notices.into_iter().map(|n| n.text).collect()
+    }
+
     #[test]
     fn what_does_not_fit_is_said_in_words() {
         let mut m = media(600.0, (1440, 1080), true);
@@ -354,12 +358,22 @@ mod smart_render {
         m.video.frame_rate = 30000.0 / 1001.0;
         let p = plan(&m, "bilibili", &request(None)).unwrap();
         assert_eq!(
-            static_reasons(&p, &m, &accepting(&[])),
+            texts(static_reasons(&p, &m, &accepting(&[]))),
             vec!["the master is HEVC", "1440x1080, not 1920x1080", "29.97 fps, not 30"]
+        );
+        // The plan's note lists each reason in the reader's language.
+        let full = RenderMethod::Full { why: static_reasons(&p, &m, &accepting(&[])) }.notice();
+        assert_eq!(
+            full.render(crate::message::Lang::ZhCn),
+            "完全重新编码：母版是 HEVC 编码；画面尺寸是 1440x1080，不是 1920x1080；帧率是 29.97 fps，不是 30"
+        );
+        assert_eq!(
+            full.render(crate::message::Lang::En),
+            "full re-encode: the master is HEVC / 1440x1080, not 1920x1080 / 29.97 fps, not 30"
         );
         // A rate the profile accepts is kept as it is.
         assert_eq!(
-            static_reasons(&p, &m, &accepting(&[25.0, 29.97])),
+            texts(static_reasons(&p, &m, &accepting(&[25.0, 29.97]))),
             vec!["the master is HEVC", "1440x1080, not 1920x1080"]
         );
         let m = media(600.0, (1920, 1080), true);
@@ -368,7 +382,7 @@ mod smart_render {
         f.video_kbps = 20_000.0;
         f.audio_profile = Some("HE-AAC".into());
         assert_eq!(
-            decide(&p, &m, &f, &bilibili_video()).unwrap_err(),
+            texts(decide(&p, &m, &f, &bilibili_video()).unwrap_err()),
             vec![
                 "keyframes up to 12 s apart, over the 10 s the platform allows",
                 "its video is 20.0 Mbps, over the profile's 12.0 Mbps cap"
@@ -379,13 +393,16 @@ mod smart_render {
         f = facts(600.0, 2.0);
         f.audio_profile = Some("HE-AAC".into());
         let s = decide(&p, &m, &f, &bilibili_video()).unwrap();
-        assert_eq!((s.copy_audio, s.audio_note.as_deref()), (false, Some("the master's is AAC HE-AAC")));
+        assert_eq!(
+            (s.copy_audio, s.audio_note.map(|n| n.text).as_deref()),
+            (false, Some("the master's is AAC HE-AAC"))
+        );
         // A whole-clip disclaimer leaves nothing to copy.
         let mut r = request(None);
         r.disclaimer = Some(Disclaimer { at: Some(DisclaimerPolicy::Whole), ..disclaimer() });
         let p = plan(&m, "bilibili", &r).unwrap();
         assert_eq!(
-            static_reasons(&p, &m, &accepting(&[])),
+            texts(static_reasons(&p, &m, &accepting(&[]))),
             vec!["the disclaimer is on screen throughout (timing `whole`)"]
         );
     }
