@@ -43,10 +43,17 @@ impl FromStr for EncoderSetting {
             "auto" | "" => Ok(Self::Auto),
             "software" | SOFTWARE => Ok(Self::Software),
             name if HARDWARE.contains(&name) => Ok(Self::Named(name.to_owned())),
-            other => Err(EngineError::InvalidArgument(format!(
-                "`{other}` is not an encoder setting; use auto, software or one of {}",
-                HARDWARE.join(", ")
-            ))),
+            other => Err(EngineError::Refused(
+                Notice::new(
+                    "encoder.unknown_setting",
+                    format!(
+                        "`{other}` is not an encoder setting; use auto, software or one of {}",
+                        HARDWARE.join(", ")
+                    ),
+                )
+                .with("value", other)
+                .with("encoders", HARDWARE.join(", ")),
+            )),
         }
     }
 }

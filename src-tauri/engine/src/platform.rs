@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assets::{AssetRecord, load_records, unknown};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 
 /// One platform, as described by `assets/platforms/<id>.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -249,9 +250,13 @@ impl std::str::FromStr for ReframeMode {
             "crop" => Ok(Self::Crop),
             "blurred-fill" | "blur" => Ok(Self::BlurredFill),
             "fit" => Ok(Self::Fit),
-            other => Err(EngineError::InvalidArgument(format!(
-                "unknown reframe mode `{other}`; use crop, blurred-fill or fit"
-            ))),
+            other => Err(EngineError::Refused(
+                Notice::new(
+                    "reframe.unknown",
+                    format!("unknown reframe mode `{other}`; use crop, blurred-fill or fit"),
+                )
+                .with("value", other),
+            )),
         }
     }
 }

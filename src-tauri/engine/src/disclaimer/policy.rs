@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::MIN_DISPLAY_SECONDS;
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 
 /// Reminders closer than this are not reminders: use `whole`.
 const MIN_EVERY_SECONDS: f64 = 60.0;
@@ -62,9 +63,13 @@ impl FromStr for DisclaimerPolicy {
     type Err = EngineError;
     fn from_str(text: &str) -> Result<Self> {
         let bad = |why: &str| {
-            EngineError::InvalidArgument(format!(
-                "disclaimer timing `{text}`: {why}; use `whole`, `start-end` or `start-end,every=10m`"
-            ))
+            EngineError::Refused(
+                Notice::new(
+                    "disclaimer.bad_timing",
+                    format!("disclaimer timing `{text}`: {why}; use `whole`, `start-end` or `start-end,every=10m`"),
+                )
+                .with("value", text),
+            )
         };
         let mut parts = text.split(',').map(str::trim);
         let policy = match parts.next().unwrap_or_default() {

@@ -11,6 +11,7 @@ pub use rank::{Hooks, Reason, Suggestion, rank};
 
 use crate::assets::{AssetRecord, load_records};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::studio::Studio;
 
 /// A list of hook words (`assets/hooks/*.toml`, or the user's own in `hooks/`).
@@ -64,17 +65,26 @@ impl Studio {
     /// using its subtitles when it has them.
     pub fn suggest(&self, master: &std::path::Path, duration: f64, count: usize) -> Result<SuggestReport> {
         if !(duration >= 3.0 && duration.is_finite()) {
-            return Err(EngineError::InvalidArgument(format!(
-                "a clip of {duration} s is too short to suggest; use 3 s or more"
-            )));
+            return Err(EngineError::Refused(
+                Notice::new(
+                    "suggest.too_short",
+                    format!("a clip of {duration} s is too short to suggest; use 3 s or more"),
+                )
+                .with("seconds", duration),
+            ));
         }
         self.tools().check()?;
         let media = self.probe(master)?;
         if media.duration < duration {
-            return Err(EngineError::InvalidArgument(format!(
-                "the master is {:.1} s long, shorter than a {duration} s clip: use it whole",
-                media.duration
-            )));
+            let length = format!("{:.1}", media.duration);
+            return Err(EngineError::Refused(
+                Notice::new(
+                    "suggest.master_short",
+                    format!("the master is {length} s long, shorter than a {duration} s clip: use it whole"),
+                )
+                .with("length", length)
+                .with("seconds", duration),
+            ));
         }
         let measured = signals::measure(self.tools(), &media.path, media.duration, media.audio.is_some())?;
         let cues = self.cues_for(&media.path)?;

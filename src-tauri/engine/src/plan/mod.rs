@@ -439,8 +439,12 @@ pub fn clock(seconds: f64) -> String {
 
 /// Parses `90`, `90.5`, `1:30`, `00:01:30.5`.
 pub fn parse_clock(text: &str) -> Result<f64> {
-    let bad =
-        || EngineError::InvalidArgument(format!("`{text}` is not a time; use seconds (90) or HH:MM:SS (00:01:30)"));
+    let bad = || {
+        EngineError::Refused(
+            Notice::new("clock.not_a_time", format!("`{text}` is not a time; use seconds (90) or HH:MM:SS (00:01:30)"))
+                .with("value", text),
+        )
+    };
     let mut total = 0.0;
     let parts: Vec<&str> = text.trim().split(':').collect();
     if parts.len() > 3 {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Store;
 use super::db::{Row, args};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::plan::VariantPlan;
 use crate::render::{Progress, RenderOutcome};
 
@@ -223,10 +224,13 @@ impl Store {
         )?;
         if changed == 0 {
             let job = self.job(id)?;
-            return Err(EngineError::InvalidArgument(format!(
-                "job {id} is {}; only failed or cancelled jobs can be retried",
-                job.state.as_str()
-            )));
+            return Err(EngineError::Refused(
+                Notice::new(
+                    "job.not_retryable",
+                    format!("job {id} is {}; only failed or cancelled jobs can be retried", job.state.as_str()),
+                )
+                .with("job", id),
+            ));
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Store;
 use super::db::{Db, args};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::subtitles::{Cue, SubtitleTrack};
 
 /// The subtitles a master has now.
@@ -106,19 +107,31 @@ impl Store {
     pub fn edit_cue(&mut self, master_id: i64, number: u32, text: &str, by: &str) -> Result<Cue> {
         let text = text.trim().replace("\r\n", "\n");
         if text.is_empty() {
-            return Err(EngineError::InvalidArgument(
-                "a cue needs text; to hide a cue, remove it in the captioning tool and import the file again".into(),
-            ));
+            return Err(EngineError::Refused(Notice::new(
+                "subtitles.cue_empty",
+                "a cue needs text; to hide a cue, remove it in the captioning tool and import the file again",
+            )));
         }
         self.db.write(|tx| {
             let track_id = newest_track(tx, master_id)?.ok_or_else(|| {
-                EngineError::InvalidArgument(format!(
-                    "master {master_id} has no subtitles; add them first (studio subtitles add {master_id} FILE)"
-                ))
+                EngineError::Refused(
+                    Notice::new(
+                        "subtitles.none",
+                        format!(
+                            "master {master_id} has no subtitles; add them first (studio subtitles add {master_id} FILE)"
+                        ),
+                    )
+                    .with("master", master_id),
+                )
             })?;
             let old: String = tx
                 .opt("SELECT text FROM subtitle_cues WHERE track_id = ?1 AND number = ?2", args![track_id, i64::from(number)])?
-                .ok_or_else(|| EngineError::InvalidArgument(format!("the subtitles have no cue {number}")))?
+                .ok_or_else(|| {
+                    EngineError::Refused(
+                        Notice::new("subtitles.no_cue", format!("the subtitles have no cue {number}"))
+                            .with("number", number),
+                    )
+                })?
                 .get(0)?;
             if old != text {
                 tx.execute(

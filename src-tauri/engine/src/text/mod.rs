@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use tiny_skia::Pixmap;
 
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 
 /// Which fonts to lay text out with.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -47,10 +48,13 @@ fn primary_family(db: &cosmic_text::fontdb::Database, ids: &[cosmic_text::fontdb
 }
 
 fn not_a_font(file: &std::path::Path) -> EngineError {
-    EngineError::InvalidArgument(format!(
-        "{}: not a font file this app can read (choose a .ttf, .otf or .ttc file)",
-        file.display()
-    ))
+    EngineError::Refused(
+        Notice::new(
+            "font.unreadable",
+            format!("{}: not a font file this app can read (choose a .ttf, .otf or .ttc file)", file.display()),
+        )
+        .with("path", file.display()),
+    )
 }
 
 /// Loaded fonts plus glyph cache; loading system fonts takes a while, so one
