@@ -57,7 +57,13 @@ impl Studio {
         let path = self.database_path();
         match health::check(&path) {
             Health::Missing => {
-                return Err(EngineError::InvalidArgument(format!("{}: there is no database yet", path.display())));
+                return Err(EngineError::Refused(
+                    crate::message::Notice::new(
+                        "backup.no_database",
+                        format!("{}: there is no database yet", path.display()),
+                    )
+                    .with("path", path.display()),
+                ));
             }
             Health::Damaged(detail) => {
                 return Err(EngineError::DatabaseDamaged { path, detail, snapshot: self.newest_good() });
@@ -138,9 +144,16 @@ impl Studio {
             Err(e) => Err(e),
         }
         .map_err(|e| {
-            EngineError::InvalidArgument(format!(
-                "the database (schema {version}) needs updating, but the snapshot taken first failed ({e}); nothing was changed — free some space or choose another backup folder"
-            ))
+            EngineError::Refused(
+                crate::message::Notice::new(
+                    "backup.before_update_failed",
+                    format!(
+                        "the database (schema {version}) needs updating, but the snapshot taken first failed ({e}); nothing was changed — free some space or choose another backup folder"
+                    ),
+                )
+                .with("version", version)
+                .with("detail", e),
+            )
         })
     }
 

@@ -140,7 +140,13 @@ impl Studio {
 
 fn write_zip(path: &Path, facts: &MachineFacts) -> Result<Vec<String>> {
     let io = |e: std::io::Error| EngineError::io(format!("writing {}", path.display()), e);
-    let zipped = |e: zip::result::ZipError| EngineError::InvalidArgument(format!("writing {}: {e}", path.display()));
+    let zipped = |e: zip::result::ZipError| {
+        EngineError::Refused(
+            crate::message::Notice::new("logs.zip_failed", format!("writing {}: {e}", path.display()))
+                .with("path", path.display())
+                .with("detail", e),
+        )
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }

@@ -50,12 +50,17 @@ fn normalize_header(h: &str) -> String {
 /// says how to save it.
 pub fn read(bytes: &[u8], fields: &[(&'static str, &[&str])]) -> Result<Table> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
-        EngineError::InvalidArgument(
-            "the file is not UTF-8; in Excel choose “CSV UTF-8 (逗号分隔)” when saving, or convert it first".into(),
-        )
+        EngineError::Refused(crate::message::Notice::new(
+            "csv.not_utf8",
+            "the file is not UTF-8; in Excel choose “CSV UTF-8 (逗号分隔)” when saving, or convert it first",
+        ))
     })?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| EngineError::InvalidArgument(format!("cannot read the header: {e}")))?;
+    let headers = reader.headers().map_err(|e| {
+        EngineError::Refused(
+            crate::message::Notice::new("csv.bad_header", format!("cannot read the header: {e}")).with("detail", e),
+        )
+    })?;
     let mut columns: Vec<Option<&'static str>> = Vec::new();
     let mut ignored = Vec::new();
     for h in headers {

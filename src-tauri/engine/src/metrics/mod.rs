@@ -95,14 +95,16 @@ impl Studio {
             ImportSummary { errors: table.errors, ignored_columns: table.ignored_columns, ..Default::default() };
         let has = |f: &str| table.records.iter().any(|r| r.cells.contains_key(f));
         if !table.records.is_empty() && !has("post") && !has("url") {
-            return Err(crate::EngineError::InvalidArgument(
-                "the file needs a column naming the post: post (帖子ID) or url (链接)".into(),
-            ));
+            return Err(crate::EngineError::Refused(crate::message::Notice::new(
+                "metrics.no_post_column",
+                "the file needs a column naming the post: post (帖子ID) or url (链接)",
+            )));
         }
         if !table.records.is_empty() && !COUNT_FIELDS.iter().any(|f| has(f)) {
-            return Err(crate::EngineError::InvalidArgument(
-                "no figure columns found; use headers such as 播放量/views, 点赞/likes, 评论/comments".into(),
-            ));
+            return Err(crate::EngineError::Refused(crate::message::Notice::new(
+                "metrics.no_figure_columns",
+                "no figure columns found; use headers such as 播放量/views, 点赞/likes, 评论/comments",
+            )));
         }
         // Later rows for the same post and time win; the earlier one is noted.
         let mut rows: BTreeMap<(i64, String), (u64, Counts)> = BTreeMap::new();

@@ -24,9 +24,13 @@ impl std::str::FromStr for GroupBy {
             "platform" => Ok(Self::Platform),
             "account" => Ok(Self::Account),
             "variant" | "cut" => Ok(Self::Variant),
-            other => Err(EngineError::InvalidArgument(format!(
-                "cannot group by `{other}`; use platform, account or variant"
-            ))),
+            other => Err(EngineError::Refused(
+                crate::message::Notice::new(
+                    "report.bad_group",
+                    format!("cannot group by `{other}`; use platform, account or variant"),
+                )
+                .with("value", other),
+            )),
         }
     }
 }

@@ -65,9 +65,15 @@ fn day_index(word: &str) -> Option<usize> {
 }
 
 fn bad(text: &str) -> EngineError {
-    EngineError::InvalidArgument(format!(
-        "cannot read the cadence `{text}`; write e.g. `daily 18:00`, `mon,wed,fri 12:00`, `每天 18:00` or `周一,周三,周五 12:00`"
-    ))
+    EngineError::Refused(
+        crate::message::Notice::new(
+            "cadence.unreadable",
+            format!(
+                "cannot read the cadence `{text}`; write e.g. `daily 18:00`, `mon,wed,fri 12:00`, `每天 18:00` or `周一,周三,周五 12:00`"
+            ),
+        )
+        .with("value", text),
+    )
 }
 
 impl FromStr for Cadence {

@@ -139,12 +139,21 @@ impl Store {
             .collect::<Result<_>>()?;
         match ids.as_slice() {
             [id] => self.account(*id),
-            [] => Err(EngineError::InvalidArgument(format!(
-                "no account `{reference}`; see `studio accounts` (or add one with `studio accounts add`)"
-            ))),
-            _ => Err(EngineError::InvalidArgument(format!(
-                "`{reference}` is a handle on several platforms; write it as platform:{handle}"
-            ))),
+            [] => Err(EngineError::Refused(
+                Notice::new(
+                    "account.unknown",
+                    format!("no account `{reference}`; see `studio accounts` (or add one with `studio accounts add`)"),
+                )
+                .with("account", reference),
+            )),
+            _ => Err(EngineError::Refused(
+                Notice::new(
+                    "account.ambiguous",
+                    format!("`{reference}` is a handle on several platforms; write it as platform:{handle}"),
+                )
+                .with("account", reference)
+                .with("handle", handle),
+            )),
         }
     }
 

@@ -90,10 +90,14 @@ fn write_verified(db: &Path, part: &Path, path: &Path) -> Result<()> {
     file.sync_all().map_err(|e| full_disk_io(e, part))?;
     drop(file);
     verify(part).map_err(|why| {
-        EngineError::InvalidArgument(format!(
-            "the snapshot {} failed its check ({why}); nothing was kept",
-            path.display()
-        ))
+        EngineError::Refused(
+            crate::message::Notice::new(
+                "backup.check_failed",
+                format!("the snapshot {} failed its check ({why}); nothing was kept", path.display()),
+            )
+            .with("path", path.display())
+            .with("detail", &why),
+        )
     })?;
     std::fs::rename(part, path).map_err(io(format!("renaming {} to {}", part.display(), path.display())))
 }
@@ -190,10 +194,17 @@ pub fn newest_good(dir: &Path) -> Option<Snapshot> {
 /// where it went. The caller holds the runner lock so no render writes meanwhile.
 pub fn restore(db: &Path, snapshot: &Path) -> Result<Option<PathBuf>> {
     verify(snapshot).map_err(|why| {
-        EngineError::InvalidArgument(format!(
-            "{} is not a good snapshot ({why}); choose another one from `studio backup list`",
-            snapshot.display()
-        ))
+        EngineError::Refused(
+            crate::message::Notice::new(
+                "backup.bad_snapshot",
+                format!(
+                    "{} is not a good snapshot ({why}); choose another one from `studio backup list`",
+                    snapshot.display()
+                ),
+            )
+            .with("path", snapshot.display())
+            .with("detail", &why),
+        )
     })?;
     let dir = db.parent().unwrap_or(Path::new("."));
     let kept = if db.exists() {

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 
 /// A value crossing to or from either database.
 #[derive(Debug, Clone, PartialEq)]
@@ -342,7 +343,10 @@ impl Db {
     fn pg_connect(&self) -> Result<()> {
         let Backend::Postgres { url, password, conn } = &self.backend else { return Ok(()) };
         let config: postgres::Config = url.parse().map_err(|e| {
-            EngineError::InvalidArgument(format!("the team database address is not a PostgreSQL URL ({e})"))
+            EngineError::Refused(
+                Notice::new("team.bad_url", format!("the team database address is not a PostgreSQL URL ({e})"))
+                    .with("detail", e),
+            )
         })?;
         let mut config = config;
         if config.get_password().is_none() {

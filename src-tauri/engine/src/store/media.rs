@@ -55,10 +55,13 @@ impl Store {
             }
         }
         if crate::digest::hex(&check.finalize()) != sha {
-            return Err(EngineError::NotAllowed(format!(
-                "{} changed while it was being sent to the team; send it again",
-                path.display()
-            )));
+            return Err(EngineError::Forbidden(
+                crate::message::Notice::new(
+                    "team.changed_while_sent",
+                    format!("{} changed while it was being sent to the team; send it again", path.display()),
+                )
+                .with("path", path.display()),
+            ));
         }
         self.db.execute(
             "INSERT INTO media (sha256, size_bytes, chunks) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
@@ -104,10 +107,15 @@ impl Store {
 
     fn read_media(&self, sha256: &str, what: &str, sink: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<u64> {
         let Some(row) = self.db.opt("SELECT size_bytes, chunks FROM media WHERE sha256 = ?1", args![sha256])? else {
-            return Err(EngineError::NotAllowed(format!(
-                "{what} is not in team storage (SHA-256 {}…); ask its editor to submit it again",
-                &sha256[..sha256.len().min(12)]
-            )));
+            let short = &sha256[..sha256.len().min(12)];
+            return Err(EngineError::Forbidden(
+                crate::message::Notice::new(
+                    "team.not_in_storage",
+                    format!("{what} is not in team storage (SHA-256 {short}…); ask its editor to submit it again"),
+                )
+                .with("what", what)
+                .with("sha", short),
+            ));
         };
         let (size, chunks): (i64, i64) = (row.get(0)?, row.get(1)?);
         let mut hash = Sha256::new();

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Store;
 use super::db::{Engine, Row, args};
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 
 /// The figures a platform reports; any may be missing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,16 +85,20 @@ impl Store {
             None => return Err(EngineError::NotFound { what: "post", id: post_id }),
             Some("published") => {}
             Some(other) => {
-                return Err(EngineError::NotAllowed(format!(
-                    "post {post_id} is {other}; mark it published before recording its figures"
-                )));
+                return Err(EngineError::Forbidden(
+                    Notice::new(
+                        "metrics.not_published",
+                        format!("post {post_id} is {other}; mark it published before recording its figures"),
+                    )
+                    .with("post", post_id),
+                ));
             }
         }
         if counts.is_empty() {
-            return Err(EngineError::InvalidArgument("no figures given".into()));
+            return Err(EngineError::Refused(Notice::new("metrics.none_given", "no figures given")));
         }
         if counts.values().iter().flatten().any(|v| *v < 0) {
-            return Err(EngineError::InvalidArgument("figures cannot be negative".into()));
+            return Err(EngineError::Refused(Notice::new("metrics.negative", "figures cannot be negative")));
         }
         let existed: bool = self
             .db

@@ -595,9 +595,16 @@ fn sql_for(m: &Migration, engine: Engine) -> String {
 pub(super) fn migrate_sqlite(conn: &mut Connection) -> Result<()> {
     let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > LATEST {
-        return Err(EngineError::InvalidArgument(format!(
-            "this database was written by a newer Repurpose Studio (schema {current}, this build knows {LATEST}); update the app"
-        )));
+        return Err(EngineError::Refused(
+            crate::message::Notice::new(
+                "schema.newer",
+                format!(
+                    "this database was written by a newer Repurpose Studio (schema {current}, this build knows {LATEST}); update the app"
+                ),
+            )
+            .with("found", current)
+            .with("known", LATEST),
+        ));
     }
     for (version, m) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
@@ -622,9 +629,16 @@ const PG_PREAMBLE: &str = r#"
 pub(super) fn migrate_postgres(db: &Db) -> Result<()> {
     let current = version(db)?;
     if current > LATEST {
-        return Err(EngineError::InvalidArgument(format!(
-            "the team database was set up by a newer Repurpose Studio (schema {current}, this build knows {LATEST}); update the app"
-        )));
+        return Err(EngineError::Refused(
+            crate::message::Notice::new(
+                "schema.team_newer",
+                format!(
+                    "the team database was set up by a newer Repurpose Studio (schema {current}, this build knows {LATEST}); update the app"
+                ),
+            )
+            .with("found", current)
+            .with("known", LATEST),
+        ));
     }
     if current == LATEST {
         return Ok(());

@@ -82,10 +82,17 @@ impl Store {
         if let Err(e) = migrations::migrate_postgres(&db) {
             let found = migrations::version(&db).unwrap_or(0);
             if found < SCHEMA_VERSION && e.code() == "not_allowed" {
-                return Err(EngineError::NotAllowed(format!(
-                    "the team database is at schema {found} and this Repurpose Studio needs {SCHEMA_VERSION}; \
-                     its owner brings it up to date by running `studio team status` with the owner's login once"
-                )));
+                return Err(EngineError::Forbidden(
+                    crate::message::Notice::new(
+                        "team.schema_behind",
+                        format!(
+                            "the team database is at schema {found} and this Repurpose Studio needs {SCHEMA_VERSION}; \
+                             its owner brings it up to date by running `studio team status` with the owner's login once"
+                        ),
+                    )
+                    .with("found", found)
+                    .with("needed", SCHEMA_VERSION),
+                ));
             }
             return Err(e);
         }

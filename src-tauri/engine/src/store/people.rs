@@ -64,9 +64,10 @@ impl Store {
             return Err(EngineError::Refused(Notice::new("person.name_needed", "a person needs a name")));
         }
         if self.db.engine() == Engine::Postgres {
-            return Err(EngineError::InvalidArgument(
-                "a team's members are logins on its server; an admin adds them with `studio team add-member NAME --role ROLE`".into(),
-            ));
+            return Err(EngineError::Refused(Notice::new(
+                "team.members_are_logins",
+                "a team's members are logins on its server; an admin adds them with `studio team add-member NAME --role ROLE`",
+            )));
         }
         self.db.act("add_person", |tx| {
             let id: i64 = tx
@@ -92,17 +93,25 @@ impl Store {
     pub fn add_member(&mut self, name: &str, role: Role, password: &str) -> Result<Person> {
         let name = name.trim();
         if self.db.engine() != Engine::Postgres {
-            return Err(EngineError::InvalidArgument(
-                "members belong to a team database; a solo studio uses `studio people add`".into(),
-            ));
-        }
-        if name.is_empty() || name.len() > 63 || name.starts_with("pg_") || name.starts_with("studio_") {
-            return Err(EngineError::InvalidArgument(format!(
-                "`{name}` cannot be a login name: use 1 to 63 bytes, not starting with pg_ or studio_"
+            return Err(EngineError::Refused(Notice::new(
+                "team.members_need_team",
+                "members belong to a team database; a solo studio uses `studio people add`",
             )));
         }
+        if name.is_empty() || name.len() > 63 || name.starts_with("pg_") || name.starts_with("studio_") {
+            return Err(EngineError::Refused(
+                Notice::new(
+                    "team.bad_login",
+                    format!("`{name}` cannot be a login name: use 1 to 63 bytes, not starting with pg_ or studio_"),
+                )
+                .with("login", name),
+            ));
+        }
         if password.chars().count() < 8 {
-            return Err(EngineError::InvalidArgument("a member's password needs at least 8 characters".into()));
+            return Err(EngineError::Refused(Notice::new(
+                "team.short_password",
+                "a member's password needs at least 8 characters",
+            )));
         }
         let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
         self.db.act("add_member", |tx| {
@@ -126,9 +135,15 @@ impl Store {
         let r = self.db.row("SELECT studio_me(), studio_is('studio_admin')", args![])?;
         match (r.get::<Option<i64>>(0)?, r.get::<bool>(1)?) {
             (Some(id), true) => Ok(Some(Person { id, name: login, role: Role::Admin })),
-            _ => Err(EngineError::NotAllowed(format!(
-                "the login `{login}` is not a member of this team (no studio_editor, studio_reviewer or studio_admin role); ask your admin"
-            ))),
+            _ => Err(EngineError::Forbidden(
+                Notice::new(
+                    "team.not_member",
+                    format!(
+                        "the login `{login}` is not a member of this team (no studio_editor, studio_reviewer or studio_admin role); ask your admin"
+                    ),
+                )
+                .with("login", &login),
+            )),
         }
     }
 
