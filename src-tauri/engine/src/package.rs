@@ -157,7 +157,7 @@ impl Studio {
         actor: &str,
     ) -> Result<PackageReport> {
         if post_ids.is_empty() {
-            return Err(EngineError::InvalidArgument("no posts to package".into()));
+            return Err(EngineError::Refused(crate::message::Notice::new("package.no_posts", "no posts to package")));
         }
         let tz = self.time_zone()?;
         let mut prepared = Vec::new();
@@ -169,15 +169,24 @@ impl Studio {
             }
         }
         if !problems.is_empty() {
-            return Err(EngineError::NotAllowed(format!("nothing was exported: {}", problems.join("; "))));
+            return Err(EngineError::Forbidden(
+                crate::message::Notice::new(
+                    "package.nothing_exported",
+                    format!("nothing was exported: {}", problems.join("; ")),
+                )
+                .with("problems", problems.join("; ")),
+            ));
         }
         let name = safe_component(name);
         let folder = out_dir.join(&name);
         if folder.exists() {
-            return Err(EngineError::InvalidArgument(format!(
-                "{} already exists; choose another name or folder",
-                folder.display()
-            )));
+            return Err(EngineError::Refused(
+                crate::message::Notice::new(
+                    "package.exists",
+                    format!("{} already exists; choose another name or folder", folder.display()),
+                )
+                .with("path", folder.display()),
+            ));
         }
         let part = partial_path(&folder);
         let _ = std::fs::remove_dir_all(&part);

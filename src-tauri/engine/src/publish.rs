@@ -123,21 +123,34 @@ impl Studio {
             let row = (|| -> Result<Scheduled> {
                 let variant = record
                     .get("variant")
-                    .ok_or_else(|| EngineError::InvalidArgument("no variant".into()))?
+                    .ok_or_else(|| {
+                        EngineError::Refused(crate::message::Notice::new("import.no_variant", "no variant"))
+                    })?
                     .trim_start_matches('#')
                     .parse::<i64>()
-                    .map_err(|_| EngineError::InvalidArgument("the variant is not a number".into()))?;
-                let account = store.find_account(
-                    record.get("account").ok_or_else(|| EngineError::InvalidArgument("no account".into()))?,
-                )?;
+                    .map_err(|_| {
+                        EngineError::Refused(crate::message::Notice::new(
+                            "import.variant_not_number",
+                            "the variant is not a number",
+                        ))
+                    })?;
+                let account = store.find_account(record.get("account").ok_or_else(|| {
+                    EngineError::Refused(crate::message::Notice::new("import.no_account", "no account"))
+                })?)?;
                 let at = crate::schedule::parse_time(
-                    record.get("time").ok_or_else(|| EngineError::InvalidArgument("no time".into()))?,
+                    record.get("time").ok_or_else(|| {
+                        EngineError::Refused(crate::message::Notice::new("import.no_time", "no time"))
+                    })?,
                     &tz,
                 )?;
                 if let Some(first) = seen.insert((variant, account.id, at), line) {
-                    return Err(EngineError::InvalidArgument(format!(
-                        "repeats line {first} (same variant, account and time); not scheduled twice"
-                    )));
+                    return Err(EngineError::Refused(
+                        crate::message::Notice::new(
+                            "import.repeats_line",
+                            format!("repeats line {first} (same variant, account and time); not scheduled twice"),
+                        )
+                        .with("line", first),
+                    ));
                 }
                 let rules = self.plan_rules(&account, now)?;
                 store.schedule_post(variant, account.id, at, record.get("note").unwrap_or(""), actor, &rules)

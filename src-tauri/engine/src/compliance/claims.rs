@@ -12,7 +12,7 @@ use regex::Regex;
 
 use super::lexicon::{DEFAULT_GAP, Rule};
 use super::normalize::{Normalized, compact_term, is_separator};
-use crate::error::{EngineError, Result};
+use crate::error::Result;
 
 /// One slot word found in a text.
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +58,7 @@ impl Slots {
             names.push(name.clone());
             for w in words {
                 if let Some(re) = w.strip_prefix("re:") {
-                    let re = Regex::new(re).map_err(|e| EngineError::InvalidArgument(format!("slot {name}: {e}")))?;
+                    let re = Regex::new(re).map_err(|e| super::lexicon::lexicon_error(format!("slot {name}: {e}")))?;
                     regexes.push((id, re));
                     continue;
                 }
@@ -81,13 +81,13 @@ impl Slots {
         let words = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(&keys)
-            .map_err(|e| EngineError::InvalidArgument(format!("compliance slots: {e}")))?;
+            .map_err(|e| super::lexicon::lexicon_error(format!("compliance slots: {e}")))?;
         Ok(Self { names, words, word_slots, regexes })
     }
 
     fn id(&self, rule: &Rule, name: &str) -> Result<usize> {
         self.names.iter().position(|n| n == name).ok_or_else(|| {
-            EngineError::InvalidArgument(format!(
+            super::lexicon::lexicon_error(format!(
                 "compliance rule {}: no slot named `{name}` (slots: {})",
                 rule.id,
                 self.names.join(", ")

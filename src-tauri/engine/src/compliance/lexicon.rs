@@ -239,7 +239,7 @@ impl Lexicon {
 
     fn compile(rules: Vec<Rule>, required: Vec<RequiredRule>, context: Context) -> Result<Self> {
         let Context { disclosures, negators, slots, scope } = context;
-        let build_err = |e: aho_corasick::BuildError| EngineError::InvalidArgument(format!("compliance lexicon: {e}"));
+        let build_err = |e: aho_corasick::BuildError| lexicon_error(format!("compliance lexicon: {e}"));
         let mut term_keys = Vec::new();
         let (mut term_rule, mut term_ascii) = (Vec::new(), Vec::new());
         let mut patterns = Vec::new();
@@ -255,8 +255,7 @@ impl Lexicon {
             }
             for p in &rule.patterns {
                 // Texts are folded to lower case before matching, so no (?i).
-                let regex =
-                    Regex::new(p).map_err(|e| EngineError::InvalidArgument(format!("rule {}: {e}", rule.id)))?;
+                let regex = Regex::new(p).map_err(|e| lexicon_error(format!("rule {}: {e}", rule.id)))?;
                 patterns.push(Pattern { rule: i, regex });
             }
         }
@@ -270,7 +269,7 @@ impl Lexicon {
             .map(|r| {
                 let when = r.when.iter().map(|p| Regex::new(p)).collect::<std::result::Result<Vec<_>, _>>();
                 let phrases = r.any_of.iter().map(|p| compact_term(p)).collect();
-                when.map(|w| (r, w, phrases)).map_err(|e| EngineError::InvalidArgument(format!("required rule: {e}")))
+                when.map(|w| (r, w, phrases)).map_err(|e| lexicon_error(format!("required rule: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;
         let scope = Scope::compile(&negators, &scope)?;
@@ -282,4 +281,9 @@ impl Lexicon {
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
+}
+
+/// A lexicon, claim or scope file that does not compile; `detail` says where.
+pub(crate) fn lexicon_error(detail: String) -> EngineError {
+    EngineError::Refused(crate::message::Notice::new("lexicon.invalid", detail.clone()).with("detail", detail))
 }

@@ -26,7 +26,7 @@ use aho_corasick::AhoCorasick;
 
 use super::lexicon::ScopeWords;
 use super::normalize::{Normalized, compact_term};
-use crate::error::{EngineError, Result};
+use crate::error::Result;
 
 /// Characters before a claim in which a near negator counts.
 const NEAR_WINDOW: usize = 8;
@@ -57,7 +57,7 @@ pub(super) struct Scope {
 
 fn automaton(words: &[String]) -> Result<AhoCorasick> {
     let keys: Vec<String> = words.iter().map(|w| compact_term(w)).filter(|w| !w.is_empty()).collect();
-    AhoCorasick::new(&keys).map_err(|e| EngineError::InvalidArgument(format!("compliance scope words: {e}")))
+    AhoCorasick::new(&keys).map_err(|e| super::lexicon::lexicon_error(format!("compliance scope words: {e}")))
 }
 
 fn compacted(words: &[String]) -> Vec<String> {
@@ -78,7 +78,7 @@ impl Scope {
             not_negating: AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostLongest)
                 .build(compacted(&words.not_negating))
-                .map_err(|e| EngineError::InvalidArgument(format!("compliance scope words: {e}")))?,
+                .map_err(|e| super::lexicon::lexicon_error(format!("compliance scope words: {e}")))?,
             reporting: automaton(&words.reporting)?,
             verdicts: automaton(&words.verdicts)?,
             quote_nouns: compacted(&words.quote_nouns),
