@@ -258,3 +258,32 @@ fn a_full_disk_fails_the_job_cleanly() {
     let job = &store.jobs().unwrap()[0];
     assert!(job.error.as_deref().unwrap_or_default().starts_with("[disk_full]"), "{:?}", job.error);
 }
+
+/// The CLI words its errors in the locale's language (`LANG`, or `--lang`
+/// over it), names the file once, and `--json` keeps the code and parameters.
+#[test]
+fn the_cli_speaks_chinese_when_the_locale_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let empty = dir.path().join("空文件.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    let run = |lang: &str, extra: &[&str]| {
+        let mut cmd = studio_cmd(&data, &[extra, &["probe", empty.to_str().unwrap()]].concat());
+        let out = cmd.env_remove("LC_ALL").env_remove("LC_MESSAGES").env("LANG", lang).output().unwrap();
+        assert!(!out.status.success(), "an empty file is refused");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let zh = run("zh_CN.UTF-8", &[]);
+    assert!(zh.contains("是空文件（0 字节）") && zh.matches("空文件.mp4").count() == 1, "{zh}");
+    assert!(!zh.contains("is empty"), "{zh}");
+    let en = run("C.UTF-8", &[]);
+    assert!(en.contains("is empty (0 bytes)") && !en.contains("字节"), "{en}");
+    assert!(run("zh_CN.UTF-8", &["--lang", "en"]).contains("is empty (0 bytes)"));
+    assert!(run("C.UTF-8", &["--lang", "zh-CN"]).contains("是空文件（0 字节）"));
+    let json = run("zh_CN.UTF-8", &["--json"]);
+    let line = json.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON error: {json}"));
+    let value: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(value["error"]["code"], "input_empty", "{value}");
+    assert_eq!(value["error"]["params"]["path"], empty.to_str().unwrap(), "{value}");
+    assert!(value["error"]["message"].as_str().unwrap().contains("是空文件"), "{value}");
+}

@@ -165,16 +165,18 @@ impl Studio {
         for id in post_ids {
             match self.prepare(store, *id, &tz) {
                 Ok(p) => prepared.push(p),
-                Err(e) => problems.push(format!("post {id}: {e}")),
+                Err(e) => problems.push(
+                    crate::message::Notice::new("package.post_problem", format!("post {id}: {e}"))
+                        .with("post", id)
+                        .with_parts(vec![e.notice()]),
+                ),
             }
         }
         if !problems.is_empty() {
+            let text = problems.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("; ");
             return Err(EngineError::Forbidden(
-                crate::message::Notice::new(
-                    "package.nothing_exported",
-                    format!("nothing was exported: {}", problems.join("; ")),
-                )
-                .with("problems", problems.join("; ")),
+                crate::message::Notice::new("package.nothing_exported_for", format!("nothing was exported: {text}"))
+                    .with_parts(problems),
             ));
         }
         let name = safe_component(name);
@@ -221,17 +223,27 @@ impl Studio {
     fn prepare(&self, store: &Store, post_id: i64, tz: &jiff::tz::TimeZone) -> Result<Prepared> {
         let post = store.post(post_id)?;
         if !matches!(post.status.as_str(), "planned" | "published" | "failed") {
-            return Err(EngineError::NotAllowed(format!("it is {}", post.status)));
+            return Err(EngineError::Forbidden(
+                crate::message::Notice::new("package.post_state", format!("it is {}", post.status))
+                    .with("status", &post.status),
+            ));
         }
-        let account_id =
-            post.account_id.ok_or_else(|| EngineError::NotAllowed("it has no account; schedule it on one".into()))?;
+        let account_id = post.account_id.ok_or_else(|| {
+            EngineError::Forbidden(crate::message::Notice::new(
+                "package.no_account",
+                "it has no account; schedule it on one",
+            ))
+        })?;
         let account = store.account(account_id)?;
         let content = store.variant_content(post.variant_id)?;
         let approval = store.approval_record(post.variant_id)?.ok_or_else(|| {
-            EngineError::NotAllowed(format!(
-                "variant {} is not approved as it is now; send it to review again",
-                post.variant_id
-            ))
+            EngineError::Forbidden(
+                crate::message::Notice::new(
+                    "package.not_approved",
+                    format!("variant {} is not approved as it is now; send it to review again", post.variant_id),
+                )
+                .with("variant", post.variant_id),
+            )
         })?;
         let mut subtitles = None;
         let ai_label;
@@ -239,7 +251,13 @@ impl Studio {
             "video" => {
                 let plan: VariantPlan = store.local_json(&content.plan_json)?;
                 let job = store.latest_done_job(post.variant_id)?.ok_or_else(|| {
-                    EngineError::NotAllowed(format!("variant {} has no finished render", post.variant_id))
+                    EngineError::Forbidden(
+                        crate::message::Notice::new(
+                            "package.no_render",
+                            format!("variant {} has no finished render", post.variant_id),
+                        )
+                        .with("variant", post.variant_id),
+                    )
                 })?;
                 let mut s = vec![Source {
                     from: job.output_path.clone(),
@@ -299,15 +317,28 @@ impl Studio {
         }
         for source in &sources {
             let (_, sha) = hash_file(&source.from).map_err(|e| {
-                EngineError::NotAllowed(format!("{} cannot be read ({e}); render it again", source.from.display()))
+                EngineError::Forbidden(
+                    crate::message::Notice::new(
+                        "package.unreadable",
+                        format!("{} cannot be read ({e}); render it again", source.from.display()),
+                    )
+                    .with("path", source.from.display())
+                    .with("detail", e),
+                )
             })?;
             if let Some(expected) = &source.expected_sha256
                 && *expected != sha
             {
-                return Err(EngineError::NotAllowed(format!(
-                    "{} changed after it was rendered and approved; render and review it again",
-                    source.from.display()
-                )));
+                return Err(EngineError::Forbidden(
+                    crate::message::Notice::new(
+                        "package.changed",
+                        format!(
+                            "{} changed after it was rendered and approved; render and review it again",
+                            source.from.display()
+                        ),
+                    )
+                    .with("path", source.from.display()),
+                ));
             }
         }
         let when = post.scheduled_at.as_deref().map(from_utc_text).transpose()?;
@@ -340,7 +371,13 @@ impl Studio {
                 std::fs::copy(&s.from, &to).map_err(io(&to))?;
                 let (bytes, sha256) = hash_file(&to).map_err(io(&to))?;
                 if s.expected_sha256.as_ref().is_some_and(|e| *e != sha256) {
-                    return Err(EngineError::NotAllowed(format!("{} changed while it was copied", s.from.display())));
+                    return Err(EngineError::Forbidden(
+                        crate::message::Notice::new(
+                            "package.changed_while_copied",
+                            format!("{} changed while it was copied", s.from.display()),
+                        )
+                        .with("path", s.from.display()),
+                    ));
                 }
                 files.push(PackageFile { path: s.name.clone(), bytes, sha256, role: s.role.into() });
             }

@@ -475,7 +475,10 @@ fn verify_rendered(store: &Store, variant_id: i64) -> Result<()> {
 /// The local profile called `given`, which a solo studio needs to be told.
 fn profile(store: &Store, given: Option<&str>) -> Result<Person> {
     let name = given.ok_or_else(|| {
-        EngineError::InvalidArgument("say who you are with --as NAME (or STUDIO_USER); see `studio people`".into())
+        EngineError::Refused(Notice::new(
+            "person.say_who",
+            "say who you are with --as NAME (or STUDIO_USER); see `studio people`",
+        ))
     })?;
     store.person(name)
 }

@@ -46,7 +46,9 @@ pub fn run(cli: &Cli, action: &AiAction) -> Result<ExitCode> {
     let store = studio.store()?;
     let by = cli.actor.as_deref().unwrap_or("");
     let master = |m: &Option<String>| -> Result<i64> {
-        let m = m.as_deref().ok_or_else(|| EngineError::InvalidArgument("name a master or --variant".into()))?;
+        let m = m.as_deref().ok_or_else(|| {
+            EngineError::Refused(studio_engine::message::Notice::new("ai.name_master", "name a master or --variant"))
+        })?;
         master_id(&studio, m, None)
     };
     let (target, mark) = match action {

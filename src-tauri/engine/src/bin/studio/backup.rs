@@ -52,7 +52,13 @@ pub fn restore(cli: &Cli, snapshot: Option<&Path>, latest: bool) -> Result<ExitC
             let dir = studio.backup_dir();
             backup::newest_good(&dir)
                 .ok_or_else(|| {
-                    EngineError::InvalidArgument(format!("{}: no snapshot there passes its check", dir.display()))
+                    EngineError::Refused(
+                        studio_engine::message::Notice::new(
+                            "backup.none_good",
+                            format!("{}: no snapshot there passes its check", dir.display()),
+                        )
+                        .with("path", dir.display()),
+                    )
                 })?
                 .path
         }
@@ -80,7 +86,12 @@ pub fn logs(cli: &Cli, zip: Option<&Path>) -> Result<ExitCode> {
         }
         None => match studio_engine::logs::dir() {
             Some(dir) => println!("{}", dir.display()),
-            None => return Err(EngineError::InvalidArgument("this system has no log folder".into())),
+            None => {
+                return Err(EngineError::Refused(studio_engine::message::Notice::new(
+                    "logs.no_folder",
+                    "this system has no log folder",
+                )));
+            }
         },
     }
     Ok(ExitCode::SUCCESS)

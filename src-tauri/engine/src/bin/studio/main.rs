@@ -337,9 +337,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { calendar: true, out, .. } => bench_calendar::calendar(out).map(|()| ExitCode::SUCCESS),
         Command::Bench { team: true, laptops, seconds, think_ms, out, .. } => {
             let url = cli.team_database.as_deref().ok_or_else(|| {
-                EngineError::InvalidArgument(
-                    "--team needs --database postgresql://OWNER@HOST/DB (a database made for it)".into(),
-                )
+                EngineError::Refused(studio_engine::message::Notice::new(
+                    "bench.team_needs_database",
+                    "--team needs --database postgresql://OWNER@HOST/DB (a database made for it)",
+                ))
             })?;
             bench_team::team(url, *laptops, *seconds, *think_ms, out).map(|()| ExitCode::SUCCESS)
         }
@@ -431,9 +432,13 @@ fn burn_choice(choices: &[String], platform: &str) -> Result<Option<bool>> {
             "on" | "yes" | "true" => true,
             "off" | "no" | "false" => false,
             other => {
-                return Err(EngineError::InvalidArgument(format!(
-                    "--captions `{other}`: use on or off, for all platforms or as PLATFORM=on|off"
-                )));
+                return Err(EngineError::Refused(
+                    studio_engine::message::Notice::new(
+                        "cli.bad_captions",
+                        format!("--captions `{other}`: use on or off, for all platforms or as PLATFORM=on|off"),
+                    )
+                    .with("value", other),
+                ));
             }
         };
         if target.is_none_or(|t| t == platform) {
@@ -445,13 +450,27 @@ fn burn_choice(choices: &[String], platform: &str) -> Result<Option<bool>> {
 
 fn parse_segment(text: &str) -> Result<Segment> {
     let (a, b) = text.split_once('-').ok_or_else(|| {
-        EngineError::InvalidArgument(format!("segment `{text}` should look like START-END, e.g. 00:01:30-00:01:40"))
+        EngineError::Refused(
+            studio_engine::message::Notice::new(
+                "cli.bad_segment",
+                format!("segment `{text}` should look like START-END, e.g. 00:01:30-00:01:40"),
+            )
+            .with("value", text),
+        )
     })?;
     Ok(Segment { start: parse_clock(a)?, end: parse_clock(b)? })
 }
 
 fn parse_focus(text: &str) -> Result<FocusPoint> {
-    let bad = || EngineError::InvalidArgument(format!("focus `{text}` should be x,y between 0 and 1, e.g. 0.5,0.4"));
+    let bad = || {
+        EngineError::Refused(
+            studio_engine::message::Notice::new(
+                "cli.bad_focus",
+                format!("focus `{text}` should be x,y between 0 and 1, e.g. 0.5,0.4"),
+            )
+            .with("value", text),
+        )
+    };
     let (x, y) = text.split_once(',').ok_or_else(bad)?;
     Ok(FocusPoint { x: x.trim().parse().map_err(|_| bad())?, y: y.trim().parse().map_err(|_| bad())? })
 }

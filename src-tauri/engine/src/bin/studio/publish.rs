@@ -145,10 +145,16 @@ pub fn posts(cli: &Cli, action: &PostAction) -> Result<ExitCode> {
             let rules = studio.plan_rules(&account, Timestamp::now())?;
             let at = if *next {
                 *store.free_slots(account.id, Timestamp::now(), 1, &rules)?.first().ok_or_else(|| {
-                    EngineError::InvalidArgument(format!(
-                        "{} has no free cadence slot in the next eight weeks; set its cadence or give --at",
-                        account.handle
-                    ))
+                    EngineError::Refused(
+                        studio_engine::message::Notice::new(
+                            "post.no_free_slot",
+                            format!(
+                                "{} has no free cadence slot in the next eight weeks; set its cadence or give --at",
+                                account.handle
+                            ),
+                        )
+                        .with("account", &account.handle),
+                    )
                 })?
             } else {
                 when(&studio, at.as_deref())?
@@ -325,9 +331,17 @@ pub fn package(
 }
 
 fn count(field: &str, cell: Option<&String>) -> Result<Option<i64>> {
-    cell.map(|c| parse_count(c).map_err(|e| EngineError::InvalidArgument(format!("--{field}: {e}"))))
-        .transpose()
-        .map(Option::flatten)
+    cell.map(|c| {
+        parse_count(c).map_err(|e| {
+            EngineError::Refused(
+                studio_engine::message::Notice::new("metrics.bad_figure", format!("--{field}: {e}"))
+                    .with("field", field)
+                    .with("value", c),
+            )
+        })
+    })
+    .transpose()
+    .map(Option::flatten)
 }
 
 /// A figure for a table; `-` when it was not reported.

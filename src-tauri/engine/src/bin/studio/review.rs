@@ -14,7 +14,10 @@ use crate::{open, print_json};
 /// The `--as` person, required for actions that are audited.
 pub fn actor(cli: &Cli) -> Result<String> {
     cli.actor.clone().ok_or_else(|| {
-        EngineError::InvalidArgument("say who you are with --as NAME (or STUDIO_USER); see `studio people`".into())
+        EngineError::Refused(studio_engine::message::Notice::new(
+            "person.say_who",
+            "say who you are with --as NAME (or STUDIO_USER); see `studio people`",
+        ))
     })
 }
 

@@ -33,9 +33,15 @@ pub(crate) fn master_id(studio: &Studio, master: &str, project: Option<&str>) ->
     match project {
         Some(project) => Ok(studio.import_master(path, project)?.id),
         None => studio.master_at(path)?.ok_or_else(|| {
-                EngineError::InvalidArgument(format!(
-                    "{master} is not in the library; give the video's path as you gave it to `studio render`, or the id the app's library shows"
-            ))
+                EngineError::Refused(
+                    studio_engine::message::Notice::new(
+                        "library.not_found",
+                        format!(
+                            "{master} is not in the library; give the video's path as you gave it to `studio render`, or the id the app's library shows"
+                        ),
+                    )
+                    .with("master", master),
+                )
         }),
     }
 }
@@ -116,9 +122,13 @@ pub fn suggest(
         (Some(d), _) => d,
         (None, Some(p)) => {
             studio.platforms().get(p)?.video.as_ref().and_then(|v| v.target_duration).ok_or_else(|| {
-                EngineError::InvalidArgument(format!(
-                    "{p} has no clip length (its video is the whole master); give --duration"
-                ))
+                EngineError::Refused(
+                    studio_engine::message::Notice::new(
+                        "suggest.no_clip_length",
+                        format!("{p} has no clip length (its video is the whole master); give --duration"),
+                    )
+                    .with("platform", p),
+                )
             })?
         }
         (None, None) => 15.0,

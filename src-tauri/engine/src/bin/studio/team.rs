@@ -13,9 +13,10 @@ use crate::{open, print_json};
 pub fn team(cli: &Cli, action: &TeamAction) -> Result<ExitCode> {
     let studio = open(cli, 1)?;
     let mut store = studio.team()?.ok_or_else(|| {
-        EngineError::InvalidArgument(
-            "no team database is set: give --database postgresql://LOGIN@HOST/DB (or STUDIO_DATABASE), or set it in Settings → 团队".into(),
-        )
+        EngineError::Refused(studio_engine::message::Notice::new(
+            "team.not_set_cli",
+            "no team database is set: give --database postgresql://LOGIN@HOST/DB (or STUDIO_DATABASE), or set it in Settings → 团队",
+        ))
     })?;
     if let Some(id) = &cli.action_id {
         store.set_action_id(id);
