@@ -847,6 +847,7 @@ async fn the_editor_adds_subtitles_shows_the_caption_of_the_frame_and_applies_a_
     click(&app, "#tab-editor").await;
     wait_text(&app, "#subtitles-status", 20, |t| t.contains("还没有字幕")).await;
     set_value(&app, "#subtitles-path", srt.to_str().unwrap()).await;
+    settled(&app).await;
     click(&app, "#subtitles-add").await;
     let status = wait_text(&app, "#subtitles-status", 20, |t| t.contains("3 条字幕")).await;
     assert!(status.contains("gb18030"), "{status}");
@@ -939,7 +940,7 @@ async fn a_smart_rendered_full_version_plays_in_the_window_across_its_joins() {
     recorded_master(&master, 30.0, (640, 360), 2, true);
     let out = dir.path().join("out");
     let (_, jobs) = render(&studio, &master, &["full-small"], &request(&studio, None), &out);
-    let method = jobs[0].method.clone().unwrap_or_default();
+    let method = jobs[0].method.clone().map(|m| m.text).unwrap_or_default();
     assert!(method.starts_with("smart: 2 windows re-encoded (0:00–0:06, 0:24–0:30)"), "{method}");
     drop(studio);
 

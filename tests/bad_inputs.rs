@@ -67,7 +67,7 @@ fn truncated_master_with_its_index_intact_is_not_passed_off_as_complete() {
     let plan = studio.plan(&media, "douyin", &request(&studio, None), &dir.path().join("out")).unwrap();
     studio.enqueue("t", &media, std::slice::from_ref(&plan)).unwrap();
     let jobs = studio_engine::queue::run_queue(&studio, &studio_engine::queue::Silent, &Default::default()).unwrap();
-    let error = jobs[0].error.clone().unwrap_or_default();
+    let error = jobs[0].error.clone().map(|e| e.text).unwrap_or_default();
     assert_eq!(jobs[0].state, studio_engine::store::JobState::Failed);
     assert!(error.contains("render_incomplete") && error.contains("damaged or cut off"), "{error}");
     assert!(!plan.output.exists() && !studio_engine::render::partial_path(&plan.output).exists());
@@ -256,7 +256,8 @@ fn a_full_disk_fails_the_job_cleanly() {
     assert_eq!(std::fs::read_to_string(&listing).unwrap().trim(), "", "no partial file is left behind");
     let store = studio_engine::store::Store::open(&data.join("studio.db")).unwrap();
     let job = &store.jobs().unwrap()[0];
-    assert!(job.error.as_deref().unwrap_or_default().starts_with("[disk_full]"), "{:?}", job.error);
+    assert_eq!(job.error.as_ref().map(|e| e.code.as_str()), Some("disk_full"), "{:?}", job.error);
+    assert!(job.error.as_ref().is_some_and(|e| e.text.starts_with("[disk_full]")), "{:?}", job.error);
 }
 
 /// The CLI words its errors in the locale's language (`LANG`, or `--lang`

@@ -76,8 +76,14 @@ fn a_hardware_encoder_that_fails_leaves_the_render_to_x264_and_the_job_says_so()
     let bytes = std::fs::read(&video).unwrap();
     assert!(bytes.windows(11).any(|w| w == b"x264 - core"), "x264 encoded the video");
     let jobs: serde_json::Value = serde_json::from_str(&with(&["--json", "jobs"])).unwrap();
-    let encoder = jobs[0]["encoder"].as_str().unwrap();
-    assert!(encoder.starts_with("libx264 (h264_nvenc failed:"), "{encoder}");
+    // --json keeps the notice's code and parameters beside the English sentence.
+    let encoder = &jobs[0]["encoder"];
+    assert_eq!(encoder["code"], "job.encoder_fallback", "{encoder}");
+    assert_eq!(
+        (&encoder["params"]["encoder"], &encoder["params"]["hardware"]),
+        (&"libx264".into(), &"h264_nvenc".into())
+    );
+    assert!(encoder["text"].as_str().unwrap().starts_with("libx264 (h264_nvenc failed:"), "{encoder}");
 
     // Found once: the list is kept for this ffmpeg.
     let calls = std::fs::read_to_string(tools.join("calls.log")).unwrap();

@@ -182,8 +182,13 @@ fn a_killed_ffmpeg_fails_the_job_with_its_exit_and_log() {
     assert_eq!(finished.status.code(), Some(1));
     let failed = job_now(&data, job.id);
     assert_eq!(failed.state, JobState::Failed);
-    let error = failed.error.unwrap();
+    let why = failed.error.unwrap();
+    let error = why.text.clone();
     assert!(error.starts_with("[render_failed]") && error.contains("killed by signal 9"), "{error}");
+    // The render table words it from its code and parameters, in Chinese too.
+    assert_eq!(why.code, "render_failed", "{why:?}");
+    let zh = why.render(studio_engine::message::Lang::ZhCn);
+    assert!(zh.contains("killed by signal 9") && zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
     assert!(!partial.exists(), "the partial file is removed");
     assert!(String::from_utf8_lossy(&finished.stdout).contains("killed by signal 9"));
 }

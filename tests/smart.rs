@@ -72,7 +72,16 @@ fn a_full_version_is_smart_rendered_and_its_copied_frames_are_the_masters_own() 
     let zh = note.render(studio_engine::message::Lang::ZhCn);
     assert_eq!(zh, "智能渲染：重新编码 2 段（0:00–0:06, 0:34–0:40），70.0% 原样复制；音频原样复制。");
     let job = run(&smart, &master, &plan);
-    assert_eq!(job.method.as_deref(), Some(summary.as_str()), "the render table says how it was made");
+    assert_eq!(
+        job.method.as_ref().map(|m| m.text.as_str()),
+        Some(summary.as_str()),
+        "the render table says how it was made"
+    );
+    assert_eq!(
+        job.method.as_ref().map(|m| m.render(studio_engine::message::Lang::ZhCn)),
+        Some(zh.clone()),
+        "and words it in Chinese"
+    );
     assert!(!studio_engine::render::smart::work_dir(&plan).exists(), "the pieces are gone");
 
     let out = &job.output_path;
@@ -197,7 +206,7 @@ fn a_smart_render_that_fails_falls_back_to_a_full_render_and_records_why() {
     let Some(RenderMethod::Smart(s)) = plan.method.as_mut() else { panic!("{:?}", plan.method) };
     s.frames += 1;
     let job = run(&studio, &master, &plan);
-    let method = job.method.unwrap();
+    let method = job.method.unwrap().text;
     assert!(
         method.starts_with(
             "full re-encode (smart render failed at the check step: 900 frames joined, the master has 901)"

@@ -220,7 +220,9 @@ fn jobs_move_through_their_states(env: &Env) {
     assert!(!store.cancel_requested(job).unwrap());
     assert_eq!(store.request_cancel(job).unwrap(), JobState::Running);
     assert!(store.cancel_requested(job).unwrap());
-    store.end_job(job, JobState::Cancelled, Some("cancelled")).unwrap();
+    store
+        .end_job(job, JobState::Cancelled, Some(&studio_engine::message::Notice::new("job.cancelled", "cancelled")))
+        .unwrap();
     let err = store.retry_job(v + 1000).unwrap_err();
     assert_eq!(err.code(), "not_found", "{err}");
     store.retry_job(job).unwrap();

@@ -142,7 +142,8 @@ fn windows_cli_renders_the_standard_set_from_awkward_paths_and_the_folder_moves_
     player.wait().unwrap();
     assert!(!again.status.success(), "the held file was not replaced");
     let refused = job_rows(&data)[3].clone();
-    let error = refused["error"].as_str().unwrap_or_default();
+    assert_eq!(refused["error"]["code"], "output_in_use", "{refused}");
+    let error = refused["error"]["text"].as_str().unwrap_or_default();
     assert!(
         error.starts_with("[output_in_use]") && error.contains("douyin.mp4") && error.contains("close it"),
         "{refused}"

@@ -16,7 +16,7 @@ use studio_engine::{Studio, StudioConfig};
 use tauri::ipc::Channel;
 use ts_rs::TS;
 
-use crate::error::IpcError;
+use crate::error::{IpcError, NoticeView};
 
 /// What the render queue tells the window.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -35,7 +35,7 @@ pub enum JobEvent {
     Finished {
         job_id: i32,
         state: String,
-        error: Option<String>,
+        error: Option<NoticeView>,
     },
     /// The queue ran dry: every job of the batch is done, failed or cancelled.
     BatchDone {
@@ -128,7 +128,7 @@ impl JobEvents for Forward {
         self.send(JobEvent::Finished {
             job_id: id32(job.id),
             state: job.state.as_str().to_owned(),
-            error: job.error.clone(),
+            error: job.error.clone().map(NoticeView::from),
         });
     }
 }

@@ -109,10 +109,17 @@ fn worker(studio: &Studio, events: &dyn JobEvents, cancel: &CancelToken) -> Resu
         };
         match render_variant(studio.tools(), &plan, &mut on_progress, &job_cancel) {
             Ok(outcome) => store.finish_job(job.id, &outcome)?,
-            Err(EngineError::Cancelled) => store.end_job(job.id, JobState::Cancelled, Some("cancelled by the user"))?,
+            Err(EngineError::Cancelled) => store.end_job(
+                job.id,
+                JobState::Cancelled,
+                Some(&crate::message::Notice::new("job.cancelled", "cancelled by the user")),
+            )?,
             Err(e) => {
                 tracing::error!(job = job.id, code = e.code(), error = %e, "render failed");
-                store.end_job(job.id, JobState::Failed, Some(&format!("[{}] {e}", e.code())))?;
+                // The code stays in the English text, for logs and support.
+                let mut why = e.notice();
+                why.text = format!("[{}] {e}", e.code());
+                store.end_job(job.id, JobState::Failed, Some(&why))?;
             }
         }
         let done = store.job(job.id)?;

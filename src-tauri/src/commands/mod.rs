@@ -19,7 +19,7 @@ use tauri::State;
 use tauri::ipc::Channel;
 use ts_rs::TS;
 
-use crate::error::IpcError;
+use crate::error::{IpcError, NoticeView};
 use crate::state::{AppState, JobEvent};
 
 /// Ids cross IPC as plain numbers (a TypeScript `number`, not a `bigint`).
@@ -111,11 +111,11 @@ pub struct JobSummary {
     pub eta_seconds: Option<f64>,
     pub output_path: String,
     pub cover_path: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<NoticeView>,
     /// How a full version was made: `smart: …` or `full re-encode: …`.
-    pub method: Option<String>,
+    pub method: Option<NoticeView>,
     /// The encoder that ran (and why not the planned one, if it failed).
-    pub encoder: Option<String>,
+    pub encoder: Option<NoticeView>,
 }
 
 /// A local profile.
@@ -201,9 +201,9 @@ pub fn jobs(state: State<'_, AppState>) -> Result<Vec<JobSummary>, IpcError> {
             eta_seconds: j.eta_seconds,
             output_path: j.output_path.display().to_string(),
             cover_path: j.cover_path.map(|p| p.display().to_string()),
-            error: j.error,
-            method: j.method,
-            encoder: j.encoder,
+            error: j.error.map(NoticeView::from),
+            method: j.method.map(NoticeView::from),
+            encoder: j.encoder.map(NoticeView::from),
         })
         .collect())
 }

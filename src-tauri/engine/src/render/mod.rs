@@ -16,6 +16,7 @@ pub use ffmpeg::{CancelToken, Progress};
 
 use crate::encoders::SOFTWARE;
 use crate::error::{EngineError, Result};
+use crate::message::Notice;
 use crate::plan::VariantPlan;
 use crate::plan::smart::RenderMethod;
 use crate::tools::MediaTools;
@@ -29,10 +30,10 @@ pub struct RenderOutcome {
     pub sha256: String,
     /// How the video was made (`smart: …`, `full re-encode: …`); `None` for a clip.
     #[serde(default)]
-    pub method: Option<String>,
+    pub method: Option<Notice>,
     /// The encoder that ran, and why not the planned one if it failed.
     #[serde(default)]
-    pub encoder: Option<String>,
+    pub encoder: Option<Notice>,
 }
 
 /// Where a file is written before it is complete.
@@ -105,27 +106,34 @@ fn render_video(
     cover_tmp: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
-) -> Result<(Option<String>, String, bool)> {
+) -> Result<(Option<Notice>, Notice, bool)> {
     let full =
         |on_progress: &mut dyn FnMut(Progress)| full_render(tools, plan, video_tmp, cover_tmp, on_progress, cancel);
     match &plan.method {
         Some(method @ RenderMethod::Smart(s)) => match smart::render(tools, plan, s, video_tmp, on_progress, cancel) {
             // The re-encoded GOPs are x264's: their B-frame delay must be the master's.
-            Ok(()) => Ok((Some(method.summary()), SOFTWARE.to_owned(), false)),
+            Ok(()) => Ok((Some(method.notice()), ran(SOFTWARE), false)),
             Err(EngineError::Cancelled) => Err(EngineError::Cancelled),
             Err(e) => {
                 // Nothing of the smart attempt is kept: the full render starts afresh.
                 tracing::warn!(code = e.code(), error = %e, "smart render failed; rendering in full");
                 let _ = std::fs::remove_file(video_tmp);
                 let encoder = full(on_progress)?;
-                Ok((Some(format!("full re-encode ({e})")), encoder, true))
+                let how =
+                    Notice::new("plan.full_after_smart", format!("full re-encode ({e})")).with_parts(vec![e.notice()]);
+                Ok((Some(how), encoder, true))
             }
         },
         other => {
             let encoder = full(on_progress)?;
-            Ok((other.as_ref().map(RenderMethod::summary), encoder, true))
+            Ok((other.as_ref().map(RenderMethod::notice), encoder, true))
         }
     }
+}
+
+/// The encoder that ran, for the render table.
+fn ran(encoder: &str) -> Notice {
+    Notice::new("job.encoder", encoder).with("encoder", encoder)
 }
 
 /// The whole video (and the cover) through one encoder: the planned
@@ -138,17 +146,17 @@ fn full_render(
     cover_tmp: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
-) -> Result<String> {
+) -> Result<Notice> {
     let run = |p: &VariantPlan, on_progress: &mut dyn FnMut(Progress)| {
         let args = p.ffmpeg_args(video_tmp, Some(cover_tmp));
         ffmpeg::run(tools, &args, &plan.output, plan.duration, on_progress, cancel)
     };
     let Some(hardware) = plan.video_encoder.as_deref() else {
         run(plan, on_progress)?;
-        return Ok(SOFTWARE.to_owned());
+        return Ok(ran(SOFTWARE));
     };
     match run(plan, on_progress) {
-        Ok(()) => Ok(hardware.to_owned()),
+        Ok(()) => Ok(ran(hardware)),
         Err(e @ (EngineError::Cancelled | EngineError::DiskFull { .. })) => Err(e),
         Err(e) => {
             let why = match &e {
@@ -162,7 +170,10 @@ fn full_render(
             let _ = std::fs::remove_file(video_tmp);
             let software = VariantPlan { video_encoder: None, ..plan.clone() };
             run(&software, on_progress)?;
-            Ok(format!("{SOFTWARE} ({hardware} failed: {why})"))
+            Ok(Notice::new("job.encoder_fallback", format!("{SOFTWARE} ({hardware} failed: {why})"))
+                .with("encoder", SOFTWARE)
+                .with("hardware", hardware)
+                .with("detail", why))
         }
     }
 }

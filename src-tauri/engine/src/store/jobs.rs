@@ -55,15 +55,16 @@ pub struct RenderJob {
     pub progress: f64,
     pub fps: Option<f64>,
     pub eta_seconds: Option<f64>,
-    pub error: Option<String>,
+    /// Why it failed or stopped, worded for a person (`[code] …` in English for logs).
+    pub error: Option<Notice>,
     pub output_path: PathBuf,
     pub cover_path: Option<PathBuf>,
     pub size_bytes: Option<u64>,
     pub sha256: Option<String>,
     /// How the video was made: `smart: …`, `full re-encode: …`.
-    pub method: Option<String>,
+    pub method: Option<Notice>,
     /// The encoder that ran: `libx264`, `h264_nvenc`, `libx264 (h264_nvenc failed: …)`.
-    pub encoder: Option<String>,
+    pub encoder: Option<Notice>,
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
@@ -71,6 +72,23 @@ pub struct RenderJob {
 
 const JOB_COLUMNS: &str = "j.id, j.variant_id, v.platform, j.state, j.attempts, j.progress, j.fps, j.eta_s, j.error, \
      j.output_path, j.cover_path, j.size_bytes, j.sha256, j.created_at, j.started_at, j.finished_at, j.method, j.encoder";
+
+/// A notice kept in a text column as JSON; rows written before notices had
+/// codes hold the English sentence, which reads back as an uncoded notice.
+fn stored_notice(text: Option<String>) -> Option<Notice> {
+    let text = text?;
+    if text.starts_with('{')
+        && let Ok(n) = serde_json::from_str::<Notice>(&text)
+    {
+        return Some(n);
+    }
+    Some(Notice::new(crate::message::UNCODED, text.clone()).with("text", text))
+}
+
+/// The JSON a notice is kept as.
+fn notice_json(n: Option<&Notice>) -> Option<String> {
+    n.and_then(|n| serde_json::to_string(n).ok())
+}
 
 fn job_from_row(data_dir: &std::path::Path, r: &Row) -> Result<RenderJob> {
     Ok(RenderJob {
@@ -82,13 +100,13 @@ fn job_from_row(data_dir: &std::path::Path, r: &Row) -> Result<RenderJob> {
         progress: r.get(5)?,
         fps: r.get(6)?,
         eta_seconds: r.get(7)?,
-        error: r.get(8)?,
+        error: stored_notice(r.get(8)?),
         output_path: super::paths::local(data_dir, &r.get::<String>(9)?),
         cover_path: r.get::<Option<String>>(10)?.map(|p| super::paths::local(data_dir, &p)),
         size_bytes: r.get::<Option<i64>>(11)?.map(|v| v.max(0) as u64),
         sha256: r.get(12)?,
-        method: r.get(16)?,
-        encoder: r.get(17)?,
+        method: stored_notice(r.get(16)?),
+        encoder: stored_notice(r.get(17)?),
         created_at: r.get(13)?,
         started_at: r.get(14)?,
         finished_at: r.get(15)?,
@@ -167,8 +185,8 @@ impl Store {
                     cover,
                     i64::try_from(outcome.size_bytes).unwrap_or(i64::MAX),
                     outcome.sha256,
-                    outcome.method,
-                    outcome.encoder
+                    notice_json(outcome.method.as_ref()),
+                    notice_json(outcome.encoder.as_ref())
                 ],
             )?;
             if before == "approved" || before == "in_review" {
@@ -190,10 +208,10 @@ impl Store {
     }
 
     /// Marks a running job failed or cancelled, keeping the error text.
-    pub fn end_job(&self, id: i64, state: JobState, error: Option<&str>) -> Result<()> {
+    pub fn end_job(&self, id: i64, state: JobState, error: Option<&Notice>) -> Result<()> {
         self.db.execute(
             "UPDATE render_jobs SET state = ?2, error = ?3, eta_s = NULL, finished_at = {now} WHERE id = ?1",
-            args![id, state.as_str(), error],
+            args![id, state.as_str(), notice_json(error)],
         )?;
         Ok(())
     }
@@ -202,7 +220,11 @@ impl Store {
     pub fn request_cancel(&self, id: i64) -> Result<JobState> {
         let job = self.job(id)?;
         match job.state {
-            JobState::Queued => self.end_job(id, JobState::Cancelled, Some("cancelled before it started"))?,
+            JobState::Queued => self.end_job(
+                id,
+                JobState::Cancelled,
+                Some(&Notice::new("job.cancelled_before_start", "cancelled before it started")),
+            )?,
             JobState::Running => {
                 self.db.execute("UPDATE render_jobs SET cancel_requested = 1 WHERE id = ?1", args![id])?;
             }

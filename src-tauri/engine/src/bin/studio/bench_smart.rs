@@ -121,7 +121,7 @@ fn render(
     if let Some(e) = &job.error {
         return Err(EngineError::InvalidArgument(format!("benchmark render failed: {e}")));
     }
-    Ok((t.elapsed().as_secs_f64(), plan, job.method, job.output_path))
+    Ok((t.elapsed().as_secs_f64(), plan, job.method.map(|m| m.text), job.output_path))
 }
 
 /// (pts, md5) of every decoded video frame.

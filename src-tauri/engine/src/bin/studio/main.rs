@@ -615,7 +615,7 @@ fn print_jobs(jobs: &[RenderJob]) {
     let mut t = Table::new(["job", "variant", "platform", "state", "progress", "size", "output / error"]);
     for j in jobs {
         let detail = match (&j.error, j.state) {
-            (Some(e), _) => e.lines().next().unwrap_or_default().to_owned(),
+            (Some(e), _) => e.render(lang()).lines().next().unwrap_or_default().to_owned(),
             (None, _) => j.output_path.display().to_string(),
         };
         t.row([
@@ -632,9 +632,11 @@ fn print_jobs(jobs: &[RenderJob]) {
     // How each video was made: the encoder, and for a full version smart
     // render or why a full re-encode.
     for j in jobs {
-        let how = match (&j.method, &j.encoder) {
+        let (method, encoder) =
+            (j.method.as_ref().map(|m| m.render(lang())), j.encoder.as_ref().map(|e| e.render(lang())));
+        let how = match (method, encoder) {
             (Some(m), Some(e)) => format!("{m}; encoder {e}"),
-            (Some(m), None) => m.clone(),
+            (Some(m), None) => m,
             (None, Some(e)) => format!("encoder {e}"),
             (None, None) => continue,
         };
