@@ -177,11 +177,11 @@ const JPEG_XMP_ID: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 /// look for it). Refuses what is not a JPEG, or a packet over one segment.
 pub fn jpeg_with_xmp(jpeg: &[u8], xmp: &str) -> Result<Vec<u8>> {
     if !jpeg.starts_with(&[0xFF, 0xD8]) {
-        return Err(EngineError::InvalidArgument("the cover is not a JPEG; its AI label cannot be written".into()));
+        return Err(EngineError::internal("the cover is not a JPEG; its AI label cannot be written"));
     }
     let len = 2 + JPEG_XMP_ID.len() + xmp.len();
-    let len = u16::try_from(len)
-        .map_err(|_| EngineError::InvalidArgument("the AI label's XMP does not fit in one JPEG segment".into()))?;
+    let len =
+        u16::try_from(len).map_err(|_| EngineError::internal("the AI label's XMP does not fit in one JPEG segment"))?;
     let mut out = Vec::with_capacity(jpeg.len() + usize::from(len) + 2);
     out.extend_from_slice(&jpeg[..2]);
     out.extend_from_slice(&[0xFF, 0xE1]);

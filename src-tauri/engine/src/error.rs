@@ -274,6 +274,13 @@ impl EngineError {
         }
     }
 
+    /// Something that should not happen (a picture that cannot be drawn, a
+    /// worker that panicked): still worded for a person, who is asked for the logs.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        Self::Refused(crate::message::Notice::new("internal", detail.clone()).with("detail", detail))
+    }
+
     /// The error as a person reads it: its code, parameters and English sentence.
     pub fn notice(&self) -> crate::message::Notice {
         if let Self::Refused(n) | Self::Forbidden(n) = self {

@@ -495,7 +495,7 @@ fn write_zip(folder: &Path, name: &str, zip_path: &Path) -> Result<()> {
 fn zip_err(e: zip::result::ZipError) -> EngineError {
     match e {
         zip::result::ZipError::Io(io) => EngineError::io("writing the zip", io),
-        other => EngineError::InvalidArgument(format!("zip: {other}")),
+        other => EngineError::internal(format!("zip: {other}")),
     }
 }
 

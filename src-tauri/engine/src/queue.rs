@@ -73,7 +73,7 @@ pub fn run_queue(studio: &Studio, events: &dyn JobEvents, cancel: &CancelToken) 
         let handles: Vec<_> = (0..workers).map(|_| scope.spawn(|| worker(studio, events, cancel))).collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(EngineError::InvalidArgument("a render worker crashed".into()))))
+            .map(|h| h.join().unwrap_or_else(|_| Err(EngineError::internal("a render worker crashed"))))
             .collect::<Vec<_>>()
     });
     let mut ran = Vec::new();

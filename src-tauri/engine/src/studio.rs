@@ -379,7 +379,7 @@ impl Studio {
         if guard.is_none() {
             *guard = Some(TextEngine::new(&self.config.fonts)?);
         }
-        let engine = guard.as_mut().ok_or_else(|| EngineError::InvalidArgument("font engine unavailable".into()))?;
+        let engine = guard.as_mut().ok_or_else(|| EngineError::internal("font engine unavailable"))?;
         f(engine)
     }
 

@@ -34,9 +34,8 @@ pub fn render_overlay(engine: &mut TextEngine, text: &str, font_px: f32, max_wid
     let text_w = laid.width().ceil();
     let width = ((text_w + 2.0 * pad) as u32).min(max_width).max(2) & !1;
     let height = ((laid.height().ceil() + 2.0 * pad) as u32).max(2).next_multiple_of(2);
-    let mut pixmap = Pixmap::new(width, height).ok_or_else(|| {
-        EngineError::InvalidArgument(format!("disclaimer overlay of {width}x{height} cannot be drawn"))
-    })?;
+    let mut pixmap = Pixmap::new(width, height)
+        .ok_or_else(|| EngineError::internal(format!("disclaimer overlay of {width}x{height} cannot be drawn")))?;
 
     let radius = (font_px * 0.3).min(height as f32 / 2.0);
     if let Some(path) = rounded_rect(0.0, 0.0, width as f32, height as f32, radius) {
@@ -50,9 +49,8 @@ pub fn render_overlay(engine: &mut TextEngine, text: &str, font_px: f32, max_wid
     let box_w = (max_width as f32 - 2.0 * pad).max(font_px);
     let x = (width as f32 - box_w) / 2.0;
     engine.draw(&mut laid, &mut pixmap, x, pad, [255, 255, 255, 255]);
-    let png = pixmap
-        .encode_png()
-        .map_err(|e| EngineError::InvalidArgument(format!("encoding the disclaimer overlay: {e}")))?;
+    let png =
+        pixmap.encode_png().map_err(|e| EngineError::internal(format!("encoding the disclaimer overlay: {e}")))?;
     Ok(OverlayImage { png, width, height })
 }
 

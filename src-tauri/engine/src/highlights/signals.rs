@@ -55,7 +55,7 @@ pub fn measure(tools: &MediaTools, master: &Path, duration: f64, has_audio: bool
         .spawn()
         .map_err(|e| EngineError::io("starting ffmpeg to analyse the master", e))?;
     // stderr carries showinfo's frame times; read it beside stdout so neither pipe fills.
-    let mut stderr = child.stderr.take().ok_or_else(|| EngineError::InvalidArgument("no ffmpeg stderr".into()))?;
+    let mut stderr = child.stderr.take().ok_or_else(|| EngineError::internal("no ffmpeg stderr"))?;
     let log = std::thread::spawn(move || {
         let mut text = String::new();
         let _ = stderr.read_to_string(&mut text);

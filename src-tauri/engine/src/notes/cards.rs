@@ -266,7 +266,7 @@ impl Layout<'_> {
         scale = scale.min(fit(max_h));
         let (w, h) = ((iw * scale).round().max(1.0) as u32, (ih * scale).round().max(1.0) as u32);
         let resized = image::imageops::resize(&img.to_rgba8(), w, h, image::imageops::FilterType::Triangle);
-        let mut pixmap = Pixmap::new(w, h).ok_or_else(|| EngineError::InvalidArgument("image too small".into()))?;
+        let mut pixmap = Pixmap::new(w, h).ok_or_else(|| EngineError::internal("image too small"))?;
         for (dst, src) in pixmap.pixels_mut().iter_mut().zip(resized.pixels()) {
             let [r, g, b, a] = src.0;
             *dst = tiny_skia::ColorU8::from_rgba(r, g, b, a).premultiply();
@@ -407,8 +407,8 @@ pub fn render_cards(
     let mut footer_laid = footer_laid_probe;
     let mut cards = Vec::with_capacity(total);
     for (i, page) in pages.into_iter().enumerate() {
-        let mut pixmap = Pixmap::new(input.width, input.height)
-            .ok_or_else(|| EngineError::InvalidArgument("card size is zero".into()))?;
+        let mut pixmap =
+            Pixmap::new(input.width, input.height).ok_or_else(|| EngineError::internal("card size is zero"))?;
         let [r, g, b, a] = theme.color("background");
         pixmap.fill(tiny_skia::Color::from_rgba8(r, g, b, a));
         let mut text = Vec::new();
@@ -468,7 +468,7 @@ pub fn render_cards(
 fn encode_opaque_png(pixmap: &Pixmap, xmp: Option<&str>) -> Result<Vec<u8>> {
     let rgb: Vec<u8> = pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
     let mut out = Vec::with_capacity(rgb.len() / 4);
-    let err = |e: png::EncodingError| EngineError::InvalidArgument(format!("encoding a card: {e}"));
+    let err = |e: png::EncodingError| EngineError::internal(format!("encoding a card: {e}"));
     let mut encoder = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);

@@ -62,7 +62,7 @@ pub fn to_utc_text(ts: Timestamp) -> String {
 
 /// Reads the stored form back.
 pub fn from_utc_text(text: &str) -> Result<Timestamp> {
-    text.parse::<Timestamp>().map_err(|e| EngineError::InvalidArgument(format!("bad stored time `{text}`: {e}")))
+    text.parse::<Timestamp>().map_err(|e| EngineError::internal(format!("bad stored time `{text}`: {e}")))
 }
 
 /// `2026-12-01 18:00` in `tz`.
@@ -77,7 +77,7 @@ pub fn day_start(ts: Timestamp, tz: &TimeZone) -> Result<Zoned> {
 
 impl From<jiff::Error> for EngineError {
     fn from(e: jiff::Error) -> Self {
-        EngineError::InvalidArgument(format!("time: {e}"))
+        EngineError::internal(format!("time: {e}"))
     }
 }
 

@@ -788,7 +788,9 @@ fn pg_error(url: &str, e: postgres::Error) -> EngineError {
             || *code == SqlState::RAISE_EXCEPTION
             || *code == SqlState::CHECK_VIOLATION
         {
-            return EngineError::NotAllowed(db.message().to_owned());
+            return EngineError::Forbidden(
+                Notice::new("team.server_refused", db.message()).with("detail", db.message()),
+            );
         }
         if *code == SqlState::UNIQUE_VIOLATION {
             return EngineError::Duplicate(db.message().to_owned());

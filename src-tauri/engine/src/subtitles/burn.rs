@@ -158,12 +158,12 @@ pub fn blank(band: &CaptionBand) -> Result<Vec<u8>> {
 
 fn band_pixmap(band: &CaptionBand) -> Result<Pixmap> {
     Pixmap::new(band.width, band.height).ok_or_else(|| {
-        EngineError::InvalidArgument(format!("a caption band of {}x{} cannot be drawn", band.width, band.height))
+        EngineError::internal(format!("a caption band of {}x{} cannot be drawn", band.width, band.height))
     })
 }
 
 fn encode(pixmap: &Pixmap) -> Result<Vec<u8>> {
-    pixmap.encode_png().map_err(|e| EngineError::InvalidArgument(format!("encoding a caption picture: {e}")))
+    pixmap.encode_png().map_err(|e| EngineError::internal(format!("encoding a caption picture: {e}")))
 }
 
 impl Studio {
