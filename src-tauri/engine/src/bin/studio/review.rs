@@ -160,9 +160,15 @@ pub fn review(
         let overrides = overrides
             .iter()
             .map(|o| {
-                let (rule, reason) = o
-                    .split_once('=')
-                    .ok_or_else(|| EngineError::InvalidArgument(format!("--override `{o}` should be RULE=REASON")))?;
+                let (rule, reason) = o.split_once('=').ok_or_else(|| {
+                    EngineError::Refused(
+                        studio_engine::message::Notice::new(
+                            "cli.bad_override",
+                            format!("--override `{o}` should be RULE=REASON"),
+                        )
+                        .with("value", o),
+                    )
+                })?;
                 Ok(Override { rule_id: rule.trim().to_owned(), reason: reason.trim().to_owned() })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -252,7 +258,13 @@ pub fn audit(cli: &Cli, action: Option<&AuditAction>) -> Result<ExitCode> {
                 "csv" => audit_csv(&entries),
                 "json" => serde_json::to_string_pretty(&entries)?,
                 other => {
-                    return Err(EngineError::InvalidArgument(format!("unknown format `{other}`; use csv or json")));
+                    return Err(EngineError::Refused(
+                        studio_engine::message::Notice::new(
+                            "cli.bad_format",
+                            format!("unknown format `{other}`; use csv or json"),
+                        )
+                        .with("value", other),
+                    ));
                 }
             };
             match out {
