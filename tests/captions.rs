@@ -252,7 +252,10 @@ fn a_promise_in_a_cue_blocks_approval_and_studio_check_names_the_cue() {
     // The review screen takes the reviewer to the cue: 6 s in the master, 4 s in the clip.
     let (content, findings) = fast_studio(&data).check_variant(1).unwrap();
     let cue = findings.iter().find(|f| f.field.starts_with("cue 2 ")).expect("the cue's finding");
-    assert_eq!(studio_engine::review::place(&cue.field, &content), studio_engine::review::Place::Time { at: 4.0 });
+    assert_eq!(
+        studio_engine::review::Places::of(&content).place(&cue.field),
+        studio_engine::review::Place::Time { at: 4.0 }
+    );
 }
 
 /// Three quiet, static minutes with one planted window (100–115 s) of

@@ -180,7 +180,7 @@ fn a_rendered_file_changed_on_disk_is_not_approved() {
 /// risk text at the start, the texts on their fields.
 #[test]
 fn findings_of_a_clip_are_placed_at_their_cue_and_field() {
-    use studio_engine::review::{Place, place};
+    use studio_engine::review::{Place, Places};
     let dir = tempfile::tempdir().unwrap();
     // No disclaimer: the clip's finding is the risk text missing from the picture.
     let (studio, v) = rendered(dir.path(), |_| PlanRequest::default());
@@ -188,12 +188,13 @@ fn findings_of_a_clip_are_placed_at_their_cue_and_field() {
     let editor = store.person("编辑小李").unwrap();
     store.edit_variant_text(v, &editor, "稳赚不赔的基金", "保本保收益。", &[]).unwrap();
     let (content, findings) = studio.check_variant(v).unwrap();
+    let places = Places::of(&content);
     let title = findings.iter().find(|f| f.field == "title").expect("a finding in the title");
-    assert_eq!(place(&title.field, &content), Place::Field { field: "title".into() });
+    assert_eq!(places.place(&title.field), Place::Field { field: "title".into() });
     let body = findings.iter().find(|f| f.field == "body").expect("a finding in the body");
-    assert_eq!(place(&body.field, &content), Place::Field { field: "body".into() });
+    assert_eq!(places.place(&body.field), Place::Field { field: "body".into() });
     let video = findings.iter().find(|f| f.field == "video").expect("no risk text on screen");
-    assert_eq!(place(&video.field, &content), Place::Time { at: 0.0 });
+    assert_eq!(places.place(&video.field), Place::Time { at: 0.0 });
 }
 
 #[test]

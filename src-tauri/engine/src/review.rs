@@ -253,33 +253,49 @@ fn leading_number(field: &str, prefix: &str) -> Option<usize> {
     digits.parse().ok()
 }
 
-/// Where the finding recorded on `field` is, in the variant `content` describes.
-/// Fields are the names [`check`] gives; a plan that cannot be read places
-/// only the text fields.
-pub fn place(field: &str, content: &VariantContent) -> Place {
-    if matches!(field, "title" | "body" | "tags") {
-        return Place::Field { field: field.to_owned() };
+/// Places the findings of one variant, its plan read once however many
+/// findings there are. Fields are the names [`check`] gives; a video whose
+/// plan cannot be read places only the text fields.
+#[derive(Debug)]
+pub enum Places {
+    Video(Option<Box<VariantPlan>>),
+    Note,
+}
+
+impl Places {
+    pub fn of(content: &VariantContent) -> Self {
+        if content.kind == "video" { Self::Video(serde_json::from_str(&content.plan_json).ok()) } else { Self::Note }
     }
-    if content.kind == "video" {
-        let Ok(plan) = serde_json::from_str::<VariantPlan>(&content.plan_json) else { return Place::Nowhere };
-        let first_window = || plan.overlay.as_ref().and_then(|o| o.on_screen(plan.duration).first().map(|w| w.start));
-        let cue = leading_number(field, "cue ").or_else(|| leading_number(field, "cues "));
-        return match (field, cue) {
-            (_, Some(n)) => plan
-                .captions
-                .as_ref()
-                .and_then(|c| c.cues.iter().find(|q| q.number as usize == n))
-                .map_or(Place::Nowhere, |q| Place::Time { at: q.start }),
-            ("disclaimer", _) => first_window().map_or(Place::Nowhere, |at| Place::Time { at }),
-            ("video", _) => Place::Time { at: first_window().unwrap_or(0.0) },
-            _ => Place::Nowhere,
-        };
-    }
-    match (field, leading_number(field, "card ")) {
-        (_, Some(card)) => Place::Card { card },
-        // The footer and the AI label are on every card: the first shows them.
-        ("cards" | "disclaimer", _) => Place::Card { card: 1 },
-        _ => Place::Nowhere,
+
+    /// Where the finding recorded on `field` is.
+    pub fn place(&self, field: &str) -> Place {
+        if matches!(field, "title" | "body" | "tags") {
+            return Place::Field { field: field.to_owned() };
+        }
+        match self {
+            Self::Video(None) => Place::Nowhere,
+            Self::Video(Some(plan)) => {
+                let first_window =
+                    || plan.overlay.as_ref().and_then(|o| o.on_screen(plan.duration).first().map(|w| w.start));
+                let cue = leading_number(field, "cue ").or_else(|| leading_number(field, "cues "));
+                match (field, cue) {
+                    (_, Some(n)) => plan
+                        .captions
+                        .as_ref()
+                        .and_then(|c| c.cues.iter().find(|q| q.number as usize == n))
+                        .map_or(Place::Nowhere, |q| Place::Time { at: q.start }),
+                    ("disclaimer", _) => first_window().map_or(Place::Nowhere, |at| Place::Time { at }),
+                    ("video", _) => Place::Time { at: first_window().unwrap_or(0.0) },
+                    _ => Place::Nowhere,
+                }
+            }
+            Self::Note => match (field, leading_number(field, "card ")) {
+                (_, Some(card)) => Place::Card { card },
+                // The footer and the AI label are on every card: the first shows them.
+                ("cards" | "disclaimer", _) => Place::Card { card: 1 },
+                _ => Place::Nowhere,
+            },
+        }
     }
 }
 
@@ -351,18 +367,18 @@ mod tests {
 
     #[test]
     fn findings_are_placed_on_their_field_card_or_nowhere() {
-        let note = content("note", "{}");
-        assert_eq!(place("title", &note), Place::Field { field: "title".into() });
-        assert_eq!(place("tags", &note), Place::Field { field: "tags".into() });
-        assert_eq!(place("card 3", &note), Place::Card { card: 3 });
-        assert_eq!(place("card 12", &note), Place::Card { card: 12 });
-        assert_eq!(place("cards", &note), Place::Card { card: 1 });
-        assert_eq!(place("disclaimer", &note), Place::Card { card: 1 });
-        assert_eq!(place("something else", &note), Place::Nowhere);
+        let note = Places::of(&content("note", "{}"));
+        assert_eq!(note.place("title"), Place::Field { field: "title".into() });
+        assert_eq!(note.place("tags"), Place::Field { field: "tags".into() });
+        assert_eq!(note.place("card 3"), Place::Card { card: 3 });
+        assert_eq!(note.place("card 12"), Place::Card { card: 12 });
+        assert_eq!(note.place("cards"), Place::Card { card: 1 });
+        assert_eq!(note.place("disclaimer"), Place::Card { card: 1 });
+        assert_eq!(note.place("something else"), Place::Nowhere);
         // A video whose plan cannot be read still places its texts.
-        let video = content("video", "not a plan");
-        assert_eq!(place("body", &video), Place::Field { field: "body".into() });
-        assert_eq!(place("cue 2 (master 0:01.00, clip 0:01.00)", &video), Place::Nowhere);
+        let video = Places::of(&content("video", "not a plan"));
+        assert_eq!(video.place("body"), Place::Field { field: "body".into() });
+        assert_eq!(video.place("cue 2 (master 0:01.00, clip 0:01.00)"), Place::Nowhere);
         assert_eq!(leading_number("cues 4–5 (master 0:10.00)", "cues "), Some(4));
         assert_eq!(leading_number("cue x", "cue "), None);
     }

@@ -158,13 +158,14 @@ pub fn review_detail(state: State<'_, AppState>, variant_id: i32) -> Result<Revi
         .into_iter()
         .find(|v| v.id == id)
         .ok_or(studio_engine::EngineError::NotFound { what: "variant", id })?;
+    let places = studio_engine::review::Places::of(&content);
     let findings = store
         .findings(id)?
         .into_iter()
         .map(|f| FindingView {
             id: id32(f.id),
             severity: format!("{:?}", f.finding.severity).to_lowercase(),
-            place: studio_engine::review::place(&f.finding.field, &content).into(),
+            place: places.place(&f.finding.field).into(),
             rule_id: f.finding.rule_id,
             field: f.finding.field,
             excerpt: f.finding.excerpt,
