@@ -27,6 +27,12 @@ impl Notice {
         Self { code: code.to_owned(), params: BTreeMap::new(), text: text.into(), parts: Vec::new() }
     }
 
+    /// A sentence kept before notices had codes: its catalog entry is `{text}`.
+    pub fn uncoded(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Self::new(UNCODED, text.clone()).with("text", text)
+    }
+
     /// Sets the notices the `{parts}` slot lists.
     pub fn with_parts(mut self, parts: Vec<Notice>) -> Self {
         self.parts = parts;
@@ -76,7 +82,7 @@ impl<'de> Deserialize<'de> for Notice {
         }
         Ok(match Stored::deserialize(d)? {
             Stored::Coded { code, params, text, parts } => Notice { code, params, text, parts },
-            Stored::Plain(text) => Notice::new(UNCODED, text.clone()).with("text", text),
+            Stored::Plain(text) => Notice::uncoded(text),
         })
     }
 }

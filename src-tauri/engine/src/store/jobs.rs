@@ -82,7 +82,7 @@ fn stored_notice(text: Option<String>) -> Option<Notice> {
     {
         return Some(n);
     }
-    Some(Notice::new(crate::message::UNCODED, text.clone()).with("text", text))
+    Some(Notice::uncoded(text))
 }
 
 /// The JSON a notice is kept as.
