@@ -92,6 +92,19 @@ async fn settled(app: &Client) {
     }
 }
 
+/// Clicks `css` once it takes clicks: enabled (the screen runs one action at
+/// a time, and approval waits for what it approves) and settled.
+async fn click_once_enabled(app: &Client, css: &str, seconds: u64, stuck: &str) {
+    let started = std::time::Instant::now();
+    let js = format!("return !document.querySelector('{css}').disabled");
+    while app.execute(&js, vec![]).await.unwrap() != true {
+        assert!(started.elapsed() < Duration::from_secs(seconds), "{stuck}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    settled(app).await;
+    click(app, css).await;
+}
+
 async fn add_person(app: &Client, name: &str, role: &str) {
     click(app, "#tab-settings").await;
     set_value(app, "#person-name", name).await;
@@ -254,13 +267,7 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
     // The screen reloads the variant after saving; submit what it then shows.
     wait_text(&app, "#review-detail [role=status]", 10, |t| t.contains("已保存")).await;
     // The screen runs one action at a time: the button takes a click once the reload after saving is done.
-    let started = std::time::Instant::now();
-    while app.execute("return !document.querySelector('#submit-review').disabled", vec![]).await.unwrap() != true {
-        assert!(started.elapsed() < Duration::from_secs(10), "submit stays disabled after the save");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    settled(&app).await;
-    click(&app, "#submit-review").await;
+    click_once_enabled(&app, "#submit-review", 10, "submit stays disabled after the save").await;
     attr_is(&app, "#review-detail", "data-state", "in_review", 20).await;
     act_as(&app, "审核老王").await;
     click(&app, "#tab-review").await;
@@ -358,13 +365,7 @@ async fn an_editor_and_a_reviewer_take_a_master_to_a_scheduled_post() {
         .unwrap();
         attr_is(&app, "#card-pager", "data-page", &page.to_string(), 10).await;
     }
-    let started = std::time::Instant::now();
-    while app.execute("return document.querySelector('#approve').disabled", vec![]).await.unwrap() != false {
-        assert!(started.elapsed() < Duration::from_secs(10), "approve stays disabled after every card was shown");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    settled(&app).await;
-    click(&app, "#approve").await;
+    click_once_enabled(&app, "#approve", 10, "approve stays disabled after every card was shown").await;
     attr_is(&app, "#review-detail", "data-state", "approved", 20).await;
     screenshot(&app, &shots, "05d-note-approved").await;
 
@@ -801,13 +802,7 @@ async fn settings_joins_a_team_and_a_draft_goes_to_the_team_review() {
         click(&app, "#card-next").await;
         attr_is(&app, "#card-pager", "data-page", &page.to_string(), 10).await;
     }
-    let started = std::time::Instant::now();
-    while app.execute("return document.querySelector('#approve').disabled", vec![]).await.unwrap() != false {
-        assert!(started.elapsed() < Duration::from_secs(20), "approve stays disabled after every card was shown");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    settled(&app).await;
-    click(&app, "#approve").await;
+    click_once_enabled(&app, "#approve", 20, "approve stays disabled after every card was shown").await;
     let refused = wait_text(&app, "#review-error", 20, |t| !t.is_empty()).await;
     attr_is(&app, "#review-detail", "data-state", "in_review", 5).await;
     assert!(!refused.contains("已通过"), "{refused}");
