@@ -191,13 +191,11 @@ pub fn first_video_packet(tools: &MediaTools, path: &Path) -> Result<(f64, f64)>
 /// the muxer wrote packet by packet, read without touching the media (an
 /// hour is 3.6 GB); counted from the packets when the file has no index.
 pub fn video_frames(tools: &MediaTools, path: &Path) -> Result<u64> {
-    let unreadable = |text: &str| EngineError::InputNotMedia {
-        path: path.to_owned(),
-        detail: format!("unreadable frame count `{}`", text.trim()),
-    };
+    // An MPEG-TS file lists its stream once more under its program: the first line is the count.
+    let first = |text: &str| text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().parse::<u64>();
     let text =
         ffprobe_text(tools, path, &["-select_streams", "v:0", "-show_entries", "stream=nb_frames", "-of", "csv=p=0"])?;
-    if let Ok(n) = text.trim().parse() {
+    if let Ok(n) = first(&text) {
         return Ok(n);
     }
     let text = ffprobe_text(
@@ -205,7 +203,10 @@ pub fn video_frames(tools: &MediaTools, path: &Path) -> Result<u64> {
         path,
         &["-select_streams", "v:0", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0"],
     )?;
-    text.trim().parse().map_err(|_| unreadable(&text))
+    first(&text).map_err(|_| EngineError::InputNotMedia {
+        path: path.to_owned(),
+        detail: format!("unreadable frame count `{}`", text.trim()),
+    })
 }
 
 /// ffprobe prefixes errors with the path; keep only what it says about the file.

@@ -313,49 +313,42 @@ impl VariantPlan {
         .to_vec()
     }
 
-    /// Smart render, step 1: the master's video, copied, cut at the plan's
-    /// keyframes into MPEG-TS pieces `dir/p000.ts`, `dir/p001.ts`, …
-    pub fn smart_split_args(&self, smart: &SmartPlan, dir: &Path) -> Vec<OsString> {
-        let mut args: Vec<OsString> = vec!["-i".into(), file_url(&self.master)];
-        // Half a frame early: the segment muxer cuts at the first keyframe at
-        // or after each time, and a time printed to the millisecond may fall
-        // just after the keyframe it names.
-        let half = 0.5 / smart.frame_rate.max(1.0);
-        let times = if smart.cuts.is_empty() {
-            // One piece: a cut past the end.
-            secs(smart.first_pts + self.duration + 60.0)
-        } else {
-            smart.cuts.iter().map(|t| format!("{:.6}", t - half)).collect::<Vec<_>>().join(",")
-        };
-        args.extend(
-            [
-                "-map",
-                "0:v:0",
-                "-c",
-                "copy",
-                "-muxdelay",
-                "0",
-                "-muxpreload",
-                "0",
-                "-f",
-                "segment",
-                "-segment_format",
-                "mpegts",
-                "-segment_times",
-                &times,
-                "-y",
-            ]
-            .map(OsString::from),
-        );
-        // The muxer expands `%03d` in the whole name: a `%` in the folder is doubled.
-        let mut pattern = file_url(dir).to_string_lossy().replace('%', "%%");
-        pattern.push(std::path::MAIN_SEPARATOR);
-        pattern.push_str("p%03d.ts");
-        args.push(pattern.into());
+    /// Smart render: the master's video from its keyframe at `start`
+    /// (master seconds), `frames` of it (to the end when `None`),
+    /// stream-copied as MPEG-TS to `out`: a re-encoded piece's cut, or
+    /// (`pipe:1`) a copied stretch streamed straight into the join, so the
+    /// copied hour is never written twice. Timestamps are the master's plus
+    /// `shift`, which makes decode times start at zero.
+    ///
+    /// `-ss` is the keyframe's own time, read as a timestamp (not from the
+    /// file's start): with B-frames the demuxer seeks on decode times, and
+    /// only the keyframe's exact time finds that keyframe in every MP4
+    /// layout. The frame count, not a duration, ends the stretch on the
+    /// last frame before the next keyframe.
+    pub fn smart_copy_args(
+        &self,
+        smart: &SmartPlan,
+        start: f64,
+        frames: Option<u64>,
+        shift: f64,
+        out: OsString,
+    ) -> Vec<OsString> {
+        let mut args: Vec<OsString> = Vec::new();
+        if start > smart.first_pts + 0.5 / smart.frame_rate.max(1.0) {
+            args.extend(["-seek_timestamp".into(), "1".into(), "-ss".into(), format!("{start:.6}").into()]);
+        }
+        args.extend(["-copyts".into(), "-itsoffset".into(), format!("{shift:.6}").into(), "-i".into()]);
+        args.push(file_url(&self.master));
+        args.extend(["-map", "0:v:0", "-c", "copy"].map(OsString::from));
+        if let Some(n) = frames {
+            args.extend(["-frames:v".into(), n.to_string().into()]);
+        }
+        args.extend(["-muxdelay", "0", "-muxpreload", "0", "-f", "mpegts", "-y"].map(OsString::from));
+        args.push(out);
         args
     }
 
-    /// Smart render, step 2: one piece re-encoded with the overlays, its
+    /// Smart render: one piece's cut re-encoded with the overlays, its
     /// timestamps kept. `offset` turns output seconds into the piece's
     /// (master time plus the pieces' shift); `reorder` is the master's
     /// B-frame delay in frames, which the new GOPs must have too, so that
@@ -425,11 +418,12 @@ impl VariantPlan {
         args
     }
 
-    /// Smart render, step 3: the pieces (names in the work folder, which is
-    /// ffmpeg's current folder) joined as one stream, with the audio, into
-    /// an MP4 with faststart.
-    pub fn smart_join_args(&self, smart: &SmartPlan, pieces: &[String], output: &Path) -> Vec<OsString> {
-        let mut args: Vec<OsString> = vec!["-i".into(), format!("concat:{}", pieces.join("|")).into()];
+    /// Smart render, the join: the pieces arrive on standard input as one
+    /// MPEG-TS stream (copied stretches from the master, re-encoded pieces
+    /// from their files, in order) and are written with the audio into an
+    /// MP4 whose index comes first.
+    pub fn smart_join_args(&self, smart: &SmartPlan, output: &Path) -> Vec<OsString> {
+        let mut args: Vec<OsString> = ["-f", "mpegts", "-i", "pipe:0"].map(OsString::from).to_vec();
         let audio = if self.master_has_audio {
             args.extend(["-i".into(), file_url(&self.master)]);
             Some(if smart.copy_audio { vec!["-c:a".to_owned(), "copy".to_owned()] } else { self.aac_args() })

@@ -314,13 +314,20 @@ mod smart_render {
         assert_eq!(layout.iter().filter(|p| p.2).count(), 5);
         assert_eq!((layout[0], layout[1]), ((0.0, 6.0, true), (6.0, 600.0, false)));
 
-        // The ffmpeg steps: a stream-copied cut at each keyframe (half a frame
-        // early), a re-encode whose overlay windows are in the pieces' time,
-        // a join of the pieces with the master's audio copied.
-        let split = args_text(&p.smart_split_args(&s, Path::new("/work/a%b")));
-        let times = split.iter().position(|a| a == "-segment_times").unwrap();
-        assert!(split[times + 1].starts_with("5.983333,599.983333,"), "{split:?}");
-        assert!(split.last().unwrap().ends_with("a%%b/p%03d.ts"), "{split:?}");
+        // The ffmpeg steps: a stream-copied stretch from a keyframe, found
+        // by its exact time, a frame count long (to the end for the last);
+        // a re-encode whose overlay windows are in the pieces' time; a join
+        // of the pieces, streamed in, with the master's audio copied.
+        let first = args_text(&p.smart_copy_args(&s, 0.0, Some(180), 0.066667, "file:/w/p000.ts".into())).join(" ");
+        assert!(
+            first.starts_with("-copyts -itsoffset 0.066667 -i file:/masters/talk 1.mp4 -map 0:v:0 -c copy"),
+            "{first}"
+        );
+        assert!(first.contains("-frames:v 180") && first.ends_with("-f mpegts -y file:/w/p000.ts"), "{first}");
+        let later = args_text(&p.smart_copy_args(&s, 6.0, Some(17820), 0.066667, "pipe:1".into())).join(" ");
+        assert!(later.starts_with("-seek_timestamp 1 -ss 6.000000 -copyts"), "{later}");
+        let last = args_text(&p.smart_copy_args(&s, 2394.0, None, 0.066667, "pipe:1".into())).join(" ");
+        assert!(!last.contains("-frames:v") && last.ends_with("pipe:1"), "{last}");
         let re = args_text(&p.smart_reencode_args(
             Path::new("/w/p002.ts"),
             Path::new("/w/r002.ts"),
@@ -344,9 +351,8 @@ mod smart_render {
             2,
         ));
         assert!(!first.join(" ").contains("eq(n,0)"), "a piece that starts before its window: {first:?}");
-        let join =
-            args_text(&p.smart_join_args(&s, &["p000.ts".into(), "r001.ts".into()], Path::new("/o.mp4"))).join(" ");
-        assert!(join.starts_with("-i concat:p000.ts|r001.ts -i file:/masters/talk 1.mp4"), "{join}");
+        let join = args_text(&p.smart_join_args(&s, Path::new("/o.mp4"))).join(" ");
+        assert!(join.starts_with("-f mpegts -i pipe:0 -i file:/masters/talk 1.mp4"), "{join}");
         assert!(join.contains("-c:v copy") && join.contains("-c:a copy") && join.contains("-moov_size "), "{join}");
     }
 

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::path::Path;
+use std::process::ChildStdin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -91,6 +92,39 @@ pub fn run_in(
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
 ) -> Result<Vec<String>> {
+    run_with(tools, args, cwd, output, duration, on_progress, cancel, None)
+}
+
+/// Writes ffmpeg's standard input (`pipe:0` in its arguments) on a thread of
+/// its own; an error says what could not be fed.
+pub type Feed = Box<dyn FnOnce(ChildStdin) -> std::result::Result<(), String> + Send>;
+
+/// [`run`] with ffmpeg reading what `feed` writes. ffmpeg's end of input is
+/// the feed's return; a feed that fails fails the run, even though ffmpeg,
+/// seeing only a shorter input, may have finished happily.
+pub fn run_fed(
+    tools: &MediaTools,
+    args: &[OsString],
+    output: &Path,
+    duration: f64,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+    feed: Feed,
+) -> Result<()> {
+    run_with(tools, args, None, output, duration, on_progress, cancel, Some(feed)).map(drop)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_with(
+    tools: &MediaTools,
+    args: &[OsString],
+    cwd: Option<&Path>,
+    output: &Path,
+    duration: f64,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+    feed: Option<Feed>,
+) -> Result<Vec<String>> {
     let mut cmd = command(tools, args);
     crate::process::prepare(cmd.as_inner_mut());
     if let Some(dir) = cwd {
@@ -106,6 +140,14 @@ pub fn run_in(
             let _ = child.wait();
             return Err(EngineError::io("tying ffmpeg to this process", e));
         }
+    };
+
+    // With its input fed, ffmpeg cannot be asked to quit with `q`: a cancel
+    // ends the feed (see its owner) or, after the grace time, kills ffmpeg.
+    let feeder = match (feed, child.take_stdin()) {
+        (Some(feed), Some(stdin)) => Some(std::thread::spawn(move || feed(stdin))),
+        (Some(_), None) => Some(std::thread::spawn(|| Err("ffmpeg's input could not be opened".to_owned()))),
+        (None, _) => None,
     };
 
     let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL_LINES);
@@ -177,12 +219,22 @@ pub fn run_in(
         let _ = reader.join();
     }
     let status = child.wait().map_err(|e| EngineError::io("waiting for ffmpeg", e))?;
+    let fed = feeder.map(|f| f.join().unwrap_or_else(|_| Err("the feeding thread panicked".to_owned())));
     if cancel.is_cancelled() {
         return Err(EngineError::Cancelled);
     }
     if status.success() {
+        if let Some(Err(why)) = fed {
+            tracing::warn!(why = %why, "ffmpeg's input could not be fed");
+            return Err(EngineError::RenderFailed {
+                output: output.to_owned(),
+                status: crate::process::describe_exit(status),
+                stderr_tail: why,
+            });
+        }
         return Ok(errors);
     }
+    // ffmpeg's own failure (a full disk, say) is what broke the feed, if it broke.
     let stderr_tail = Vec::from(tail).join("\n");
     tracing::warn!(status = %crate::process::describe_exit(status), last_lines = %stderr_tail, "ffmpeg failed");
     if stderr_tail.contains("No space left on device") || stderr_tail.contains("There is not enough space on the disk")

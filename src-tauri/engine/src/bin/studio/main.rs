@@ -558,32 +558,31 @@ fn print_plan(studio: &Studio, plan: &VariantPlan) {
     let video = studio_engine::render::partial_path(&plan.output);
     let cover = studio_engine::render::partial_path(&plan.cover.output);
     if let Some(studio_engine::plan::smart::RenderMethod::Smart(s)) = &plan.method {
-        // The pieces' shift and B-frame delay are read off the first piece
-        // when it runs; shown here as none and two frames.
+        // The pieces' shift and the master's B-frame delay come from its first packet.
+        let frame = 1.0 / s.frame_rate.max(1.0);
+        let (pts, dts) = studio_engine::probe::first_video_packet(studio.tools(), &plan.master)
+            .unwrap_or((s.first_pts, s.first_pts - 2.0 * frame));
+        let (shift, reorder) = (-dts, ((pts - dts) / frame).round() as u32);
         let dir = studio_engine::render::smart::work_dir(plan);
         println!("   smart steps (in {}):", dir.display());
-        println!("   $ {}", show(plan.smart_split_args(s, &dir)));
         let layout = studio_engine::plan::smart::pieces(s, s.first_pts + plan.duration);
-        let mut names = Vec::new();
-        for (i, (start, _, reencode)) in layout.iter().enumerate() {
-            let piece = format!("p{i:03}.ts");
-            if *reencode {
-                let out = format!("r{i:03}.ts");
-                let args = plan.smart_reencode_args(
-                    &dir.join(&piece),
-                    &dir.join(&out),
-                    s.first_pts,
-                    start - s.first_pts,
-                    1.0 / s.frame_rate,
-                    2,
-                );
-                println!("   $ {}", show(args));
-                names.push(out);
-            } else {
-                names.push(piece);
+        let frames_to = |t: f64| ((t - s.first_pts) / frame).round() as u64;
+        let mut join = Vec::new();
+        for (i, (start, stop, reencode)) in layout.iter().enumerate() {
+            let frames = (i + 1 < layout.len()).then(|| frames_to(*stop) - frames_to(*start));
+            if !reencode {
+                join.push(show(plan.smart_copy_args(s, *start, frames, shift, "pipe:1".into())));
+                continue;
             }
+            let cut = dir.join(format!("p{i:03}.ts"));
+            let out = dir.join(format!("r{i:03}.ts"));
+            let file = studio_engine::tools::file_url(&cut);
+            println!("   $ {}", show(plan.smart_copy_args(s, *start, frames, shift, file)));
+            let args = plan.smart_reencode_args(&cut, &out, s.first_pts + shift, start - s.first_pts, frame, reorder);
+            println!("   $ {}", show(args));
+            join.push(format!("cat {}", shell_words::quote(&out.display().to_string())));
         }
-        println!("   $ {}", show(plan.smart_join_args(s, &names, &video)));
+        println!("   $ ( {} ) | {}", join.join("; "), show(plan.smart_join_args(s, &video)));
         println!("   $ {}", show(plan.cover_args(&cover)));
         println!("   if a step fails, the full render (the cover from its decode):");
     }
