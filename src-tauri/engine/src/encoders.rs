@@ -178,12 +178,23 @@ pub fn usable(tools: &MediaTools, cache: &Path) -> Vec<String> {
     usable
 }
 
-/// The ffmpeg file's path, size and modification time (`None`: not a file we can see,
-/// e.g. a bare `ffmpeg` on PATH; then nothing is cached).
+/// The ffmpeg file's path, size and modification time (`None`: not a file we
+/// can see; then nothing is cached). A bare `ffmpeg` is the one PATH finds, so
+/// a system ffmpeg's test encodes, which take a few tenths of a second, are not
+/// run again at every start.
 fn identity(tools: &MediaTools) -> Option<(String, u64, Option<u64>)> {
-    let meta = std::fs::metadata(&tools.ffmpeg).ok()?;
+    let file = on_path(&tools.ffmpeg)?;
+    let meta = std::fs::metadata(&file).ok()?;
     let modified = meta.modified().ok().and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs());
-    Some((tools.ffmpeg.display().to_string(), meta.len(), modified))
+    Some((file.display().to_string(), meta.len(), modified))
+}
+
+/// `program` itself when it names a folder, else the first file of that name in a PATH folder.
+fn on_path(program: &Path) -> Option<std::path::PathBuf> {
+    if program.components().count() > 1 {
+        return Some(program.to_owned());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
 fn detect(tools: &MediaTools) -> Vec<String> {

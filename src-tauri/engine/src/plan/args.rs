@@ -423,11 +423,18 @@ impl VariantPlan {
     /// from their files, in order) and are written with the audio into an
     /// MP4 whose index comes first.
     pub fn smart_join_args(&self, smart: &SmartPlan, output: &Path) -> Vec<OsString> {
-        let mut args: Vec<OsString> = ["-f", "mpegts", "-i", "pipe:0"].map(OsString::from).to_vec();
+        // Deep input queues: with ffmpeg's default of 8 packets the reader
+        // of a pipe and of the audio keep waiting on each other, and the join
+        // takes four times as long as from files.
+        let queue = || ["-thread_queue_size", "1024"].map(OsString::from);
+        let mut args: Vec<OsString> = queue().to_vec();
+        args.extend(["-f", "mpegts", "-i", "pipe:0"].map(OsString::from));
         let audio = if self.master_has_audio {
+            args.extend(queue());
             args.extend(["-i".into(), file_url(&self.master)]);
             Some(if smart.copy_audio { vec!["-c:a".to_owned(), "copy".to_owned()] } else { self.aac_args() })
         } else if self.silent_audio {
+            args.extend(queue());
             args.extend(self.silent_audio_input());
             Some(self.aac_args())
         } else {

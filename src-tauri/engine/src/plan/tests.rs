@@ -352,7 +352,12 @@ mod smart_render {
         ));
         assert!(!first.join(" ").contains("eq(n,0)"), "a piece that starts before its window: {first:?}");
         let join = args_text(&p.smart_join_args(&s, Path::new("/o.mp4"))).join(" ");
-        assert!(join.starts_with("-f mpegts -i pipe:0 -i file:/masters/talk 1.mp4"), "{join}");
+        assert!(
+            join.starts_with(
+                "-thread_queue_size 1024 -f mpegts -i pipe:0 -thread_queue_size 1024 -i file:/masters/talk 1.mp4"
+            ),
+            "{join}"
+        );
         assert!(join.contains("-c:v copy") && join.contains("-c:a copy") && join.contains("-moov_size "), "{join}");
     }
 

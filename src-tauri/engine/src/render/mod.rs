@@ -65,7 +65,8 @@ pub fn render_variant(
         "render planned"
     );
     let result = (|| {
-        let (method, encoder, cover_made) = render_video(tools, plan, &video_tmp, &cover_tmp, on_progress, cancel)?;
+        let Made { method, encoder, cover_made, hashed } =
+            render_video(tools, plan, &video_tmp, &cover_tmp, on_progress, cancel)?;
         check_duration(tools, plan, &video_tmp)?;
         if !cover_made {
             ffmpeg::run(tools, &plan.cover_args(&cover_tmp), &plan.cover.output, 0.04, &mut |_| {}, cancel)?;
@@ -73,7 +74,10 @@ pub fn render_variant(
         if let Some(label) = &plan.ai_label {
             label_cover(&cover_tmp, &label.record.implicit)?;
         }
-        let (size_bytes, sha256) = sync_and_hash(&video_tmp)?;
+        let (size_bytes, sha256) = match hashed {
+            Some(hashed) => hashed,
+            None => sync_and_hash(&video_tmp)?,
+        };
         sync_and_hash(&cover_tmp)?;
         // The video first: it is what a player may hold open.
         rename(&video_tmp, &plan.output)?;
@@ -96,9 +100,20 @@ pub fn render_variant(
     result
 }
 
+/// What [`render_video`] made.
+struct Made {
+    /// How the video was made (`None` for a clip).
+    method: Option<Notice>,
+    /// The encoder that ran.
+    encoder: Notice,
+    /// Whether the cover was written from the same decode.
+    cover_made: bool,
+    /// The video's size and SHA-256, already flushed to disk, when the render took them.
+    hashed: Option<(u64, String)>,
+}
+
 /// The video, smart-rendered when the plan says so and that works, else in
-/// full with the cover from the same decode; returns how it was made, the
-/// encoder that ran, and whether the cover was written.
+/// full with the cover from the same decode.
 fn render_video(
     tools: &MediaTools,
     plan: &VariantPlan,
@@ -106,13 +121,19 @@ fn render_video(
     cover_tmp: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
-) -> Result<(Option<Notice>, Notice, bool)> {
+) -> Result<Made> {
     let full =
         |on_progress: &mut dyn FnMut(Progress)| full_render(tools, plan, video_tmp, cover_tmp, on_progress, cancel);
+    let made = |method, encoder, hashed: Option<(u64, String)>| Made {
+        method,
+        encoder,
+        cover_made: hashed.is_none(),
+        hashed,
+    };
     match &plan.method {
         Some(method @ RenderMethod::Smart(s)) => match smart::render(tools, plan, s, video_tmp, on_progress, cancel) {
             // The re-encoded GOPs are x264's: their B-frame delay must be the master's.
-            Ok(()) => Ok((Some(method.notice()), ran(SOFTWARE), false)),
+            Ok(hashed) => Ok(made(Some(method.notice()), ran(SOFTWARE), Some(hashed))),
             Err(EngineError::Cancelled) => Err(EngineError::Cancelled),
             Err(e) => {
                 // Nothing of the smart attempt is kept: the full render starts afresh.
@@ -121,12 +142,12 @@ fn render_video(
                 let encoder = full(on_progress)?;
                 let how =
                     Notice::new("plan.full_after_smart", format!("full re-encode ({e})")).with_parts(vec![e.notice()]);
-                Ok((Some(how), encoder, true))
+                Ok(made(Some(how), encoder, None))
             }
         },
         other => {
             let encoder = full(on_progress)?;
-            Ok((other.as_ref().map(RenderMethod::notice), encoder, true))
+            Ok(made(other.as_ref().map(RenderMethod::notice), encoder, None))
         }
     }
 }

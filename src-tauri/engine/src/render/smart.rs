@@ -13,6 +13,7 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Stdio};
+use std::sync::mpsc;
 
 use super::ffmpeg::{self, CancelToken, Progress};
 use crate::error::{EngineError, Result};
@@ -27,8 +28,9 @@ pub fn work_dir(plan: &VariantPlan) -> PathBuf {
     plan.output.with_file_name(name)
 }
 
-/// Renders `plan`'s video to `video_tmp` the smart way. Any error leaves
-/// `video_tmp` to the caller, which then renders in full.
+/// Renders `plan`'s video to `video_tmp` the smart way, and returns its size
+/// and SHA-256 (flushed to disk). Any error leaves `video_tmp` to the
+/// caller, which then renders in full.
 pub fn render(
     tools: &MediaTools,
     plan: &VariantPlan,
@@ -36,7 +38,7 @@ pub fn render(
     video_tmp: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
-) -> Result<()> {
+) -> Result<(u64, String)> {
     let dir = work_dir(plan);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
@@ -67,7 +69,7 @@ fn run_steps(
     video_tmp: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
-) -> Result<()> {
+) -> Result<(u64, String)> {
     let end = smart.first_pts + plan.duration;
     let layout = pieces(smart, end);
     let frame = 1.0 / smart.frame_rate.max(1.0);
@@ -86,11 +88,8 @@ fn run_steps(
     // Frames from the master's first to `t`, a keyframe time.
     let frames_to = |t: f64| ((t - smart.first_pts) / frame).round() as u64;
 
-    let reencoded: f64 = layout.iter().filter(|p| p.2).map(|p| p.1 - p.0).sum::<f64>().max(frame);
-    // The re-encodes and the join share the progress bar.
-    let share = if layout.iter().any(|p| p.2) { 50.0 } else { 0.0 };
-    let mut done = 0.0;
     let mut feed = Vec::with_capacity(layout.len());
+    let mut encodes = Vec::new();
     for (i, (start, stop, reencode)) in layout.iter().enumerate() {
         let frames = (i + 1 < layout.len()).then(|| frames_to(*stop) - frames_to(*start));
         if !reencode {
@@ -99,51 +98,98 @@ fn run_steps(
             continue;
         }
         let cut = dir.join(format!("p{i:03}.ts"));
-        let args = plan.smart_copy_args(smart, *start, frames, shift, crate::tools::file_url(&cut));
-        ffmpeg::run(tools, &args, video_tmp, stop - start, &mut |_| {}, cancel)?;
-        check_cut(tools, &cut, start + shift, frames, frame)?;
         let out = dir.join(format!("r{i:03}.ts"));
-        let args = plan.smart_reencode_args(
-            &cut,
-            &out,
-            smart.first_pts + shift,
-            start - smart.first_pts,
-            frame,
-            reorder as u32,
-        );
-        let length = stop - start;
-        ffmpeg::run(
-            tools,
-            &args,
-            video_tmp,
-            length,
-            &mut |p| on_progress(Progress { percent: (done + p.percent / 100.0 * length) / reencoded * share, ..p }),
-            cancel,
-        )?;
-        done += length;
+        let (offset, first) = (smart.first_pts + shift, start - smart.first_pts);
+        encodes.push(Encode {
+            cut_args: plan.smart_copy_args(smart, *start, frames, shift, crate::tools::file_url(&cut)),
+            args: plan.smart_reencode_args(&cut, &out, offset, first, frame, reorder as u32),
+            first: start + shift,
+            frames,
+            length: stop - start,
+            cut,
+        });
         feed.push(Piece::Reencoded(out));
     }
 
+    // The pieces are re-encoded on a thread of their own while the join
+    // streams the copied stretches before them: the join waits only for the
+    // piece it has come to, and an hour's copying hides behind the encoding.
     let join = plan.smart_join_args(smart, video_tmp);
-    let feeder = feed_pieces(tools.clone(), dir.to_owned(), feed, cancel.clone());
-    ffmpeg::run_fed(
-        tools,
-        &join,
-        video_tmp,
-        plan.duration,
-        &mut |p| on_progress(Progress { percent: share + p.percent * (95.0 - share) / 100.0, ..p }),
-        cancel,
-        feeder,
-    )
-    .map_err(|e| match e {
-        EngineError::RenderFailed { status, stderr_tail, .. } => {
-            step_failed("join", format!("{status}: {stderr_tail}"))
+    let started = std::time::Instant::now();
+    let stop = cancel.child();
+    std::thread::scope(|scope| {
+        let (ready, pieces_ready) = mpsc::channel();
+        let stop_encoding = &stop;
+        let encoder = scope.spawn(move || {
+            for e in encodes {
+                let done = encode_piece(tools, &e, frame, video_tmp, stop_encoding);
+                let failed = done.is_err();
+                if ready.send(!failed).is_err() || failed {
+                    return done;
+                }
+            }
+            Ok(())
+        });
+        let feeder = feed_pieces(tools.clone(), dir.to_owned(), feed, pieces_ready, cancel.clone());
+        let joined = ffmpeg::run_fed(
+            tools,
+            &join,
+            video_tmp,
+            plan.duration,
+            &mut |p| on_progress(Progress { percent: p.percent * 0.95, ..p }),
+            cancel,
+            feeder,
+        );
+        if joined.is_err() {
+            stop.cancel();
         }
-        other => other,
+        let encoded =
+            encoder.join().unwrap_or_else(|_| Err(EngineError::internal("a smart render's encoding thread panicked")));
+        match (joined, encoded) {
+            // A piece that could not be made says more than the join it cut short.
+            (_, Err(e)) if !matches!(e, EngineError::Cancelled) => Err(e),
+            (Err(EngineError::RenderFailed { status, stderr_tail, .. }), _) => {
+                Err(step_failed("join", format!("{status}: {stderr_tail}")))
+            }
+            (Err(e), _) | (Ok(()), Err(e)) => Err(e),
+            (Ok(()), Ok(())) => Ok(()),
+        }
     })?;
-    verify(tools, plan, smart, &layout, video_tmp, cancel)?;
+    let joined = started.elapsed().as_secs_f64();
+    // The file is complete: it is hashed and flushed while the checks decode
+    // it (an hour is 3.6 GB to read and write out), and waited for whatever
+    // they find, so nothing still reads it when a full render replaces it.
+    let file = video_tmp.to_owned();
+    let hashing = std::thread::spawn(move || super::sync_and_hash(&file));
+    let checked = verify(tools, plan, smart, &layout, video_tmp, cancel);
+    let hashed = hashing.join().unwrap_or_else(|_| Err(EngineError::internal("the hashing thread panicked")));
+    checked?;
+    let hashed = hashed?;
+    tracing::info!(
+        pieces = layout.len(),
+        encode_and_join_s = format!("{joined:.1}"),
+        check_s = format!("{:.1}", started.elapsed().as_secs_f64() - joined),
+        "smart render joined and checked"
+    );
     on_progress(Progress { percent: 100.0, fps: 0.0, eta_seconds: Some(0.0) });
-    Ok(())
+    Ok(hashed)
+}
+
+/// One piece under an overlay window: its cut, and the re-encode of it.
+struct Encode {
+    cut_args: Vec<OsString>,
+    cut: PathBuf,
+    /// The cut's first presentation time (the pieces' time).
+    first: f64,
+    frames: Option<u64>,
+    length: f64,
+    args: Vec<OsString>,
+}
+
+fn encode_piece(tools: &MediaTools, e: &Encode, frame: f64, video_tmp: &Path, cancel: &CancelToken) -> Result<()> {
+    ffmpeg::run(tools, &e.cut_args, video_tmp, e.length, &mut |_| {}, cancel)?;
+    check_cut(tools, &e.cut, e.first, e.frames, frame)?;
+    ffmpeg::run(tools, &e.args, video_tmp, e.length, &mut |_| {}, cancel)
 }
 
 /// A re-encoded piece's cut starts on its keyframe and holds the frames
@@ -166,12 +212,23 @@ fn check_cut(tools: &MediaTools, cut: &Path, first: f64, frames: Option<u64>, fr
 
 /// Writes the pieces, in order, into the join's input: each copied stretch
 /// from an ffmpeg of its own (its log in the work folder), each re-encoded
-/// piece from its file. A cancel stops the copying, and the join with it.
-fn feed_pieces(tools: MediaTools, dir: PathBuf, pieces: Vec<Piece>, cancel: CancelToken) -> ffmpeg::Feed {
+/// piece from its file once `ready` says it is complete. A cancel stops the
+/// copying, and the join with it.
+fn feed_pieces(
+    tools: MediaTools,
+    dir: PathBuf,
+    pieces: Vec<Piece>,
+    ready: mpsc::Receiver<bool>,
+    cancel: CancelToken,
+) -> ffmpeg::Feed {
     Box::new(move |mut input: ChildStdin| {
         for (i, piece) in pieces.into_iter().enumerate() {
             match piece {
                 Piece::Reencoded(path) => {
+                    // Each re-encoded piece is announced, in order, when its file is complete.
+                    if !ready.recv().unwrap_or(false) {
+                        return Err(format!("{} was not made", path.display()));
+                    }
                     let mut file =
                         std::fs::File::open(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
                     pump(&mut file, &mut input, &cancel).map_err(|e| format!("joining {}: {e}", path.display()))?;

@@ -44,6 +44,8 @@ pub fn run(studio: &Studio, minutes: f64, rounds: usize, out: &Path, clips_only:
         planned = plans;
     }
     let plans = planned;
+    eprintln!("the studio's own ffmpeg commands, run bare…");
+    let (t_bare, ()) = measure(|| time_commands(studio, &plans, false))?;
     eprintln!("naive: every clip decoded from the start of the master…");
     let (t_naive, ()) = measure(|| time_commands(studio, &plans, true))?;
 
@@ -66,6 +68,8 @@ pub fn run(studio: &Studio, minutes: f64, rounds: usize, out: &Path, clips_only:
     println!("  studio (probe, plan, overlays, queue, render, covers, checks)  {}", s.show());
     println!("  by hand, one ffmpeg command per variant, same settings         {}", h.show());
     println!("  studio/hand  {}", ratios(&studio_times, &hand_times));
+    println!("  the studio's ffmpeg commands alone (covers too), run bare     {}", t_bare.show());
+    println!("  bare/hand    {}", ratios(&[t_bare], &[h]));
     println!("  naive plan, clips decoded from the start                       {}", t_naive.show());
     println!("  naive/hand   {}", ratios(&[t_naive], &[h]));
     println!("douyin 15 s clip:");
@@ -243,9 +247,14 @@ fn studio_run(base: &Studio, data: &Path, master: &Path, platforms: &[&str], sta
 }
 
 /// A studio in an emptied `data` folder with `base`'s ffmpeg and fonts;
-/// `smart` as given (the standard set is measured as full renders).
+/// `smart` as given (the standard set is measured as full renders). It
+/// keeps `base`'s list of the machine's hardware encoders, as a user's data
+/// folder does after its first run: the test encodes are not timed.
 pub fn fresh_studio(base: &Studio, data: &Path, smart: bool) -> Result<Studio> {
     let _ = std::fs::remove_dir_all(data);
+    std::fs::create_dir_all(data).map_err(|e| EngineError::io("creating the benchmark folder", e))?;
+    base.encoder_choice();
+    let _ = std::fs::copy(base.config().data_dir.join("encoders.json"), data.join("encoders.json"));
     let mut config = StudioConfig::new(data.to_owned());
     config.ffmpeg = base.config().ffmpeg.clone();
     config.fonts = base.config().fonts.clone();

@@ -11,7 +11,7 @@ use studio_engine::plan::smart::RenderMethod;
 use studio_engine::plan::{PlanRequest, VariantPlan};
 use studio_engine::queue::{Silent, run_queue};
 use studio_engine::render::CancelToken;
-use studio_engine::{EngineError, Result, Studio, StudioConfig};
+use studio_engine::{EngineError, Result, Studio};
 
 pub fn smart(base: &Studio, minutes: f64, out: &Path) -> Result<()> {
     base.tools().check()?;
@@ -102,13 +102,8 @@ fn render(
     master: &Path,
     smart: bool,
 ) -> Result<(f64, VariantPlan, Option<String>, std::path::PathBuf)> {
-    let _ = std::fs::remove_dir_all(data);
-    let mut config = StudioConfig::new(data.to_owned());
-    config.ffmpeg = base.config().ffmpeg.clone();
-    config.fonts = base.config().fonts.clone();
-    config.smart_render = smart;
     let t = Instant::now();
-    let studio = Studio::open(config)?;
+    let studio = crate::bench::fresh_studio(base, data, smart)?;
     let media = studio.probe(master)?;
     let request = PlanRequest {
         disclaimer: Some(studio.disclaimer(Some("risk-zh"), None, None, None)?),
