@@ -124,12 +124,8 @@ fn render_video(
 ) -> Result<Made> {
     let full =
         |on_progress: &mut dyn FnMut(Progress)| full_render(tools, plan, video_tmp, cover_tmp, on_progress, cancel);
-    let made = |method, encoder, hashed: Option<(u64, String)>| Made {
-        method,
-        encoder,
-        cover_made: hashed.is_none(),
-        hashed,
-    };
+    let made =
+        |method, encoder, hashed: Option<(u64, String)>| Made { method, encoder, cover_made: hashed.is_none(), hashed };
     match &plan.method {
         Some(method @ RenderMethod::Smart(s)) => match smart::render(tools, plan, s, video_tmp, on_progress, cancel) {
             // The re-encoded GOPs are x264's: their B-frame delay must be the master's.
