@@ -265,17 +265,19 @@ fn copy_stretch(
         .stderr(Stdio::from(errors));
     crate::process::prepare(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| format!("starting ffmpeg: {e}"))?;
-    let pumped = match crate::process::tether(&child) {
-        Ok(_tether) => match child.stdout.take() {
-            Some(mut out) => pump(&mut out, input, cancel),
-            None => Err(std::io::Error::other("no output")),
-        },
-        Err(e) => Err(e),
+    // Held until ffmpeg has been waited for: on Windows, letting go of it
+    // kills ffmpeg, which may still be finishing after its last write.
+    let tether = crate::process::tether(&child);
+    let pumped = match (&tether, child.stdout.take()) {
+        (Ok(_), Some(mut out)) => pump(&mut out, input, cancel),
+        (Ok(_), None) => Err(std::io::Error::other("no output")),
+        (Err(e), _) => Err(std::io::Error::new(e.kind(), e.to_string())),
     };
     if pumped.is_err() {
         let _ = child.kill();
     }
     let status = child.wait().map_err(|e| format!("waiting for ffmpeg: {e}"))?;
+    drop(tether);
     pumped.map_err(|e| e.to_string())?;
     if !status.success() {
         let said = std::fs::read_to_string(log).unwrap_or_default();
