@@ -60,3 +60,8 @@ fn subtitles() {
 fn compliance() {
     replay("compliance", checks::compliance);
 }
+
+#[test]
+fn mp4_index() {
+    replay("mp4_index", checks::mp4_index);
+}

@@ -249,3 +249,86 @@ fn the_shipped_bilibili_profile_smart_renders_a_1080p_recording() {
     assert!(got[180..720] == want[180..720], "the middle is the master's own");
     assert_ne!(got[0], want[0]);
 }
+
+/// Planning reads an MP4's keyframes from its index, not its packets: for
+/// every way a master is commonly written the index gives what ffprobe's
+/// packet list gives, and where it cannot be trusted or is not there, the
+/// packets are listed.
+#[test]
+fn keyframes_read_from_the_index_are_the_ones_the_packets_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let tools = studio_engine::tools::MediaTools { ffmpeg: "ffmpeg".into(), ffprobe: "ffprobe".into() };
+    let ff = |args: &[&str]| {
+        let out =
+            Command::new("ffmpeg").args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]).args(args).output();
+        let out = out.unwrap();
+        assert!(out.status.success(), "ffmpeg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    // A recording with B-frames at 29.97 fps, its index at the end (as OBS writes it).
+    recorded_master_at(&dir.path().join("recorded.mp4"), 7.0, (160, 90), "30000/1001", 2, true);
+    let recorded = path("recorded.mp4");
+    ff(&["-i", &recorded, "-c", "copy", "-movflags", "+faststart", &path("faststart.mp4")]);
+    ff(&["-i", &recorded, "-c", "copy", &path("quicktime.mov")]);
+    // The video starts 0.5 s after the audio: an empty edit before it.
+    ff(&[
+        "-i",
+        &recorded,
+        "-itsoffset",
+        "0.5",
+        "-i",
+        &recorded,
+        "-map",
+        "0:a",
+        "-map",
+        "1:v",
+        "-c",
+        "copy",
+        &path("delayed.mp4"),
+    ]);
+    // Cut without re-encoding, off a keyframe: an edit list that starts inside a GOP.
+    ff(&["-ss", "1.3", "-i", &recorded, "-c", "copy", &path("trimmed.mp4")]);
+    // No B-frames, 25 fps, a keyframe at every scene cut too.
+    ff(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x90:rate=25",
+        "-t",
+        "6",
+        "-c:v",
+        "libx264",
+        "-bf",
+        "0",
+        &path("plain.mp4"),
+    ]);
+    let indexed = ["recorded.mp4", "faststart.mp4", "quicktime.mov", "delayed.mp4", "plain.mp4"];
+    // Fragmented MP4 and Matroska have no index of this kind.
+    ff(&["-i", &recorded, "-c", "copy", "-movflags", "frag_keyframe+empty_moov", &path("fragmented.mp4")]);
+    ff(&["-i", &recorded, "-c", "copy", &path("recorded.mkv")]);
+
+    for name in indexed.iter().chain(&["trimmed.mp4", "fragmented.mp4", "recorded.mkv"]) {
+        let file = dir.path().join(name);
+        let packets = studio_engine::probe::scan_packets(&tools, &file).unwrap();
+        let index = studio_engine::mp4_index::read(&mut std::fs::File::open(&file).unwrap());
+        if indexed.contains(name) {
+            let index = index.unwrap_or_else(|| panic!("{name}: no index read"));
+            assert_eq!((index.frames, index.bytes), (packets.frames, packets.bytes), "{name}");
+            assert_eq!(index.keyframes.len(), packets.keyframes.len(), "{name}");
+            for (i, p) in index.keyframes.iter().zip(&packets.keyframes) {
+                assert!((i - p).abs() < 1e-6, "{name}: keyframe at {i} in the index, {p} in the packets");
+            }
+            assert!((index.first_pts - packets.first_pts).abs() < 1e-6, "{name}: {index:?} {packets:?}");
+            assert!((index.last_pts - packets.last_pts).abs() < 1e-6, "{name}");
+        } else if name.starts_with("fragmented") || name.ends_with(".mkv") {
+            assert_eq!(index, None, "{name}");
+        }
+        // Whichever way they were read, the facts the plan uses are the packets'.
+        let facts = studio_engine::probe::stream_facts(&tools, &file).unwrap();
+        assert_eq!(facts.frames, packets.frames, "{name}");
+        assert!(facts.keyframes.iter().zip(&packets.keyframes).all(|(a, b)| (a - b).abs() < 1e-6), "{name}");
+        assert_eq!(facts.keyframes.len(), packets.keyframes.len(), "{name}");
+    }
+    let delayed = studio_engine::mp4_index::read(&mut std::fs::File::open(dir.path().join("delayed.mp4")).unwrap());
+    assert!((delayed.unwrap().keyframes[0] - 0.5).abs() < 1e-6, "the empty edit delays the video");
+}

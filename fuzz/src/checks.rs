@@ -395,3 +395,15 @@ pub fn compliance(data: &[u8]) {
         assert!(!f.family.is_empty(), "{f:?}");
     }
 }
+
+/// An MP4's index as the smart-render planner reads it: any bytes give an
+/// index or none, never a panic; an index has its keyframes in order, within
+/// its frames' times.
+pub fn mp4_index(data: &[u8]) {
+    let Some(index) = studio_engine::mp4_index::read(&mut std::io::Cursor::new(data)) else { return };
+    assert!(index.frames > 0 && !index.keyframes.is_empty());
+    assert!(index.keyframes.len() as u64 <= index.frames, "{index:?}");
+    assert!(index.keyframes.windows(2).all(|w| w[0] <= w[1]), "{index:?}");
+    let (first, last) = (index.keyframes[0], index.keyframes[index.keyframes.len() - 1]);
+    assert!(index.first_pts <= first && last <= index.last_pts, "{index:?}");
+}

@@ -17,6 +17,7 @@ pub mod logs;
 pub mod machine;
 pub mod message;
 pub mod metrics;
+pub mod mp4_index;
 pub mod notes;
 pub mod plan;
 pub mod platform;

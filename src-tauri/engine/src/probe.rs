@@ -105,12 +105,74 @@ pub fn probe(tools: &MediaTools, path: &Path) -> Result<MediaInfo> {
     from_probe_json(parsed, path, meta.len())
 }
 
-/// The master's keyframes, frame count and bitrates, for smart render: one
-/// pass over the video's packets (no decoding) and a look at the audio stream.
+/// The master's keyframes, frame count and bitrates, for smart render: from
+/// an MP4's index when ffprobe agrees with it, else from one pass over the
+/// video's packets (no decoding); and a look at the audio stream.
 #[tracing::instrument(skip(tools), fields(path = %path.display()))]
 pub fn stream_facts(tools: &MediaTools, path: &Path) -> Result<crate::plan::smart::StreamFacts> {
     let run = |args: &[&str]| ffprobe_text(tools, path, args);
-    let packets = run(&["-select_streams", "v:0", "-show_entries", "packet=pts_time,size,flags", "-of", "csv=p=0"])?;
+    let indexed = std::fs::File::open(path).ok().and_then(|f| crate::mp4_index::read(&mut std::io::BufReader::new(f)));
+    let video = match indexed {
+        Some(index) if index_agrees(tools, path, &index.keyframes)? => index,
+        found => {
+            if found.is_some() {
+                tracing::warn!("the MP4 index's keyframe times differ from ffprobe's; listing the packets");
+            }
+            scan_packets(tools, path)?
+        }
+    };
+    let seconds =
+        (video.last_pts - video.first_pts).max(1e-3) * (video.frames as f64) / ((video.frames - 1).max(1) as f64);
+    let audio = run(&["-select_streams", "a:0", "-show_entries", "stream=profile", "-of", "csv=p=0"])?;
+    Ok(crate::plan::smart::StreamFacts {
+        keyframes: video.keyframes,
+        frames: video.frames,
+        first_pts: video.first_pts,
+        video_kbps: video.bytes as f64 * 8.0 / seconds / 1000.0,
+        audio_profile: audio.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned),
+    })
+}
+
+/// Whether ffprobe finds keyframes where the index says they are: the
+/// first, one in the middle and the last, each the first packet after a
+/// seek just past it (a seek reads the index, not the media). Edit lists are
+/// where readers of MP4 differ, and they shift every time after them.
+fn index_agrees(tools: &MediaTools, path: &Path, keyframes: &[f64]) -> Result<bool> {
+    let (Some(&first), Some(&middle), Some(&last)) =
+        (keyframes.first(), keyframes.get(keyframes.len() / 2), keyframes.last())
+    else {
+        return Ok(false);
+    };
+    let mut picks = vec![first, middle, last];
+    picks.dedup();
+    // 1 ms past the keyframe: before the next picture at any rate up to 1000 fps.
+    let intervals: Vec<String> = picks.iter().map(|t| format!("{:.6}%+#1", t + 0.001)).collect();
+    let text = ffprobe_text(
+        tools,
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-read_intervals",
+            &intervals.join(","),
+            "-show_entries",
+            "packet=pts_time",
+            "-of",
+            "csv=p=0",
+        ],
+    )?;
+    let found: Vec<f64> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
+    Ok(found.len() == picks.len() && found.iter().zip(&picks).all(|(f, p)| (f - p).abs() < 1e-6))
+}
+
+/// The video's keyframes, frames and bytes from its packets, read one by one:
+/// what [`crate::mp4_index`] reads from an MP4's index, for any container.
+pub fn scan_packets(tools: &MediaTools, path: &Path) -> Result<crate::mp4_index::VideoIndex> {
+    let packets = ffprobe_text(
+        tools,
+        path,
+        &["-select_streams", "v:0", "-show_entries", "packet=pts_time,size,flags", "-of", "csv=p=0"],
+    )?;
     let (mut keyframes, mut frames, mut bytes, mut first, mut last) = (Vec::new(), 0u64, 0u64, f64::INFINITY, 0.0f64);
     for line in packets.lines() {
         let mut fields = line.split(',');
@@ -128,15 +190,7 @@ pub fn stream_facts(tools: &MediaTools, path: &Path) -> Result<crate::plan::smar
         return Err(EngineError::InputNoVideo { path: path.to_owned() });
     }
     keyframes.sort_by(f64::total_cmp);
-    let seconds = (last - first).max(1e-3) * (frames as f64) / ((frames - 1).max(1) as f64);
-    let audio = run(&["-select_streams", "a:0", "-show_entries", "stream=profile", "-of", "csv=p=0"])?;
-    Ok(crate::plan::smart::StreamFacts {
-        keyframes,
-        frames,
-        first_pts: first,
-        video_kbps: bytes as f64 * 8.0 / seconds / 1000.0,
-        audio_profile: audio.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned),
-    })
+    Ok(crate::mp4_index::VideoIndex { keyframes, frames, bytes, first_pts: first, last_pts: last })
 }
 
 /// ffprobe's output for `args` on `path`, as text.
