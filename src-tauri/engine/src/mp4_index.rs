@@ -48,8 +48,11 @@ pub fn read<R: Read + Seek>(file: &mut R) -> Option<VideoIndex> {
         return None;
     }
     let stts = track.stts.as_ref()?;
+    // The counts are the file's word, not memory it holds: a corrupt or
+    // hostile table may claim billions of samples in a few bytes, so the
+    // walk below keeps nothing per sample but the keyframes.
     let frames: u64 = stts.samples.iter().map(|s| u64::from(s.sample_count)).sum();
-    if frames == 0 || frames > u64::from(u32::MAX) {
+    if frames == 0 || frames > MAX_FRAMES {
         return None;
     }
     let stsz = track.stsz.as_ref()?;
@@ -70,54 +73,81 @@ pub fn read<R: Read + Seek>(file: &mut R) -> Option<VideoIndex> {
     };
     let shift = i128::from(track.media_time.map_or(0, |t| t.0)) - delay;
 
-    let offsets = composition_offsets(track.ctts.as_ref(), frames)?;
-    let mut pts = Vec::with_capacity(usize::try_from(frames).ok()?);
-    let mut dts: i128 = 0;
+    // Sync sample numbers (1-based), in order; none listed means all are.
+    let sync: Option<Vec<u64>> = track.stss.as_ref().map(|stss| {
+        let mut n: Vec<u64> = stss.samples.iter().map(|&n| u64::from(n)).collect();
+        n.sort_unstable();
+        n.dedup();
+        n
+    });
+    if sync.is_none() && frames > MAX_ALL_SYNC {
+        return None;
+    }
+    let mut offsets = CompositionOffsets::new(track.ctts.as_ref());
+    let seconds = |ticks: i128| ticks as f64 / timescale as f64;
+    let (mut keyframes, mut next_sync) = (Vec::new(), 0usize);
+    let (mut dts, mut number, mut first, mut last) = (0i128, 0u64, i128::MAX, i128::MIN);
     for run in stts.samples.iter() {
         for _ in 0..run.sample_count {
-            pts.push(dts + offsets.get(pts.len()).copied().unwrap_or(0) - shift);
+            number += 1;
+            let pts = dts + offsets.next()? - shift;
+            (first, last) = (first.min(pts), last.max(pts));
+            let is_sync = match &sync {
+                Some(sync) => sync.get(next_sync) == Some(&number),
+                None => true,
+            };
+            if is_sync {
+                keyframes.push(seconds(pts));
+                next_sync += 1;
+            }
             dts += i128::from(run.sample_delta);
         }
     }
-    let seconds = |ticks: i128| ticks as f64 / timescale as f64;
-    let mut keyframes: Vec<f64> = match &track.stss {
-        Some(stss) => stss
-            .samples
-            .iter()
-            .map(|&n| pts.get(usize::try_from(n).ok()?.checked_sub(1)?).copied().map(seconds))
-            .collect::<Option<_>>()?,
-        // No sync sample table: every sample is one.
-        None => pts.iter().copied().map(seconds).collect(),
-    };
-    if keyframes.is_empty() {
+    // Every offset used, every sync sample found among the samples.
+    if !offsets.done() || sync.is_some_and(|s| next_sync != s.len()) || keyframes.is_empty() {
         return None;
     }
     keyframes.sort_by(f64::total_cmp);
-    Some(VideoIndex {
-        keyframes,
-        frames,
-        bytes,
-        first_pts: seconds(pts.iter().copied().min()?),
-        last_pts: seconds(pts.iter().copied().max()?),
-    })
+    Some(VideoIndex { keyframes, frames, bytes, first_pts: seconds(first), last_pts: seconds(last) })
 }
 
-/// Each sample's composition offset, from the `ctts` runs; `None` when they
-/// do not cover the samples exactly.
-fn composition_offsets(ctts: Option<&mp4parse::CompositionOffsetBox>, frames: u64) -> Option<Vec<i128>> {
-    let Some(ctts) = ctts else { return Some(Vec::new()) };
-    let mut offsets = Vec::with_capacity(usize::try_from(frames).ok()?);
-    for run in ctts.samples.iter() {
-        let offset = match run.time_offset {
-            mp4parse::TimeOffsetVersion::Version0(o) => i128::from(o),
-            mp4parse::TimeOffsetVersion::Version1(o) => i128::from(o),
-        };
-        if offsets.len() as u64 + u64::from(run.sample_count) > frames {
-            return None;
-        }
-        offsets.extend(std::iter::repeat_n(offset, run.sample_count as usize));
+/// More frames than this (460 hours at 30 fps) is a broken table, not a talk.
+const MAX_FRAMES: u64 = 50_000_000;
+/// An all-intra master lists no sync samples: every frame is a keyframe,
+/// kept up to this many (an hour at 60 fps is 216,000).
+const MAX_ALL_SYNC: u64 = 2_000_000;
+
+/// The `ctts` runs, one sample's offset at a time (0 for all without one).
+struct CompositionOffsets<'a> {
+    runs: Option<std::slice::Iter<'a, mp4parse::TimeOffset>>,
+    offset: i128,
+    left: u32,
+}
+
+impl<'a> CompositionOffsets<'a> {
+    fn new(ctts: Option<&'a mp4parse::CompositionOffsetBox>) -> Self {
+        Self { runs: ctts.map(|c| c.samples[..].iter()), offset: 0, left: 0 }
     }
-    (offsets.len() as u64 == frames).then_some(offsets)
+
+    /// The next sample's offset; `None` when the runs cover fewer samples.
+    fn next(&mut self) -> Option<i128> {
+        let Some(runs) = &mut self.runs else { return Some(0) };
+        while self.left == 0 {
+            let run = runs.next()?;
+            self.left = run.sample_count;
+            self.offset = match run.time_offset {
+                mp4parse::TimeOffsetVersion::Version0(o) => i128::from(o),
+                mp4parse::TimeOffsetVersion::Version1(o) => i128::from(o),
+            };
+        }
+        self.left -= 1;
+        Some(self.offset)
+    }
+
+    /// Whether the runs covered exactly the samples.
+    fn done(&mut self) -> bool {
+        self.left == 0 && self.runs.as_mut().is_none_or(|r| r.all(|run| run.sample_count == 0))
+    }
 }
 
 /// The file's `ftyp` and `moov` boxes, one after the other, found by walking
