@@ -332,3 +332,44 @@ fn keyframes_read_from_the_index_are_the_ones_the_packets_list() {
     let delayed = studio_engine::mp4_index::read(&mut std::fs::File::open(dir.path().join("delayed.mp4")).unwrap());
     assert!((delayed.unwrap().keyframes[0] - 0.5).abs() < 1e-6, "the empty edit delays the video");
 }
+
+struct CancelDuringJoin(CancelToken);
+impl studio_engine::queue::JobEvents for CancelDuringJoin {
+    fn progress(&self, _job_id: i64, p: &studio_engine::render::Progress) {
+        // The join's progress: copied stretches are streaming into it.
+        if p.percent > 30.0 {
+            self.0.cancel();
+        }
+    }
+}
+
+/// A cancel while the copied stretches stream into the join stops every
+/// ffmpeg of the render, keeps no partial file or piece, falls back to
+/// nothing, and the job renders smart when it is run again.
+#[test]
+fn cancelling_a_smart_render_mid_join_stops_every_ffmpeg_and_keeps_nothing() {
+    use studio_engine::store::JobState;
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("cancel-me.mp4");
+    recorded_master(&master, 60.0, (640, 360), 2, true);
+    let studio = studio(&dir.path().join("data"), true);
+    let plan = plan_for(&studio, &master, "full-small", &dir.path().join("out"));
+    assert!(matches!(plan.method, Some(RenderMethod::Smart(_))));
+    let media = studio.probe(&master).unwrap();
+    studio.enqueue("tests", &media, std::slice::from_ref(&plan)).unwrap();
+    let token = CancelToken::default();
+    let ran = run_queue(&studio, &CancelDuringJoin(token.clone()), &token).unwrap();
+    assert_eq!(ran.len(), 1);
+    assert_eq!(ran[0].state, JobState::Cancelled, "{:?}", ran[0].error);
+    assert_eq!(processes_mentioning(master.to_str().unwrap()), Vec::<u32>::new(), "an ffmpeg is left running");
+    let partial = studio_engine::render::partial_path(&plan.output);
+    assert!(!partial.exists() && !plan.output.exists(), "nothing of the cancelled render is kept");
+    assert!(!studio_engine::render::smart::work_dir(&plan).exists(), "the pieces are removed");
+
+    let id = ran[0].id;
+    studio.store().unwrap().retry_job(id).unwrap();
+    let job = run_queue(&studio, &Silent, &CancelToken::default()).unwrap().pop().unwrap();
+    assert_eq!(job.state, JobState::Done, "{:?}", job.error);
+    assert!(job.method.unwrap().text.starts_with("smart: "), "run again, it renders smart");
+    assert_eq!(framemd5(&job.output_path).len(), 1800);
+}
