@@ -147,20 +147,7 @@ fn index_agrees(tools: &MediaTools, path: &Path, keyframes: &[f64]) -> Result<bo
     picks.dedup();
     // 1 ms past the keyframe: before the next picture at any rate up to 1000 fps.
     let intervals: Vec<String> = picks.iter().map(|t| format!("{:.6}%+#1", t + 0.001)).collect();
-    let text = ffprobe_text(
-        tools,
-        path,
-        &[
-            "-select_streams",
-            "v:0",
-            "-read_intervals",
-            &intervals.join(","),
-            "-show_entries",
-            "packet=pts_time",
-            "-of",
-            "csv=p=0",
-        ],
-    )?;
+    let text = video_packets_in(tools, path, &intervals.join(","), "pts_time")?;
     let found: Vec<f64> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
     Ok(found.len() == picks.len() && found.iter().zip(&picks).all(|(f, p)| (f - p).abs() < 1e-6))
 }
@@ -215,22 +202,17 @@ fn ffprobe_output(tools: &MediaTools, path: &Path, args: &[&str]) -> Result<Vec<
     Ok(output.stdout)
 }
 
+/// `fields` of the video packets ffprobe reads in `intervals` (its
+/// `-read_intervals` syntax), one packet a line, comma-separated.
+fn video_packets_in(tools: &MediaTools, path: &Path, intervals: &str, fields: &str) -> Result<String> {
+    let entries = format!("packet={fields}");
+    let args = ["-select_streams", "v:0", "-read_intervals", intervals, "-show_entries", &entries, "-of", "csv=p=0"];
+    ffprobe_text(tools, path, &args)
+}
+
 /// The first video packet's presentation and decode times, in seconds.
 pub fn first_video_packet(tools: &MediaTools, path: &Path) -> Result<(f64, f64)> {
-    let text = ffprobe_text(
-        tools,
-        path,
-        &[
-            "-select_streams",
-            "v:0",
-            "-read_intervals",
-            "%+#1",
-            "-show_entries",
-            "packet=pts_time,dts_time",
-            "-of",
-            "csv=p=0",
-        ],
-    )?;
+    let text = video_packets_in(tools, path, "%+#1", "pts_time,dts_time")?;
     let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
     let mut fields = line.split(',').map(|f| f.trim().parse::<f64>());
     match (fields.next(), fields.next()) {
