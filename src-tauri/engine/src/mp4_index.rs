@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(read(&mut Cursor::new(b"\x1aE\xdf\xa3 matroska".to_vec())), None);
         // A box claiming more bytes than the file has.
         assert_eq!(read(&mut Cursor::new(b"\xff\xff\xff\xffmoov".to_vec())), None);
-        // Fragmented: a moof after the moov.
+        // Fragmented, with its first fragment before the moov (a moof after it is told by the moov's mvex).
         let mut frag = boxed(b"ftyp", b"isom\0\0\0\0");
         frag.extend(boxed(b"moof", &[0; 8]));
         frag.extend(boxed(b"moov", &[0; 8]));

@@ -110,7 +110,6 @@ pub fn probe(tools: &MediaTools, path: &Path) -> Result<MediaInfo> {
 /// video's packets (no decoding); and a look at the audio stream.
 #[tracing::instrument(skip(tools), fields(path = %path.display()))]
 pub fn stream_facts(tools: &MediaTools, path: &Path) -> Result<crate::plan::smart::StreamFacts> {
-    let run = |args: &[&str]| ffprobe_text(tools, path, args);
     let indexed = std::fs::File::open(path).ok().and_then(|f| crate::mp4_index::read(&mut std::io::BufReader::new(f)));
     let video = match indexed {
         Some(index) if index_agrees(tools, path, &index.keyframes)? => index,
@@ -123,7 +122,8 @@ pub fn stream_facts(tools: &MediaTools, path: &Path) -> Result<crate::plan::smar
     };
     let seconds =
         (video.last_pts - video.first_pts).max(1e-3) * (video.frames as f64) / ((video.frames - 1).max(1) as f64);
-    let audio = run(&["-select_streams", "a:0", "-show_entries", "stream=profile", "-of", "csv=p=0"])?;
+    let audio =
+        ffprobe_text(tools, path, &["-select_streams", "a:0", "-show_entries", "stream=profile", "-of", "csv=p=0"])?;
     Ok(crate::plan::smart::StreamFacts {
         keyframes: video.keyframes,
         frames: video.frames,
